@@ -1,0 +1,92 @@
+"""Exact money: integer cost units inside, floats only at the edges.
+
+A cost unit is 10^-15 USD (a femto-dollar). A price of P dollars per million tokens is P * 10^9 units per
+token, so any price written with up to nine decimals per million tokens is an exact integer rate, and every
+cost is an exact integer. Sums of integers do not depend on order or thread, which is the whole point.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+UNITS_PER_USD = 10**15
+UNITS_PER_TOKEN_PER_USD_PER_MTOK = 10**9
+
+
+class PriceError(ValueError):
+ """A price that cannot be used: negative, not a number, or finer than the unit allows."""
+
+
+def parse_price(value: object, where: str) -> Decimal:
+ """Return `value` (USD per 1M tokens) as a Decimal, or raise PriceError naming `where`.
+
+ Accepts int, float, Decimal or a numeric string. Floats go through their shortest repr, so a TOML
+ `0.1` becomes Decimal("0.1"), not the binary approximation.
+ """
+ if isinstance(value, bool):
+  raise PriceError(f"{where}: expected a number of USD per 1M tokens, got a boolean ({value!r})")
+ if isinstance(value, Decimal):
+  price = value
+ elif isinstance(value, int):
+  price = Decimal(value)
+ elif isinstance(value, float):
+  if not math.isfinite(value):
+   raise PriceError(f"{where}: price must be a finite number, got {value!r}")
+  price = Decimal(repr(value))
+ elif isinstance(value, str):
+  try:
+   price = Decimal(value.strip())
+  except InvalidOperation:
+   raise PriceError(f"{where}: price must be a number, got {value!r}") from None
+ else:
+  raise PriceError(f"{where}: price must be a number, got {type(value).__name__} {value!r}")
+ if not price.is_finite():
+  raise PriceError(f"{where}: price must be a finite number, got {value!r}")
+ if price < 0:
+  raise PriceError(f"{where}: price must not be negative, got {value!r}")
+ return price
+
+
+def rate_units(price_per_mtok: Decimal, where: str = "price") -> int:
+ """Convert USD per 1M tokens to integer cost units per token; raise if it is finer than 1e-9 $/M."""
+ scaled = price_per_mtok * UNITS_PER_TOKEN_PER_USD_PER_MTOK
+ integral = scaled.to_integral_value()
+ if scaled != integral:
+  raise PriceError(f"{where}: {price_per_mtok} USD per 1M tokens has more than nine decimals")
+ return int(integral)
+
+
+def units_to_usd(units: int) -> float:
+ """The float edge: units as USD for display and APIs that want a float."""
+ return units / UNITS_PER_USD
+
+
+def units_to_decimal(units: int) -> Decimal:
+ """Units as an exact Decimal number of USD."""
+ return Decimal(units).scaleb(-15)
+
+
+def usd_to_units(usd: Decimal | int | str) -> int:
+ """Exact USD (Decimal, int or numeric string) to units, rounding half-even below 1e-15 USD."""
+ amount = Decimal(usd) if not isinstance(usd, Decimal) else usd
+ return int((amount * UNITS_PER_USD).to_integral_value(ROUND_HALF_EVEN))
+
+
+def format_usd(units: int, places: int = 4) -> str:
+ """Format units as `$1,234.5678`, rounded half-even to `places` decimals; exact, no float on the way."""
+ quantum = Decimal(1).scaleb(-places)
+ amount = units_to_decimal(units).quantize(quantum, rounding=ROUND_HALF_EVEN)
+ sign = "-" if amount < 0 else ""
+ return f"{sign}${abs(amount):,.{places}f}"
+
+
+def format_usd_auto(units: int) -> str:
+ """Format a cost so that small amounts stay readable: cents for >= $1, more decimals below."""
+ if units == 0:
+  return "$0.00"
+ if abs(units) >= UNITS_PER_USD:
+  return format_usd(units, 2)
+ if abs(units) >= UNITS_PER_USD // 100:
+  return format_usd(units, 4)
+ return format_usd(units, 6)
