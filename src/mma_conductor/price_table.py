@@ -59,10 +59,11 @@ def _gemini(*args, **kwargs) -> ModelPrice:
  return _price("gemini", GEMINI_PAGE, CHECKED, *args, **kwargs)
 
 
-def _claude(input_: str, output: str, long: bool = False) -> ModelPrice:
+def _claude(input_: str, output: str, long: bool = False, cache: tuple[str, str] | None = None) -> ModelPrice:
  # Anthropic: cache read 0.1x input, 5-minute write 1.25x, 1-hour write 2x; long context doubles input.
  i, o = Decimal(input_), Decimal(output)
- rates = (i, o, i / 10, i * Decimal("1.25"), i * 2)
+ read, write = (Decimal(cache[0]), Decimal(cache[1])) if cache else (i / 10, i * Decimal("1.25"))
+ rates = (i, o, read, write, i * 2)
  tier = None
  if long:
   li, lo = i * 2, o * Decimal("1.5")
@@ -91,7 +92,7 @@ BUILTIN_PRICES: MappingProxyType[str, ModelPrice] = MappingProxyType(
   "gemini-3.1-flash-lite": _gemini("0.25", "1.50", "0.025"),
   "gemini-3.1-pro-preview": _gemini("2", "12", "0.20", long=("4", "18", "0.40", None, None)),
   # Anthropic
-  "claude-3-haiku": _claude("0.25", "1.25"),
+  "claude-3-haiku": _claude("0.25", "1.25", cache=("0.03", "0.30")),
   "claude-3-opus": _claude("15", "75"),
   "claude-3-5-haiku": _claude("0.80", "4"),
   "claude-3-5-sonnet": _claude("3", "15"),
@@ -103,6 +104,7 @@ BUILTIN_PRICES: MappingProxyType[str, ModelPrice] = MappingProxyType(
   "claude-opus-4": _claude("15", "75"),
   "claude-opus-4-1": _claude("15", "75"),
   "claude-opus-4-5": _claude("5", "25"),
+  "claude-opus-4-6": _claude("5", "25"),
   # DeepSeek: cache hit rate as cache_read; a cache miss is the input rate.
   "deepseek-chat": _deepseek("0.28", "0.42", "0.028"),
   "deepseek-reasoner": _deepseek("0.28", "0.42", "0.028"),
