@@ -82,11 +82,12 @@ def format_usd(units: int, places: int = 4) -> str:
 
 
 def format_usd_auto(units: int) -> str:
- """Format a cost so that small amounts stay readable: cents for >= $1, more decimals below."""
+ """Format a cost for tables: cents from $1 up, four decimals below, six below $0.0001 so that a
+ non-zero cost never reads as $0.0000."""
  if units == 0:
   return "$0.00"
  if abs(units) >= UNITS_PER_USD:
   return format_usd(units, 2)
- if abs(units) >= UNITS_PER_USD // 100:
+ if abs(units) >= UNITS_PER_USD // 10_000:
   return format_usd(units, 4)
  return format_usd(units, 6)

@@ -78,7 +78,7 @@ class PriceBook:
   with self._lock:
    self._resolutions[model] = resolution
    self.prices[model] = resolution.price if resolution else None
-   if resolution is None:
+   if resolution is None and isinstance(model, str) and model.strip():
     self._unpriced.add(model)
   return resolution
 
