@@ -1,0 +1,92 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mma_conductor import cost_tracker
+from mma_conductor.cli import main
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path, monkeypatch):
+ monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+ for var in [v for v in __import__("os").environ if v.startswith("MMA_PRICE")]:
+  monkeypatch.delenv(var)
+ monkeypatch.chdir(tmp_path)
+ yield
+ cost_tracker.configure_pricing(user_file=tmp_path / "none.toml", env={})
+
+
+def test_pricing_table_lists_sources_dates_and_unpriced(capsys):
+ assert main(["pricing", "--model", "claude-sonnet-4-5-20250929", "--model", "zz-unknown"]) == 0
+ out = capsys.readouterr().out
+ assert "claude-sonnet-4-5" in out and "https://docs.claude.com" in out and "2026-11-22" in out
+ assert ">200k: 6/22.5" in out
+ assert "Unpriced models seen: zz-unknown" in out
+ assert "claude-sonnet-4-5-20250929: priced as claude-sonnet-4-5 (normalized" in out
+
+
+def test_pricing_json_and_all(capsys):
+ assert main(["pricing", "--all", "--json"]) == 0
+ payload = json.loads(capsys.readouterr().out)
+ names = {row["model"] for row in payload["models"]}
+ assert len(names) > 1500
+ assert {"gpt-4o", "gemini-2.5-pro", "mistral-large"} <= names
+ row = next(r for r in payload["models"] if r["model"] == "gemini-2.5-pro")
+ assert row["input"] == "1.25" and row["tiers"][0]["above_input_tokens"] == 200000
+
+
+def test_estimate_text_and_json(capsys):
+ assert main(["estimate", "claude-sonnet-4-5", "--input", "300000", "--output", "2000", "--cache-read", "100000"]) == 0
+ assert "$1.305000" in capsys.readouterr().out
+ assert main(["estimate", "gpt-4o", "--input", "1000", "--output", "10", "--json"]) == 0
+ payload = json.loads(capsys.readouterr().out)
+ assert payload["cost_usd"] == "0.0026000000" and payload["priced"] is True
+
+
+def test_estimate_unknown_model_says_unpriced(capsys):
+ assert main(["estimate", "zz-nothing", "--input", "10", "--output", "1"]) == 0
+ assert "cost:   unpriced" in capsys.readouterr().out
+
+
+def test_price_response_reads_a_saved_stream(tmp_path, capsys):
+ stream = tmp_path / "stream.jsonl"
+ events = [
+  {
+   "type": "message_start",
+   "message": {"model": "claude-haiku-4-5", "usage": {"input_tokens": 100, "output_tokens": 1}},
+  },
+  {"type": "message_delta", "usage": {"output_tokens": 40}},
+  {"type": "message_delta", "usage": {"output_tokens": 90}},
+ ]
+ stream.write_text("\n".join("data: " + json.dumps(e) for e in events))
+ assert main(["price-response", str(stream), "--json"]) == 0
+ payload = json.loads(capsys.readouterr().out)
+ assert payload["usage"]["output_tokens"] == 90
+ assert payload["cost_usd"] == "0.0005500000"
+
+
+def test_errors_exit_nonzero_with_one_line(tmp_path, capsys):
+ (tmp_path / "mma_pricing.toml").write_text('[models."gpt-4o"]\ninput = -3\n')
+ assert main(["pricing"]) == 1
+ err = capsys.readouterr().err.strip()
+ assert err.count("\n") == 0 and "mma_pricing.toml" in err and "negative" in err
+ (tmp_path / "mma_pricing.toml").unlink()
+ assert main(["estimate", "gpt-4o", "--input", "-1", "--output", "0"]) == 1
+ assert "negative" in capsys.readouterr().err
+ bad = tmp_path / "bad.json"
+ bad.write_text('{"model": "gpt-4o"}')
+ assert main(["price-response", str(bad)]) == 1
+ assert "carries no usage" in capsys.readouterr().err
+
+
+def test_console_script_runs_from_a_fresh_process(tmp_path):
+ result = subprocess.run(
+  [sys.executable, "-m", "mma_conductor.cli", "estimate", "gpt-4o", "--input", "1000000", "--output", "0", "--json"],
+  capture_output=True,
+  text=True,
+  check=True,
+  cwd=tmp_path,
+ )
+ assert json.loads(result.stdout)["cost_usd"] == "2.5000000000"
