@@ -24,7 +24,7 @@ def python() -> str:
 
 
 def ensure_env(extras: str) -> None:
- if sys.version_info < (3, 11):
+ if sys.version_info < (3, 11):  # noqa: UP036 - this script runs on whatever python3 the user has
   sys.exit(f"mma-conductor needs Python 3.11 or newer; this is {sys.version.split()[0]}")
  if not BIN.exists():
   print(f"Creating virtual environment in {VENV} ...", flush=True)
