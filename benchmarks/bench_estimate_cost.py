@@ -1,0 +1,267 @@
+"""Per-call cost of `estimate_cost` and `usage_cost`, against genai-prices and litellm, in one run.
+
+Run: .venv/bin/python benchmarks/bench_estimate_cost.py [--quick]
+
+Targets (from the issue): median <= 1 us per call, and >= 100x faster than both genai-prices' `calc_price`
+and litellm's `cost_per_token`. Also checks that our exact costs agree with genai-prices for the benchmarked
+models and prints every disagreement. The last line of output is one JSON object (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+import warnings
+from decimal import Decimal
+
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # before any litellm import: never fetch prices online
+
+from _timing import emit, environment, summary, time_batches
+
+from mma_conductor import cost_tracker
+from mma_conductor.cost_tracker import Usage, units_to_decimal
+
+# model -> (genai-prices provider_id, litellm model name)
+MODELS = {
+ "gpt-4o": ("openai", "gpt-4o"),
+ "claude-sonnet-4-5": ("anthropic", "claude-sonnet-4-5"),
+ "gemini-2.5-flash": ("google", "gemini/gemini-2.5-flash"),
+ "deepseek-chat": ("deepseek", "deepseek/deepseek-chat"),  # litellm needs the provider prefix for this one
+}
+TARGET_MEDIAN_NS = 1000.0
+TARGET_RATIO = 100.0
+
+QUICK = "--quick" in sys.argv
+# (calls per batch, repetitions): ours take ~0.3 us a call, the other libraries ~50-150 us.
+OURS = (200, 300) if QUICK else (1000, 1500)
+THEIRS = (10, 30) if QUICK else (20, 150)
+
+
+def token_pairs(count: int, seed: int = 7) -> list[tuple[int, int]]:
+ """Realistic (input, output) counts; about 1 in 20 prompts is above 200k tokens (long-context tiers)."""
+ rng = random.Random(seed)
+ pairs = []
+ for _ in range(count):
+  long = rng.random() < 0.05
+  pairs.append((rng.randint(200_001, 900_000) if long else rng.randint(100, 150_000), rng.randint(1, 8_000)))
+ return pairs
+
+
+def bench_ours(model: str, pairs: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
+ estimate_cost = cost_tracker.estimate_cost
+ usage_cost = cost_tracker.usage_cost
+ usages = [Usage(i, o) for i, o in pairs]
+ batch, reps = len(pairs), OURS[1]
+
+ def run_estimate() -> None:
+  for i, o in pairs:
+   estimate_cost(model, i, o)
+
+ def run_usage() -> None:
+  for usage in usages:
+   usage_cost(model, usage)
+
+ def run_empty() -> None:
+  for _i, _o in pairs:
+   pass
+
+ return {
+  "estimate_cost": summary(time_batches(run_estimate, batch, reps)),
+  "usage_cost": summary(time_batches(run_usage, batch, reps)),
+  "loop_overhead": summary(time_batches(run_empty, batch, reps)),
+ }
+
+
+def bench_genai(model: str, provider: str, pairs: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
+ import genai_prices
+
+ calc_price, GUsage = genai_prices.calc_price, genai_prices.Usage
+ usages = [GUsage(input_tokens=i, output_tokens=o) for i, o in pairs]
+ batch, reps = len(pairs), THEIRS[1]
+
+ def run_with_usage() -> None:
+  for i, o in pairs:
+   calc_price(GUsage(input_tokens=i, output_tokens=o), model_ref=model, provider_id=provider)
+
+ def run_prebuilt() -> None:
+  for usage in usages:
+   calc_price(usage, model_ref=model, provider_id=provider)
+
+ return {
+  "calc_price": summary(time_batches(run_with_usage, batch, reps)),
+  "calc_price_prebuilt_usage": summary(time_batches(run_prebuilt, batch, reps)),
+ }
+
+
+def import_litellm():
+ try:
+  import litellm
+ except Exception as exc:  # not installed, or broken: the benchmark still runs without it
+  print(f"litellm not importable ({type(exc).__name__}: {exc}); skipping it")
+  return None
+ litellm.suppress_debug_info = True
+ return litellm
+
+
+def bench_litellm(litellm, name: str, pairs: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
+ cost_per_token = litellm.cost_per_token
+ batch, reps = len(pairs), THEIRS[1]
+
+ def run() -> None:
+  for i, o in pairs:
+   cost_per_token(model=name, prompt_tokens=i, completion_tokens=o)
+
+ return {"cost_per_token": summary(time_batches(run, batch, reps))}
+
+
+# Agreement -------------------------------------------------------------------------------------------------
+
+AGREEMENT_CASES = [
+ Usage(1_000, 500),
+ Usage(123_456, 7_890),
+ Usage(250_000, 1_000),  # above 200k: long-context tier where the model has one
+ Usage(50_000, 300, cache_read_tokens=20_000),
+ Usage(10_000, 200, cache_read_tokens=2_000, cache_write_tokens=3_000, cache_write_1h_tokens=1_000),
+]
+
+
+def check_agreement() -> tuple[int, list[dict[str, object]]]:
+ """Compare our exact cost (and the float of estimate_cost) with genai-prices' Decimal, case by case."""
+ import genai_prices
+
+ checked, disagreements = 0, []
+ for model, (provider, _) in MODELS.items():
+  for usage in AGREEMENT_CASES:
+   if usage.cache_write_tokens and provider != "anthropic":
+    continue  # only Anthropic bills cache writes apart from input; others are covered by the cases above
+   counts = {
+    "input_tokens": usage.input_tokens,
+    "output_tokens": usage.output_tokens,
+    "cache_read_tokens": usage.cache_read_tokens,
+    "cache_write_tokens": usage.cache_write_tokens,
+    "cache_write_1h_tokens": usage.cache_write_1h_tokens,
+   }
+   theirs = genai_prices.calc_price(
+    genai_prices.Usage(**{k: v for k, v in counts.items() if v}), model_ref=model, provider_id=provider
+   )
+   ours_exact = units_to_decimal(cost_tracker.usage_cost_units(model, usage))
+   ours_float = cost_tracker.usage_cost(model, usage)
+   estimate = cost_tracker.estimate_cost(
+    model,
+    usage.input_tokens,
+    usage.output_tokens,
+    cache_read_tokens=usage.cache_read_tokens,
+    cache_write_tokens=usage.cache_write_tokens,
+   )
+   checked += 1
+   problems = []
+   if ours_exact != theirs.total_price:
+    problems.append("usage_cost_units")
+   if ours_float != float(theirs.total_price):
+    problems.append("usage_cost")
+   if not usage.cache_write_1h_tokens and estimate != float(theirs.total_price):
+    problems.append("estimate_cost")  # estimate_cost has no 1h-write parameter
+   if problems:
+    price = cost_tracker.resolve_model(model).price
+    disagreements.append(
+     {
+      "model": model,
+      "usage": {k: v for k, v in counts.items() if v},
+      "ours_usd": str(ours_exact.normalize()),
+      "genai_prices_usd": str(Decimal(theirs.total_price).normalize()),
+      "genai_prices_rates": str(theirs.model_price),
+      "ours_rates": f"${price.input}/input MTok, ${price.output}/output MTok,"
+      f" ${price.effective('cache_read')}/cache read MTok ({price.origin}, {price.source}, checked {price.as_of})",
+      "fields": problems,
+     }
+    )
+ return checked, disagreements
+
+
+def ratio(theirs: float, ours: float) -> float:
+ return round(theirs / ours, 1)
+
+
+def main() -> None:
+ started = time.perf_counter()
+ warnings.simplefilter("ignore")  # genai-prices/litellm deprecation chatter would clutter the output
+ pairs_ours = token_pairs(OURS[0])
+ pairs_theirs = token_pairs(THEIRS[0])
+ for model in MODELS:  # resolve once so the timed calls see the steady state (a dict hit per name)
+  cost_tracker.estimate_cost(model, 1, 1)
+ litellm = import_litellm()
+
+ per_model: dict[str, dict[str, dict[str, float]]] = {}
+ for model, (provider, litellm_name) in MODELS.items():
+  row = bench_ours(model, pairs_ours)
+  row.update({f"genai_prices.{k}": v for k, v in bench_genai(model, provider, pairs_theirs).items()})
+  if litellm is not None:
+   row.update({f"litellm.{k}": v for k, v in bench_litellm(litellm, litellm_name, pairs_theirs).items()})
+  per_model[model] = row
+  print(
+   f"{model:20s} estimate_cost {row['estimate_cost']['median_ns']:8.1f} ns  "
+   f"usage_cost {row['usage_cost']['median_ns']:8.1f} ns  "
+   f"genai-prices {row['genai_prices.calc_price']['median_ns'] / 1000:7.1f} us  "
+   + (f"litellm {row['litellm.cost_per_token']['median_ns'] / 1000:7.1f} us" if litellm else "litellm n/a")
+  )
+
+ # Ratios per model (their median / our median); the headline is the smallest over the models.
+ ratios: dict[str, dict[str, float]] = {}
+ for model, row in per_model.items():
+  r = {
+   "genai_prices_vs_estimate_cost": ratio(
+    row["genai_prices.calc_price"]["median_ns"], row["estimate_cost"]["median_ns"]
+   ),
+   "genai_prices_vs_usage_cost": ratio(
+    row["genai_prices.calc_price_prebuilt_usage"]["median_ns"], row["usage_cost"]["median_ns"]
+   ),
+  }
+  if litellm is not None:
+   r["litellm_vs_estimate_cost"] = ratio(row["litellm.cost_per_token"]["median_ns"], row["estimate_cost"]["median_ns"])
+   r["litellm_vs_usage_cost"] = ratio(row["litellm.cost_per_token"]["median_ns"], row["usage_cost"]["median_ns"])
+  ratios[model] = r
+ min_ratios = {key: min(r[key] for r in ratios.values()) for key in next(iter(ratios.values()))}
+ worst_median = max(
+  max(row["estimate_cost"]["median_ns"], row["usage_cost"]["median_ns"]) for row in per_model.values()
+ )
+ worst_p99 = max(max(row["estimate_cost"]["p99_ns"], row["usage_cost"]["p99_ns"]) for row in per_model.values())
+ for key, value in min_ratios.items():
+  print(f"min ratio {key}: {value}x")
+
+ checked, disagreements = check_agreement()
+ print(f"agreement with genai-prices: {checked - len(disagreements)}/{checked} cases identical")
+ for d in disagreements:
+  print(f"  DISAGREE {d['model']} {d['usage']}: ours ${d['ours_usd']} vs genai-prices ${d['genai_prices_usd']}")
+  print(f"    genai-prices used: {d['genai_prices_rates']}")
+  print(f"    ours used:         {d['ours_rates']}")
+
+ emit(
+  {
+   "benchmark": "estimate_cost",
+   "env": environment(),
+   "quick": QUICK,
+   "ours_calls_per_batch": OURS[0],
+   "ours_repetitions": OURS[1],
+   "theirs_calls_per_batch": THEIRS[0],
+   "theirs_repetitions": THEIRS[1],
+   "litellm_available": litellm is not None,
+   "per_model": per_model,
+   "ratios": ratios,
+   "min_ratios": min_ratios,
+   "worst_median_ns": worst_median,
+   "worst_p99_ns": worst_p99,
+   "target_median_ns": TARGET_MEDIAN_NS,
+   "target_ratio": TARGET_RATIO,
+   "median_target_met": worst_median <= TARGET_MEDIAN_NS,
+   "ratio_target_met": all(v >= TARGET_RATIO for v in min_ratios.values()),
+   "agreement_checked": checked,
+   "agreement_disagreements": disagreements,
+   "runtime_s": round(time.perf_counter() - started, 1),
+  }
+ )
+
+
+if __name__ == "__main__":
+ main()
