@@ -31,7 +31,7 @@ class Usage:
  def __post_init__(self) -> None:
   for name in _FIELDS:
    value = getattr(self, name)
-   if type(value) is not int:
+   if type(value) is not int or value < 0:
     object.__setattr__(self, name, _count(value, name))
   check_consistency(self, "Usage")
 
@@ -143,11 +143,11 @@ def usage_from_response(payload: Any, provider: str | None = None) -> Usage | No
  """
  hint = PROVIDER_ALIASES.get(provider.lower(), provider.lower()) if provider else None
  if isinstance(payload, Sequence) and not isinstance(payload, str | bytes | bytearray | Mapping):
-  return _usage_from_stream([_as_dict(event) for event in payload], hint)
+  return _usage_from_stream([_as_dict(event, f"stream[{i}]") for i, event in enumerate(payload)], hint)
  return _usage_from_payload(_as_dict(payload), hint, "response")
 
 
-def _as_dict(obj: Any) -> Any:
+def _as_dict(obj: Any, where: str = "response") -> Any:
  if obj is None or isinstance(obj, Mapping):
   return obj
  for method in ("model_dump", "to_dict", "dict"):
@@ -158,8 +158,12 @@ def _as_dict(obj: Any) -> Any:
    except TypeError:
     return fn()
  if hasattr(obj, "__dict__"):
-  return {k: _as_dict(v) if hasattr(v, "__dict__") else v for k, v in vars(obj).items() if not k.startswith("_")}
- raise UsageError(f"response: cannot read usage from a {type(obj).__name__}")
+  return {
+   k: _as_dict(v, f"{where}.{k}") if hasattr(v, "__dict__") else v
+   for k, v in vars(obj).items()
+   if not k.startswith("_")
+  }
+ raise UsageError(f"{where}: cannot read usage from a {type(obj).__name__}")
 
 
 def _usage_from_payload(data: Any, hint: str | None, where: str) -> Usage | None:
@@ -182,8 +186,18 @@ def _usage_from_payload(data: Any, hint: str | None, where: str) -> Usage | None
  return None
 
 
+_USAGE_BLOCK_KEYS = (
+ "prompt_tokens",
+ "input_tokens",
+ "promptTokenCount",
+ "prompt_token_count",
+ "candidatesTokenCount",
+ "candidates_token_count",
+)
+
+
 def _looks_like_usage_block(data: Mapping) -> bool:
- return any(k in data for k in ("prompt_tokens", "input_tokens", "promptTokenCount", "prompt_token_count"))
+ return any(k in data for k in _USAGE_BLOCK_KEYS)
 
 
 def _usage_block(block: Any, hint: str | None, where: str, envelope: Mapping) -> Usage | None:
@@ -191,14 +205,17 @@ def _usage_block(block: Any, hint: str | None, where: str, envelope: Mapping) ->
   return None
  if not isinstance(block, Mapping):
   raise UsageError(f"{where}: expected an object, got {type(block).__name__}")
- if "promptTokenCount" in block or "prompt_token_count" in block or hint == "gemini":
+ if "promptTokenCount" in block or "prompt_token_count" in block:
   return _gemini(block, where)
+ # The hint settles shared shapes only: Gemini's OpenAI-compatible endpoint answers in the OpenAI shape.
  if "prompt_tokens" in block or "completion_tokens" in block:
   return _openai_chat(block, where)
  if "input_tokens" in block or "output_tokens" in block:
   if hint == "anthropic" or _is_anthropic(block, envelope):
    return _anthropic(block, where)
   return _openai_responses(block, where)
+ if hint == "gemini":
+  return _gemini(block, where)
  return None
 
 
@@ -235,11 +252,13 @@ def _anthropic(block: Mapping, where: str) -> Usage:
  read = _get(block, "cache_read_input_tokens", where)
  write_5m = _nested(block, "cache_creation", "ephemeral_5m_input_tokens", where)
  write_1h = _nested(block, "cache_creation", "ephemeral_1h_input_tokens", where)
- write = _get(block, "cache_creation_input_tokens", where) if "cache_creation_input_tokens" in block else None
- if write is None:
+ # SDK objects dump an absent count as None: not reported, which is not "0 written".
+ if block.get("cache_creation_input_tokens") is None:
   write = write_5m + write_1h
- elif write_5m + write_1h > write:
-  raise UsageError(f"{where}.cache_creation: 5m {write_5m} + 1h {write_1h} exceed cache_creation_input_tokens {write}")
+ else:
+  write = _get(block, "cache_creation_input_tokens", where)
+  if write_5m + write_1h > write:
+   raise UsageError(f"{where}.cache_creation: 5m {write_5m} + 1h {write_1h} exceed cache_creation_input_tokens {write}")
  output = _get(block, "output_tokens", where)
  thinking = _nested(block, "output_tokens_details", "thinking_tokens", where)
  return _build(
@@ -257,31 +276,45 @@ def _openai_chat(block: Mapping, where: str) -> Usage:
  prompt = _get(block, "prompt_tokens", where)
  completion = _get(block, "completion_tokens", where)
  cached = _nested(block, "prompt_tokens_details", "cached_tokens", where)
- if "prompt_cache_hit_tokens" in block:  # DeepSeek
+ write = _nested(block, "prompt_tokens_details", "cache_write_tokens", where)
+ if block.get("prompt_cache_hit_tokens") is not None:  # DeepSeek
   hit = _get(block, "prompt_cache_hit_tokens", where)
-  if "prompt_cache_miss_tokens" in block:
+  if block.get("prompt_cache_miss_tokens") is not None:
    miss = _get(block, "prompt_cache_miss_tokens", where)
    if hit + miss != prompt:
     raise UsageError(
      f"{where}: prompt_cache_hit_tokens {hit} + prompt_cache_miss_tokens {miss} != prompt_tokens {prompt}"
     )
   cached = max(cached, hit)
- if cached > prompt:
-  raise UsageError(f"{where}: cached tokens {cached} exceed prompt_tokens {prompt}")
+ if cached + write > prompt:
+  raise UsageError(f"{where}: cached tokens (read {cached} + write {write}) exceed prompt_tokens {prompt}")
  reasoning = _nested(block, "completion_tokens_details", "reasoning_tokens", where)
  return _build(
-  where, input_tokens=prompt, output_tokens=completion, cache_read_tokens=cached, reasoning_tokens=reasoning
+  where,
+  input_tokens=prompt,
+  output_tokens=completion,
+  cache_read_tokens=cached,
+  cache_write_tokens=write,
+  reasoning_tokens=reasoning,
  )
 
 
 def _openai_responses(block: Mapping, where: str) -> Usage:
  prompt = _get(block, "input_tokens", where)
  cached = _nested(block, "input_tokens_details", "cached_tokens", where)
- if cached > prompt:
-  raise UsageError(f"{where}: cached tokens {cached} exceed input_tokens {prompt}")
+ write = _nested(block, "input_tokens_details", "cache_write_tokens", where)
+ if cached + write > prompt:
+  raise UsageError(f"{where}: cached tokens (read {cached} + write {write}) exceed input_tokens {prompt}")
  output = _get(block, "output_tokens", where)
  reasoning = _nested(block, "output_tokens_details", "reasoning_tokens", where)
- return _build(where, input_tokens=prompt, output_tokens=output, cache_read_tokens=cached, reasoning_tokens=reasoning)
+ return _build(
+  where,
+  input_tokens=prompt,
+  output_tokens=output,
+  cache_read_tokens=cached,
+  cache_write_tokens=write,
+  reasoning_tokens=reasoning,
+ )
 
 
 def _gemini(block: Any, where: str) -> Usage | None:
@@ -359,6 +392,7 @@ def _merge_anthropic(start: Usage | None, delta: Mapping | None, where: str) -> 
    "ephemeral_1h_input_tokens": base.cache_write_1h_tokens,
   },
   "output_tokens": base.output_tokens,
+  "output_tokens_details": {"thinking_tokens": base.reasoning_tokens},
  }
  for key, value in delta.items():
   if value is not None and key in merged:
