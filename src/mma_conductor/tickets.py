@@ -1,0 +1,215 @@
+"""Tracks and tickets, and the DAG that orders them."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("todo", "in_progress", "review", "done", "blocked")
+FINISHED = ("done", "blocked")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class PlanError(ValueError):
+ """A plan (list of tickets) that cannot be run: bad fields, unknown dependencies, or a cycle."""
+
+
+class CycleError(PlanError):
+ """The tickets' dependencies form a cycle; `cycle` lists it, first id repeated at the end."""
+
+ def __init__(self, cycle: list[str]) -> None:
+  self.cycle = cycle
+  super().__init__("dependency cycle: " + " -> ".join(cycle))
+
+
+@dataclass
+class Ticket:
+ """One unit of work. `tier`/`model` record who ran it last; `models` every model that worked on it."""
+
+ id: str
+ title: str
+ description: str = ""
+ depends_on: list[str] = field(default_factory=list)
+ status: str = "todo"
+ brief: str = ""
+ output: str = ""
+ review: str = ""
+ blocked_reason: str = ""
+ tier: str = ""
+ model: str = ""
+ models: list[str] = field(default_factory=list)
+ attempts: int = 0
+ cost_units: int = 0
+
+ def to_dict(self) -> dict[str, Any]:
+  """Plain values for TOML."""
+  return {
+   "id": self.id,
+   "title": self.title,
+   "description": self.description,
+   "depends_on": list(self.depends_on),
+   "status": self.status,
+   "brief": self.brief,
+   "output": self.output,
+   "review": self.review,
+   "blocked_reason": self.blocked_reason,
+   "tier": self.tier,
+   "model": self.model,
+   "models": list(self.models),
+   "attempts": self.attempts,
+   "cost_units": str(self.cost_units),
+  }
+
+ @classmethod
+ def from_dict(cls, data: Mapping[str, Any], where: str) -> Ticket:
+  """Build from TOML/JSON values, raising PlanError naming `where` on bad fields."""
+  if not isinstance(data, Mapping):
+   raise PlanError(f"{where}: a ticket must be a table/object, got {type(data).__name__}")
+  ticket_id = data.get("id")
+  if not isinstance(ticket_id, str) or not _ID.match(ticket_id):
+   raise PlanError(f"{where}.id: expected a short id of letters, digits, '-', '_' or '.', got {ticket_id!r}")
+  title = data.get("title")
+  if not isinstance(title, str) or not title.strip():
+   raise PlanError(f"{where}.title: expected a non-empty string")
+  depends = data.get("depends_on", [])
+  if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
+   raise PlanError(f"{where}.depends_on: expected a list of ticket ids")
+  status = data.get("status", "todo")
+  if status not in STATUSES:
+   raise PlanError(f"{where}.status: expected one of {', '.join(STATUSES)}, got {status!r}")
+  text = {}
+  for key in ("description", "brief", "output", "review", "blocked_reason", "tier", "model"):
+   value = data.get(key, "")
+   if not isinstance(value, str):
+    raise PlanError(f"{where}.{key}: expected a string")
+   text[key] = value
+  models = data.get("models", [])
+  if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+   raise PlanError(f"{where}.models: expected a list of model names")
+  attempts = data.get("attempts", 0)
+  if type(attempts) is not int or attempts < 0:
+   raise PlanError(f"{where}.attempts: expected a non-negative integer")
+  try:
+   cost_units = int(data.get("cost_units", 0))
+  except (TypeError, ValueError):
+   raise PlanError(f"{where}.cost_units: expected an integer") from None
+  return cls(
+   id=ticket_id,
+   title=title.strip(),
+   depends_on=list(dict.fromkeys(depends)),
+   status=status,
+   models=list(models),
+   attempts=attempts,
+   cost_units=cost_units,
+   **text,
+  )
+
+
+@dataclass
+class Track:
+ """A goal and its tickets; persisted as TOML so that a run can be resumed."""
+
+ goal: str
+ id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
+ tickets: list[Ticket] = field(default_factory=list)
+ status: str = "new"
+ created_at: float = field(default_factory=time.time)
+ error: str = ""
+
+ def ticket(self, ticket_id: str) -> Ticket:
+  """The ticket with this id (KeyError if none)."""
+  for ticket in self.tickets:
+   if ticket.id == ticket_id:
+    return ticket
+  raise KeyError(ticket_id)
+
+ def counts(self) -> dict[str, int]:
+  """Number of tickets per status."""
+  counts = dict.fromkeys(STATUSES, 0)
+  for ticket in self.tickets:
+   counts[ticket.status] += 1
+  return counts
+
+ @property
+ def finished(self) -> bool:
+  """True when the plan exists and every ticket is done or blocked."""
+  return bool(self.tickets) and all(t.status in FINISHED for t in self.tickets)
+
+
+def validate_plan(tickets: Iterable[Ticket]) -> list[Ticket]:
+ """Check ids are unique, dependencies exist and there is no cycle; return the tickets as a list."""
+ tickets = list(tickets)
+ if not tickets:
+  raise PlanError("the plan has no tickets")
+ ids: set[str] = set()
+ for ticket in tickets:
+  if ticket.id in ids:
+   raise PlanError(f"duplicate ticket id {ticket.id!r}")
+  ids.add(ticket.id)
+ for ticket in tickets:
+  for dep in ticket.depends_on:
+   if dep not in ids:
+    raise PlanError(f"ticket {ticket.id!r} depends on unknown ticket {dep!r}")
+   if dep == ticket.id:
+    raise CycleError([ticket.id, ticket.id])
+ cycle = find_cycle({t.id: t.depends_on for t in tickets})
+ if cycle:
+  raise CycleError(cycle)
+ return tickets
+
+
+def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
+ """A dependency cycle as [a, b, ..., a], or None. Iterative DFS, so deep plans do not hit recursion limits."""
+ white, grey, black = 0, 1, 2
+ color = dict.fromkeys(graph, white)
+ for start in graph:
+  if color[start] != white:
+   continue
+  stack: list[tuple[str, list[str]]] = [(start, list(graph[start]))]
+  path = [start]
+  color[start] = grey
+  while stack:
+   node, pending = stack[-1]
+   if pending:
+    nxt = pending.pop()
+    if color.get(nxt, black) == grey:
+     return [*path[path.index(nxt) :], nxt]
+    if color.get(nxt) == white:
+     color[nxt] = grey
+     stack.append((nxt, list(graph[nxt])))
+     path.append(nxt)
+   else:
+    color[node] = black
+    stack.pop()
+    path.pop()
+ return None
+
+
+def ready_tickets(tickets: Iterable[Ticket]) -> list[Ticket]:
+ """Tickets still to do whose dependencies are all done, in plan order."""
+ tickets = list(tickets)
+ done = {t.id for t in tickets if t.status == "done"}
+ return [t for t in tickets if t.status == "todo" and all(d in done for d in t.depends_on)]
+
+
+def stuck_tickets(tickets: Iterable[Ticket]) -> list[Ticket]:
+ """Tickets still to do that can never run because a dependency is blocked (directly or transitively)."""
+ tickets = list(tickets)
+ by_id = {t.id: t for t in tickets}
+ stuck: set[str] = set()
+ changed = True
+ while changed:
+  changed = False
+  for ticket in tickets:
+   if (
+    ticket.status == "todo"
+    and ticket.id not in stuck
+    and any(by_id[d].status == "blocked" or d in stuck for d in ticket.depends_on)
+   ):
+    stuck.add(ticket.id)
+    changed = True
+ return [t for t in tickets if t.id in stuck]
