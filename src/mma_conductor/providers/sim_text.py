@@ -1,0 +1,122 @@
+"""Deterministic stand-in answers for the simulated provider: prose, a JSON ticket plan, or a QA verdict.
+
+What kind of answer a call gets is read from its prompts (see `response_kind`):
+
+- plan: the system prompt or prompt contains JSON_PLAN_MARKER, or the system prompt mentions JSON and
+  `depends_on` (as the conductor's Tier 1 prompt does). The answer is only a JSON array of 3 to 5 tickets
+  {"id": "T1", "title", "description", "depends_on": [ids of earlier tickets]}, so it is always acyclic.
+- verdict: the system prompt contains both APPROVE and REJECT (as the Tier 4 QA prompt does). The first
+  line is "APPROVE" or "REJECT: <reason>", rejecting with the client's `reject_rate` probability.
+- prose: anything else; a few paragraphs about the prompt's distinctive words.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+
+JSON_PLAN_MARKER = "RESPONSE_FORMAT: json_plan"
+
+_STOP = frozenset(
+ (
+  *("about", "above", "after", "again", "against", "because", "before", "being", "below", "between"),
+  *("could", "doing", "during", "further", "having", "other", "should", "their", "there", "these"),
+  *("those", "through", "under", "until", "which", "while", "would", "write", "please"),
+ )
+)
+_FALLBACK_TOPICS = ("interface", "parser", "storage", "renderer", "scheduler", "validator", "exporter")
+_SENTENCES = (
+ "The {a} needs a clear boundary before the {b} can depend on it.",
+ "I would start with the {a}, since the {b} only reads what it produces.",
+ "Keeping the {a} small makes the {b} easier to test in isolation.",
+ "A failing case for the {a} should come first, then the change to the {b}.",
+ "The {b} can reuse the existing {a} instead of growing a second copy.",
+ "Edge cases in the {a} are worth listing: empty input, duplicates and very large values.",
+ "Once the {a} is in place, the {b} becomes a thin adapter around it.",
+ "Measure the {a} before optimizing it; the {b} is rarely the bottleneck.",
+)
+_REJECTIONS = (
+ "the {a} ignores the empty case",
+ "the {a} does not match the brief for the {b}",
+ "no test covers the {a}",
+)
+_TITLES = (
+ "Define the {a} interface",
+ "Implement the {a}",
+ "Connect the {a} to the {b}",
+ "Test the {a} edge cases",
+ "Document the {a} behaviour",
+)
+
+
+def count_tokens(text: str, chars_per_token: int = 4) -> int:
+ """Approximate token count: one token per `chars_per_token` characters, rounded up."""
+ return math.ceil(len(text) / chars_per_token) if text else 0
+
+
+def is_plan_request(system: str, prompt: str) -> bool:
+ """Whether the call asks for a JSON ticket plan (see the module docstring)."""
+ if JSON_PLAN_MARKER in system or JSON_PLAN_MARKER in prompt:
+  return True
+ return "json" in system.lower() and "depends_on" in system
+
+
+def response_kind(system: str, prompt: str) -> str:
+ """ "plan", "verdict" or "prose" (see the module docstring)."""
+ if is_plan_request(system, prompt):
+  return "plan"
+ if "APPROVE" in system and "REJECT" in system:
+  return "verdict"
+ return "prose"
+
+
+def topics(prompt: str) -> list[str]:
+ """Distinctive words of the prompt, in order of appearance, to make answers sound on-topic."""
+ seen: list[str] = []
+ for word in re.findall(r"[A-Za-z][A-Za-z_-]{4,}", prompt):
+  lower = word.lower()
+  if lower not in _STOP and lower not in seen:
+   seen.append(lower)
+ return seen or list(_FALLBACK_TOPICS)
+
+
+def prose(rng: random.Random, prompt: str) -> str:
+ """A few paragraphs of plausible engineering prose about the prompt's topics."""
+ words = topics(prompt)
+ paragraphs = []
+ for _ in range(rng.randint(1, 3)):
+  sentences = [
+   rng.choice(_SENTENCES).format(a=rng.choice(words), b=rng.choice(words)) for _ in range(rng.randint(2, 5))
+  ]
+  paragraphs.append(" ".join(sentences))
+ return "\n\n".join(paragraphs)
+
+
+def verdict(rng: random.Random, prompt: str, reject_rate: float) -> str:
+ """A QA verdict: "APPROVE" or "REJECT: <reason>" on the first line, a short justification after it."""
+ words = topics(prompt)
+ a, b = rng.choice(words), rng.choice(words)
+ rejected = rng.random() < reject_rate
+ head = "REJECT: " + rng.choice(_REJECTIONS).format(a=a, b=b) if rejected else "APPROVE"
+ return f"{head}\n{rng.choice(_SENTENCES).format(a=a, b=b)}"
+
+
+def plan(rng: random.Random, prompt: str) -> str:
+ """A JSON list of 3 to 5 tickets whose depends_on only name earlier tickets, so it is always acyclic."""
+ words = topics(prompt)
+ tickets = []
+ for index in range(rng.randint(3, 5)):
+  a, b = rng.choice(words), rng.choice(words)
+  earlier = [t["id"] for t in tickets]
+  depends = sorted(rng.sample(earlier, rng.randint(1, min(2, len(earlier)))), key=earlier.index) if earlier else []
+  tickets.append(
+   {
+    "id": f"T{index + 1}",
+    "title": rng.choice(_TITLES).format(a=a, b=b),
+    "description": rng.choice(_SENTENCES).format(a=a, b=b),
+    "depends_on": depends,
+   }
+  )
+ return json.dumps(tickets, indent=2)

@@ -1,0 +1,67 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+from provider_servers import ProviderServer
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+_PROVIDER_ENV_PREFIXES = ("ANTHROPIC_", "OPENAI_", "DEEPSEEK_", "GEMINI_", "GOOGLE_")
+
+
+@pytest.fixture
+def provider_server() -> Iterator[ProviderServer]:
+ """A loopback server speaking the provider wire formats; fails the test if a request found nothing queued."""
+ server = ProviderServer().start()
+ try:
+  yield server
+ finally:
+  server.stop()
+ if server.unscripted:
+  pytest.fail(f"requests with no scripted reply: {[(r.method, r.path) for r in server.unscripted]}")
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+ """Refuse (and fail the test on) any connection or name lookup that is not loopback."""
+ violations: list[str] = []
+ real_connect, real_connect_ex, real_getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+
+ def check(address: object) -> None:
+  if isinstance(address, tuple) and address and address[0] not in _LOOPBACK:
+   violations.append(f"connect {address!r}")
+   raise ConnectionRefusedError(f"test tried to reach {address!r}; only loopback is allowed")
+
+ def connect(self: socket.socket, address: object) -> None:
+  check(address)
+  return real_connect(self, address)
+
+ def connect_ex(self: socket.socket, address: object) -> int:
+  check(address)
+  return real_connect_ex(self, address)
+
+ def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+  name = host.decode() if isinstance(host, bytes) else host
+  if name is not None and name not in _LOOPBACK:
+   violations.append(f"resolve {name!r}")
+   raise socket.gaierror(f"test tried to resolve {name!r}; only loopback is allowed")
+  return real_getaddrinfo(host, *args, **kwargs)
+
+ monkeypatch.setattr(socket.socket, "connect", connect)
+ monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+ monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+ yield violations
+ if violations:
+  pytest.fail(f"test tried to leave loopback: {violations}")
+
+
+@pytest.fixture
+def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
+ """Remove provider variables (keys, base URLs, custom headers) so the SDKs see only what tests pass."""
+ for name in list(os.environ):
+  if name.startswith(_PROVIDER_ENV_PREFIXES):
+   monkeypatch.delenv(name)
