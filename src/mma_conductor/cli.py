@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
   "--project", type=Path, default=None, help="project folder (its mma_pricing.toml overrides prices; default: cwd)"
  )
  sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+ sub.add_parser("gui", help="open the desktop app (the default when no command is given)")
 
  pricing = sub.add_parser("pricing", help="show the price table with each price's source and date")
  pricing.add_argument("--all", action="store_true", help="include the ~2,000 models of the genai-prices dataset")
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
  estimate.add_argument("--cache-write", type=int, default=0, help="cache write tokens (all of them)")
  estimate.add_argument("--cache-write-1h", type=int, default=0, help="the part of the writes cached for 1 hour")
  estimate.add_argument("--json", action="store_true")
+
+ run = sub.add_parser("run", help="run a track without the GUI, with progress per tier and a cost table")
+ run.add_argument("--goal", help="what the track should achieve (Tier 1 plans it into tickets)")
+ run.add_argument("--resume", metavar="TRACK_ID", help="resume a saved track of the project instead")
+ run.add_argument("--quiet", action="store_true", help="print only the final cost table")
 
  price_response = sub.add_parser("price-response", help="price a saved API response (JSON, or JSON lines of a stream)")
  price_response.add_argument("file", type=Path, help="response JSON, or one stream event per line; - for stdin")
@@ -59,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
  except PriceError as exc:
   print(f"mma-conductor: {exc}", file=sys.stderr)
   return EXIT_ERROR
- command = args.command or "pricing"
+ command = args.command or "gui"
  try:
   if command == "pricing":
    return _pricing(book, args)
@@ -67,7 +73,13 @@ def main(argv: list[str] | None = None) -> int:
    return _estimate(args)
   if command == "price-response":
    return _price_response(args)
- except (UsageError, PriceError, OSError, ValueError) as exc:
+  if command == "run":
+   return _run(args)
+  if command == "gui":
+   from .gui.app import run_gui
+
+   return run_gui(args.project or Path.cwd())
+ except (UsageError, PriceError, OSError, ValueError, RuntimeError) as exc:
   print(f"mma-conductor: {exc}", file=sys.stderr)
   return EXIT_ERROR
  parser.print_help()
@@ -103,6 +115,15 @@ def _pricing(book, args) -> int:
  if not args.all:
   print("(--all adds the ~2,000 models of the genai-prices dataset)")
  return EXIT_OK
+
+
+def _run(args) -> int:
+ from .headless import run_headless
+
+ if not args.goal and not args.resume:
+  print("mma-conductor: run needs --goal TEXT or --resume TRACK_ID", file=sys.stderr)
+  return EXIT_USAGE
+ return run_headless(args.goal, args.project or Path.cwd(), resume=args.resume, quiet=args.quiet)
 
 
 def _estimate(args) -> int:

@@ -58,7 +58,7 @@ class SimulatedConfig:
  """The offline provider: deterministic for a seed, with a configurable latency and QA rejection rate."""
 
  seed: int = 7
- latency_ms: float = 0.0
+ latency_ms: float = 400.0
  reject_rate: float = 0.25
 
 
@@ -112,7 +112,7 @@ def load_project_config(project_dir: Path | str) -> ProjectConfig:
   max_retries=_int(conductor, "max_retries", 3, 0, 10, path),
   simulated=SimulatedConfig(
    seed=_int(sim, "seed", 7, 0, 2**31, path, "simulated"),
-   latency_ms=float(_number(sim, "latency_ms", 0.0, 0, 60_000, f"{path}: simulated")),
+   latency_ms=float(_number(sim, "latency_ms", 400.0, 0, 60_000, f"{path}: simulated")),
    reject_rate=float(_number(sim, "reject_rate", 0.25, 0, 1, f"{path}: simulated")),
   ),
  )

@@ -30,10 +30,11 @@ def track_path(project_dir: Path | str, track_id: str) -> Path:
  return tracks_dir(project_dir) / f"{track_id}.toml"
 
 
-def save_track(project_dir: Path | str, track: Track) -> Path:
- """Write the track atomically (temp file + rename). Refuses to replace a file that is not a readable track."""
+def save_track(project_dir: Path | str, track: Track, *, check_existing: bool = True) -> Path:
+ """Write the track atomically (temp file + rename). Refuses to replace a file that is not a readable track
+ (`check_existing=False` skips that check for a file this process wrote itself)."""
  path = track_path(project_dir, track.id)
- if path.exists():
+ if check_existing and path.exists():
   load_track_file(path)
  path.parent.mkdir(parents=True, exist_ok=True)
  data = {
