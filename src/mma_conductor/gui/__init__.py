@@ -1,0 +1,1 @@
+"""The Dear ImGui desktop app: views that draw cached snapshots of the controller's state."""

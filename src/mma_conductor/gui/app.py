@@ -1,0 +1,289 @@
+"""The desktop app: a docking layout wired to one AppController.
+
+`build_runner_params(app)` is the whole app wiring; `run_gui()` runs it and the live tests drive exactly the
+same params with the ImGui Test Engine. The GUI thread drains the controller's queue in `pre_new_frame`,
+refreshes the cached views that changed, and draws; the conductor thread only posts events and calls
+`hello_imgui.request_refresh()` so that an idle window redraws at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from imgui_bundle import hello_imgui, imgui, immapp
+
+from ..ai_client import resolve_api_key
+from ..controller import AppController
+from ..project_config import TIER_NAMES, TierConfig
+from ..track_store import list_tracks, load_track_file
+from . import app_settings
+from .cost_panel import render_cost_panel
+from .dashboard import render_ticket_list, render_tier_table
+from .log_windows import render_comms_log, render_event_log, render_tier_streams
+from .style import BAD, MUTED, SIMULATED, SUBTOTAL
+from .track_window import render_track_window
+from .view_cache import ViewCache
+
+RESET_POPUP = "Reset session?"
+DRAIN_BUDGET_S = 0.004
+WINDOW_TITLE = "mma-conductor"
+
+
+class GuiApp:
+ """GUI-thread state around the controller: the goal being typed, flags the windows raise, commands."""
+
+ def __init__(self, controller: AppController, *, settings: app_settings.AppSettings | None = None) -> None:
+  self.controller = controller
+  self.settings = settings or app_settings.AppSettings()
+  self.view = ViewCache(controller)
+  self.goal = self.settings.goal
+  self.want_reset = False
+  self.copy_costs = False
+  self.copy_tiers = False
+  self.error = ""
+  self.history_line = ""
+  self.frames = 0
+  self.simulated_tiers = self._simulated_tiers()
+  self.resumable = self._find_resumable()
+
+ # Commands ------------------------------------------------------------------------------------------
+
+ def run_track(self) -> None:
+  """Start a new track from the goal text."""
+  self.error = ""
+  try:
+   self.controller.start_track(self.goal)
+  except (ValueError, RuntimeError, OSError) as exc:
+   self.error = str(exc)
+  else:
+   self.settings.goal = self.goal
+   self.resumable = ""
+
+ def resume_saved_track(self) -> None:
+  """Resume the newest unfinished track of the project."""
+  self.error = ""
+  try:
+   track = self.controller.resume_track(self.resumable)
+  except (ValueError, RuntimeError, OSError) as exc:
+   self.error = str(exc)
+  else:
+   self.goal = track.goal
+   self.resumable = ""
+
+ def toggle_pause(self) -> None:
+  """Pause a running track, or resume a paused (or stepping) one."""
+  if self.controller.engine.mode == "running":
+   self.controller.pause()
+  else:
+   self.controller.resume()
+
+ def set_tier(self, tier: str, config: TierConfig) -> None:
+  """Change a tier's provider or model for the next run."""
+  self.controller.set_tier_config(tier, config)
+  self.simulated_tiers = self._simulated_tiers()
+
+ def reset_session(self) -> None:
+  """Clear the session figures (after the user confirmed)."""
+  self.controller.reset_session()
+  self.view.refresh()
+
+ def _simulated_tiers(self) -> list[str]:
+  tiers = []
+  for tier in TIER_NAMES:
+   provider = self.controller.config.tiers[tier].provider
+   if provider == "simulated" or not resolve_api_key(provider):
+    tiers.append(tier)
+  return tiers
+
+ def _find_resumable(self) -> str:
+  for path in list_tracks(self.controller.project_dir)[:5]:
+   try:
+    track = load_track_file(path)
+   except ValueError:
+    continue
+   if track.tickets and not track.finished:
+    return track.id
+  return ""
+
+ # Per-frame callbacks (GUI thread) -------------------------------------------------------------------
+
+ def pre_frame(self) -> None:
+  """Apply what the conductor said since the last frame and rebuild what changed."""
+  if self.controller.drain_pending(DRAIN_BUDGET_S):
+   self.view.follow_calls = True
+   wakeup = self.controller.wakeup
+   if wakeup is not None and self.controller.pending_count():
+    wakeup()  # more is queued than one frame's budget: draw the next frame at once
+  self.view.refresh()
+  self.frames += 1
+
+ def show_gui(self) -> None:
+  """Runs every frame inside the main dock space: shortcuts and the reset confirmation."""
+  self._shortcuts()
+  if self.want_reset:
+   imgui.open_popup(RESET_POPUP)
+   self.want_reset = False
+  center = imgui.get_main_viewport().get_center()
+  imgui.set_next_window_pos(center, imgui.Cond_.appearing, imgui.ImVec2(0.5, 0.5))
+  opened, _ = imgui.begin_popup_modal(RESET_POPUP, None, imgui.WindowFlags_.always_auto_resize)
+  if opened:
+   imgui.text(f"Clear this session's figures ({self.view.cost.total_cost}, {self.view.cost.summary})?")
+   imgui.text_disabled("Tickets of a running track are kept; the call history keeps the old session.")
+   if imgui.button("Reset", imgui.ImVec2(120, 0)) or imgui.is_key_pressed(imgui.Key.enter):
+    self.reset_session()
+    imgui.close_current_popup()
+   imgui.set_item_default_focus()
+   imgui.same_line()
+   if imgui.button("Cancel", imgui.ImVec2(120, 0)) or imgui.is_key_pressed(imgui.Key.escape):
+    imgui.close_current_popup()
+   imgui.end_popup()
+
+ def _shortcuts(self) -> None:
+  route = imgui.InputFlags_.route_global
+  engine = self.controller.engine
+  if imgui.shortcut(imgui.Key.f5, route) and not engine.running:
+   self.run_track()
+  if imgui.shortcut(imgui.Key.f6, route) and engine.running:
+   self.toggle_pause()
+  if imgui.shortcut(imgui.Key.f10, route) and engine.running:
+   self.controller.step()
+  if imgui.shortcut(imgui.Key.mod_shift | imgui.Key.f5, route) and engine.running:
+   self.controller.stop()
+  if imgui.shortcut(imgui.Key.mod_ctrl | imgui.Key.mod_shift | imgui.Key.r, route):
+   self.want_reset = True
+
+ def show_menus(self) -> None:
+  """The Session menu (hello_imgui adds View and the app menu)."""
+  if imgui.begin_menu("Session"):
+   if imgui.menu_item("Reset Session...", "Ctrl+Shift+R", False)[0]:
+    self.want_reset = True
+   imgui.separator()
+   running = self.controller.engine.running
+   if imgui.menu_item("Run track", "F5", False, not running)[0]:
+    self.run_track()
+   if imgui.menu_item("Pause / Resume", "F6", False, running)[0]:
+    self.toggle_pause()
+   if imgui.menu_item("Step", "F10", False, running)[0]:
+    self.controller.step()
+   if imgui.menu_item("Stop", "Shift+F5", False, running)[0]:
+    self.controller.stop()
+   imgui.end_menu()
+
+ def show_status(self) -> None:
+  """The status bar: the session cost badge (always visible), track state, simulated marker."""
+  imgui.text_colored(SUBTOTAL, self.view.cost.badge)
+  imgui.same_line()
+  imgui.text_disabled("|")
+  imgui.same_line()
+  status = self.controller.track_status
+  imgui.text_colored(BAD if status == "error" else MUTED, f"Track: {status}")
+  if self.simulated_tiers:
+   imgui.same_line()
+   imgui.text_colored(SIMULATED, "| SIMULATED provider")
+
+ def shutdown(self) -> None:
+  """Stop the worker and save the app settings."""
+  self.controller.shutdown()
+  self.settings.goal = self.goal
+  app_settings.save_settings(self.settings)
+
+ # Windows -------------------------------------------------------------------------------------------
+
+ def track_window(self) -> None:
+  render_track_window(self)
+
+ def dashboard_window(self) -> None:
+  imgui.separator_text("Tier usage")
+  if self.copy_tiers:
+   self.copy_tiers = False
+   imgui.log_to_clipboard()
+   render_tier_table(self.view.cost)
+   imgui.log_finish()
+  else:
+   render_tier_table(self.view.cost)
+  if imgui.small_button("Copy table"):
+   self.copy_tiers = True
+  imgui.separator_text("Tickets")
+  render_ticket_list(self.view.tickets)
+
+ def cost_window(self) -> None:
+  render_cost_panel(self.view.cost, self)
+
+ def streams_window(self) -> None:
+  render_tier_streams(self.view)
+
+ def comms_window(self) -> None:
+  render_comms_log(self.view)
+
+ def log_window(self) -> None:
+  render_event_log(self.controller)
+
+
+def build_runner_params(
+ app: GuiApp, *, ini_disable: bool = False
+) -> tuple[hello_imgui.RunnerParams, immapp.AddOnsParams]:
+ """The complete app wiring, used by `run_gui` and by the live tests."""
+ params = hello_imgui.RunnerParams()
+ params.app_window_params.window_title = WINDOW_TITLE
+ params.app_window_params.window_geometry.size = (1500, 950)
+ params.imgui_window_params.show_menu_bar = True
+ params.imgui_window_params.show_menu_view = True
+ params.imgui_window_params.show_status_bar = True
+ params.imgui_window_params.default_imgui_window_type = (
+  hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
+ )
+ params.imgui_window_params.enable_viewports = False
+ params.ini_folder_type = hello_imgui.IniFolderType.app_user_config_folder
+ params.ini_filename = "mma-conductor/layout.ini"
+ params.ini_disable = ini_disable
+ params.fps_idling.fps_idle = 4.0
+ params.callbacks.pre_new_frame = app.pre_frame
+ params.callbacks.show_gui = app.show_gui
+ params.callbacks.show_menus = app.show_menus
+ params.callbacks.show_status = app.show_status
+ params.callbacks.before_exit = app.shutdown
+
+ def post_init() -> None:
+  app.controller.wakeup = hello_imgui.request_refresh
+
+ params.callbacks.post_init = post_init
+ splits = [
+  hello_imgui.DockingSplit("MainDockSpace", "LeftSpace", imgui.Dir.left, 0.30),
+  hello_imgui.DockingSplit("MainDockSpace", "BottomSpace", imgui.Dir.down, 0.32),
+  hello_imgui.DockingSplit("MainDockSpace", "RightSpace", imgui.Dir.right, 0.50),
+ ]
+ windows = [
+  hello_imgui.DockableWindow("Track", "LeftSpace", app.track_window),
+  hello_imgui.DockableWindow("MMA Dashboard", "MainDockSpace", app.dashboard_window),
+  hello_imgui.DockableWindow("Cost Analytics", "RightSpace", app.cost_window),
+  hello_imgui.DockableWindow("Comms Log", "BottomSpace", app.comms_window),
+  hello_imgui.DockableWindow("Tier Streams", "BottomSpace", app.streams_window),
+  hello_imgui.DockableWindow("Event Log", "BottomSpace", app.log_window),
+ ]
+ params.docking_params = hello_imgui.DockingParams(splits, windows)
+ return params, immapp.AddOnsParams(with_implot=True)
+
+
+def display_problem() -> str | None:
+ """Why no window can open here, in one line with what to do instead; None when a display exists."""
+ if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+  return (
+   "no display found (DISPLAY is not set): run it under a virtual screen with `xvfb-run -a mma-conductor`, "
+   'or without the GUI with `mma-conductor run --goal "..."`'
+  )
+ return None
+
+
+def run_gui(project_dir: Path | str) -> int:
+ """Open the app window on `project_dir` (blocks until the window closes)."""
+ problem = display_problem()
+ if problem:
+  print(f"mma-conductor: {problem}", file=sys.stderr)
+  return 2
+ controller = AppController(project_dir)
+ app = GuiApp(controller, settings=app_settings.load_settings())
+ params, addons = build_runner_params(app)
+ immapp.run(params, addons)
+ return 0

@@ -1,0 +1,59 @@
+"""App settings (the last goal, ...) in `settings.toml` in the user config folder; the window layout is
+hello_imgui's own ini file beside it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+
+@dataclass
+class AppSettings:
+ """What the app remembers between runs."""
+
+ goal: str = "Write a small command-line tool that counts words in a text file, with tests."
+ unreadable_file: str = ""
+
+
+def settings_path() -> Path:
+ """Where the settings live (MMA_CONDUCTOR_CONFIG_DIR overrides the platform's config folder)."""
+ override = os.environ.get("MMA_CONDUCTOR_CONFIG_DIR")
+ if override:
+  return Path(override) / "settings.toml"
+ from platformdirs import user_config_dir
+
+ return Path(user_config_dir("mma-conductor", appauthor=False)) / "settings.toml"
+
+
+def load_settings(path: Path | None = None) -> AppSettings:
+ """Read the settings; a missing file gives defaults, a broken one is reported and left untouched."""
+ path = path or settings_path()
+ try:
+  data = tomllib.loads(path.read_text(encoding="utf-8"))
+ except FileNotFoundError:
+  return AppSettings()
+ except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+  print(f"mma-conductor: ignoring {path} (left as it is): {exc}", file=sys.stderr)
+  return AppSettings(unreadable_file=str(path))
+ goal = data.get("goal")
+ return AppSettings(goal=goal if isinstance(goal, str) else AppSettings.goal)
+
+
+def save_settings(settings: AppSettings, path: Path | None = None) -> None:
+ """Write the settings atomically; an unwritable folder is reported, never fatal. A file that could not be
+ read at start is not overwritten."""
+ path = path or settings_path()
+ if settings.unreadable_file and Path(settings.unreadable_file) == path:
+  return
+ try:
+  path.parent.mkdir(parents=True, exist_ok=True)
+  tmp = path.with_suffix(".tmp")
+  tmp.write_text(tomli_w.dumps({"goal": settings.goal}), encoding="utf-8")
+  os.replace(tmp, path)
+ except OSError as exc:
+  print(f"mma-conductor: could not save settings to {path}: {exc}", file=sys.stderr)

@@ -1,0 +1,178 @@
+"""What the Cost Analytics panel and the tier table show, formatted once per data change.
+
+Pure Python and numpy, no imgui: render functions only draw these cached strings and arrays, so an idle
+frame formats nothing and allocates nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..money import UNITS_PER_USD, format_usd_auto
+from ..project_config import TIER_NAMES
+from ..session_costs import CostFigures, SessionSnapshot
+
+PROVIDER_ORDER = ("gemini", "anthropic", "deepseek", "openai", "simulated", "other")
+PROVIDER_TITLES = {
+ "gemini": "Gemini",
+ "anthropic": "Anthropic",
+ "deepseek": "DeepSeek",
+ "openai": "OpenAI",
+ "simulated": "Simulated (offline)",
+ "other": "Other",
+}
+PIE_SLICES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRow:
+ """One table row, every cell already a string."""
+
+ label: str
+ models: str
+ calls: str
+ input: str
+ output: str
+ cached: str
+ tokens: str
+ cost: str
+ share: str
+ unpriced: bool
+ cost_units: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderGroup:
+ """A provider's subtotal row and its models' rows."""
+
+ key: str
+ title: str
+ subtotal: FigureRow
+ models: tuple[FigureRow, ...]
+
+
+@dataclass(frozen=True)
+class CostView:
+ """Everything the panel and the tier table draw for one version of the session figures."""
+
+ version: tuple[int, int]
+ session_id: str
+ total_cost: str
+ total_units: int
+ summary: str
+ badge: str
+ tier_rows: tuple[FigureRow, ...]
+ total_row: FigureRow
+ providers: tuple[ProviderGroup, ...]
+ unpriced_note: str
+ timeline_x: np.ndarray
+ timeline_y: np.ndarray
+ pie_labels: list[str]
+ pie_values: np.ndarray
+
+
+def _row(label: str, figures: CostFigures, total_units: int, models: str = "") -> FigureRow:
+ share = f"{100 * figures.cost_units / total_units:.1f}%" if total_units and figures.cost_units else "-"
+ return FigureRow(
+  label=label,
+  models=models,
+  calls=f"{figures.calls:,}",
+  input=f"{figures.input_tokens:,}",
+  output=f"{figures.output_tokens:,}",
+  cached=f"{figures.cached_tokens:,}",
+  tokens=f"{figures.total_tokens:,}",
+  cost=figures.cost_label if figures.calls else "$0.00",
+  share=share,
+  unpriced=figures.unpriced_calls > 0,
+  cost_units=figures.cost_units,
+ )
+
+
+def provider_group_key(provider: str) -> str:
+ """The panel's group for a provider id (unknown providers are "other")."""
+ return provider if provider in PROVIDER_ORDER else "other"
+
+
+def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]) -> CostView:
+ """Format the snapshot and the cost timeline for drawing."""
+ total = snapshot.total
+ units = total.cost_units
+ tier_rows = tuple(
+  _row(tier, snapshot.tier(tier), units, ", ".join(snapshot.models_in_tier(tier)) or "-") for tier in TIER_NAMES
+ )
+ extra_tiers = tuple(_row(f.key or "(no tier)", f, units) for f in snapshot.by_tier if f.key not in TIER_NAMES)
+ groups: dict[str, list[CostFigures]] = {}
+ for figures in snapshot.by_model:
+  groups.setdefault(provider_group_key(figures.provider), []).append(figures)
+ providers = []
+ for key in PROVIDER_ORDER:
+  members = groups.get(key)
+  if not members:
+   continue
+  subtotal = _sum(key, members)
+  rows = tuple(_row(f.key, f, units) for f in members)
+  providers.append(ProviderGroup(key, PROVIDER_TITLES[key], _row(PROVIDER_TITLES[key], subtotal, units), rows))
+ total_cost = total.cost_label if total.calls else "$0.00"
+ summary = (
+  f"{total.calls:,} calls, {total.total_tokens:,} tokens ({total.input_tokens:,} in / {total.output_tokens:,} out)"
+ )
+ unpriced = ""
+ if snapshot.unpriced_models:
+  unpriced = "Unpriced (tokens counted, no price): " + ", ".join(snapshot.unpriced_models)
+ xs = np.fromiter((t - snapshot.started_at for t, _ in timeline), dtype=np.float64, count=len(timeline))
+ ys = np.fromiter((u / UNITS_PER_USD for _, u in timeline), dtype=np.float64, count=len(timeline))
+ if len(xs):
+  xs = np.concatenate(([0.0], np.maximum(xs, 0.0)))
+  ys = np.concatenate(([0.0], ys))
+ labels, values = _pie(snapshot)
+ return CostView(
+  version=(snapshot.version, len(timeline)),
+  session_id=snapshot.session_id,
+  total_cost=total_cost,
+  total_units=units,
+  summary=summary,
+  badge=f"Session {total_cost}",
+  tier_rows=tier_rows + extra_tiers,
+  total_row=_row("Total", total, units),
+  providers=tuple(providers),
+  unpriced_note=unpriced,
+  timeline_x=xs,
+  timeline_y=ys,
+  pie_labels=labels,
+  pie_values=values,
+ )
+
+
+def _sum(key: str, members: list[CostFigures]) -> CostFigures:
+ return CostFigures(
+  key,
+  key,
+  sum(f.cost_units for f in members),
+  sum(f.calls for f in members),
+  sum(f.unpriced_calls for f in members),
+  sum(f.input_tokens for f in members),
+  sum(f.output_tokens for f in members),
+  sum(f.cache_read_tokens for f in members),
+  sum(f.cache_write_tokens for f in members),
+  sum(f.cache_write_1h_tokens for f in members),
+  sum(f.reasoning_tokens for f in members),
+ )
+
+
+def _pie(snapshot: SessionSnapshot) -> tuple[list[str], np.ndarray]:
+ priced = [f for f in snapshot.by_model if f.cost_units > 0]
+ top = priced[:PIE_SLICES]
+ rest = sum(f.cost_units for f in priced[PIE_SLICES:])
+ labels = [f.key for f in top]
+ values = [f.cost_units / UNITS_PER_USD for f in top]
+ if rest:
+  labels.append("others")
+  values.append(rest / UNITS_PER_USD)
+ return labels, np.asarray(values, dtype=np.float64)
+
+
+def format_cost(units: int) -> str:
+ """A cost cell (the same rules as the tables)."""
+ return format_usd_auto(units)

@@ -1,0 +1,18 @@
+"""Colors the views share, so that "unpriced", subtotals and states look the same everywhere."""
+
+from imgui_bundle import imgui
+
+UNPRICED = imgui.ImVec4(1.0, 0.62, 0.25, 1.0)
+SUBTOTAL = imgui.ImVec4(0.55, 0.85, 1.0, 1.0)
+MUTED = imgui.ImVec4(0.6, 0.6, 0.6, 1.0)
+GOOD = imgui.ImVec4(0.45, 0.9, 0.45, 1.0)
+BAD = imgui.ImVec4(1.0, 0.4, 0.4, 1.0)
+SIMULATED = imgui.ImVec4(1.0, 0.85, 0.3, 1.0)
+
+STATUS_COLORS = {
+ "done": GOOD,
+ "blocked": BAD,
+ "in_progress": SUBTOTAL,
+ "review": SIMULATED,
+ "todo": MUTED,
+}

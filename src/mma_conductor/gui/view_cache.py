@@ -1,0 +1,133 @@
+"""Derived display data, rebuilt only when the controller's data change (a version check per frame)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ..controller import AppController
+from ..money import format_usd_auto
+from .cost_view import CostView, build_cost_view
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+ """A ticket list row, formatted."""
+
+ id: str
+ title: str
+ status: str
+ model: str
+ attempts: str
+ cost: str
+ detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallRow:
+ """A comms log row, formatted."""
+
+ time: str
+ tier: str
+ ticket: str
+ model: str
+ tokens: str
+ cost: str
+ latency: str
+ status: str
+ failed: bool
+
+
+CALL_ROW_CACHE = 2048
+
+
+class ViewCache:
+ """Holds the formatted views of one controller; `refresh()` once per frame rebuilds what changed."""
+
+ def __init__(self, controller: AppController) -> None:
+  self.controller = controller
+  self.cost: CostView = build_cost_view(controller.session(), controller.cost_timeline)
+  self.tickets: tuple[TicketRow, ...] = ()
+  self.ticket_summary = ""
+  self._call_rows: dict[int, CallRow] = {}
+  self.stream_text: dict[str, str] = {}
+  self._tickets_version = -1
+  self._stream_versions: dict[str, int] = {}
+  self.rebuilds = 0
+  self.follow_calls = False
+
+ def refresh(self) -> None:
+  """Rebuild the parts whose data changed since the last frame."""
+  controller = self.controller
+  snapshot = controller.session()
+  if (
+   snapshot.version,
+   len(controller.cost_timeline),
+  ) != self.cost.version or snapshot.session_id != self.cost.session_id:
+   self.cost = build_cost_view(snapshot, controller.cost_timeline)
+   self.rebuilds += 1
+  if controller.tickets_version != self._tickets_version:
+   self._tickets_version = controller.tickets_version
+   self.tickets = tuple(_ticket_row(t) for t in controller.tickets.values())
+   counts: dict[str, int] = {}
+   for row in self.tickets:
+    counts[row.status] = counts.get(row.status, 0) + 1
+   self.ticket_summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "planning ..."
+  for tier, stream in controller.tier_streams.items():
+   if self._stream_versions.get(tier) != stream.version:
+    self._stream_versions[tier] = stream.version
+    self.stream_text[tier] = "".join(stream.text)
+
+ @property
+ def call_count(self) -> int:
+  """Calls in the comms log."""
+  return len(self.controller.call_log)
+
+ def call_row(self, index: int) -> CallRow:
+  """Row `index` of the comms log, formatted on first sight only: the log is drawn through a clipper, so
+  a flood of calls costs one formatting per row that actually scrolls into view."""
+  log = self.controller.call_log
+  sequence = self.controller.call_log_version - len(log) + index
+  row = self._call_rows.get(sequence)
+  if row is None:
+   if len(self._call_rows) > CALL_ROW_CACHE:
+    self._call_rows.clear()
+   row = self._call_rows[sequence] = _call_row(log[index])
+  return row
+
+
+def _ticket_row(ticket: dict) -> TicketRow:
+ units = int(ticket.get("cost_units", 0) or 0)
+ models = ticket.get("models") or []
+ detail = ticket.get("blocked_reason") or ticket.get("review", "").splitlines()[0:1]
+ if isinstance(detail, list):
+  detail = detail[0] if detail else ""
+ return TicketRow(
+  id=ticket["id"],
+  title=ticket["title"],
+  status=ticket["status"],
+  model=" > ".join(models) if models else "-",
+  attempts=str(ticket.get("attempts", 0)),
+  cost=format_usd_auto(units) if units else "-",
+  detail=detail,
+ )
+
+
+def _call_row(record) -> CallRow:
+ usage = record.usage
+ tokens = f"{usage.input_tokens:,} / {usage.output_tokens:,}" if usage else "-"
+ cost = "unpriced" if usage else "-"
+ if record.cost_units is not None:
+  cost = format_usd_auto(record.cost_units)
+ model = record.model + (" (sim)" if record.simulated else "")
+ return CallRow(
+  time=time.strftime("%H:%M:%S", time.localtime(record.timestamp)),
+  tier=record.tier,
+  ticket=record.ticket_id or "plan",
+  model=model,
+  tokens=tokens,
+  cost=cost,
+  latency=f"{record.latency_s * 1000:.0f} ms",
+  status=record.status if not record.error else f"{record.status}: {record.error}",
+  failed=record.status != "success",
+ )
