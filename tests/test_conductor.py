@@ -265,3 +265,24 @@ def test_twenty_tickets_complete_headless_in_seconds(tmp_path, count):
  assert controller.track_status == "done"
  assert len(rec.by_tier("Tier 3")) == count
  print(f"20 tickets, {len(rec.records)} calls in {elapsed:.2f} s")
+
+
+def test_the_same_goal_run_twice_in_one_session_is_billed_twice(tmp_path):
+ controller, rec = make(tmp_path)
+ controller.start_track("Build a word counter")
+ assert controller.wait_idle(30)
+ once = controller.session().total
+ controller.start_track("Build a word counter")
+ assert controller.wait_idle(30)
+ twice = controller.session().total
+ # the simulated provider answers identically, but each call is its own bill
+ assert twice.calls == 2 * once.calls and twice.cost_units == 2 * once.cost_units
+ assert len({r.request_id for r in rec.records}) == len(rec.records)
+
+
+def test_a_plan_of_twenty_tickets_from_the_goal(tmp_path):
+ controller, rec = make(tmp_path, max_parallel=8)
+ controller.start_track("Build a static site generator in 20 tickets")
+ assert controller.wait_idle(60)
+ assert len(controller.tickets) == 20 and controller.track_status == "done"
+ assert peak_concurrency(rec.records) > 1

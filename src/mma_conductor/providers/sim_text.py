@@ -3,8 +3,9 @@
 What kind of answer a call gets is read from its prompts (see `response_kind`):
 
 - plan: the system prompt or prompt contains JSON_PLAN_MARKER, or the system prompt mentions JSON and
-  `depends_on` (as the conductor's Tier 1 prompt does). The answer is only a JSON array of 3 to 5 tickets
-  {"id": "T1", "title", "description", "depends_on": [ids of earlier tickets]}, so it is always acyclic.
+  `depends_on` (as the conductor's Tier 1 prompt does). The answer is only a JSON array of tickets
+  {"id": "T1", "title", "description", "depends_on": [ids of earlier tickets]}, so it is always acyclic:
+  as many as the prompt asks for ("... in 20 tickets", 1 to 50), else 3 to 5.
 - verdict: the system prompt contains both APPROVE and REJECT (as the Tier 4 QA prompt does). The first
   line is "APPROVE" or "REJECT: <reason>", rejecting with the client's `reject_rate` probability.
 - prose: anything else; a few paragraphs about the prompt's distinctive words.
@@ -104,13 +105,21 @@ def verdict(rng: random.Random, prompt: str, reject_rate: float) -> str:
 
 
 def plan(rng: random.Random, prompt: str) -> str:
- """A JSON list of 3 to 5 tickets whose depends_on only name earlier tickets, so it is always acyclic."""
+ """A JSON list of tickets whose depends_on only name earlier tickets, so it is always acyclic.
+
+ "N tickets" in the prompt asks for N (1 to 50); otherwise 3 to 5. About half the tickets after the first
+ depend on one or two earlier ones, so larger plans have work to run in parallel.
+ """
  words = topics(prompt)
+ asked = re.search(r"\b(\d{1,2})\s+tickets\b", prompt)
+ count = min(50, max(1, int(asked.group(1)))) if asked else rng.randint(3, 5)
  tickets = []
- for index in range(rng.randint(3, 5)):
+ for index in range(count):
   a, b = rng.choice(words), rng.choice(words)
   earlier = [t["id"] for t in tickets]
-  depends = sorted(rng.sample(earlier, rng.randint(1, min(2, len(earlier)))), key=earlier.index) if earlier else []
+  depends = []
+  if earlier and (index == 1 or rng.random() < 0.5):
+   depends = sorted(rng.sample(earlier, rng.randint(1, min(2, len(earlier)))), key=earlier.index)
   tickets.append(
    {
     "id": f"T{index + 1}",

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import random
 import re
+import uuid
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -103,7 +104,9 @@ class SimulatedClient(ProviderClient):
    finish_reason = "max_tokens"
   input_tokens = self.count_tokens(request.system) + self.count_tokens(request.prompt)
   attempt.model = request.model
-  attempt.request_id = f"sim_{digest[:16]}"
+  # Text and usage are deterministic; the id is not: a provider never gives two calls the same id, and
+  # the session counts a repeated id once.
+  attempt.request_id = f"sim_{uuid.uuid4().hex[:24]}"
 
   failure = self._next_failure()
   if self.timeout is not None and self.latency_s > self.timeout:
