@@ -177,7 +177,7 @@ class AppController:
    tier=record.tier,
    agent=record.role,
    provider=record.provider,
-   request_id=record.request_id or None,
+   request_id=f"{record.provider}:{record.request_id}" if record.request_id else None,
    cost_units=record.cost_units,
   )
   if added == -1:
