@@ -12,7 +12,7 @@ from mma_conductor.gui.cost_panel import render_cost_panel
 from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_ticket_list, render_tier_table
 from mma_conductor.gui.log_windows import render_comms_log, render_tier_streams
-from mma_conductor.money import format_usd_auto
+from mma_conductor.money import format_usd, format_usd_auto
 from mma_conductor.price_book import PriceBook
 from mma_conductor.session_costs import SessionCosts
 from mma_conductor.usage import Usage
@@ -184,7 +184,7 @@ def test_view_cache_rebuilds_only_on_change_and_windows_draw(imgui_context, tmp_
  app.pre_frame()
  app.pre_frame()
  assert cache.cost is again and cache.rebuilds == 1
- assert cache.call_count == 1 and cache.call_row(0).cost == format_usd_auto(record.cost_units)
+ assert cache.call_count == 1 and cache.call_row(0).cost == format_usd(record.cost_units, 6)
  text = draw(lambda: render_comms_log(cache))
  rows = table_rows(text)
  assert rows[1][1:6] == ["Tier 3", "T1", "gemini-2.5-flash", "1,000 / 200", cache.call_row(0).cost]

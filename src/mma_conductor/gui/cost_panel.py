@@ -30,8 +30,6 @@ def render_cost_panel(view: CostView, ui) -> None:
  imgui.same_line()
  imgui.text_colored(UNPRICED if view.total_row.unpriced and not view.total_units else SUBTOTAL, view.total_cost)
  imgui.same_line()
- imgui.text_disabled(view.summary)
- imgui.same_line()
  if imgui.button("Copy"):
   ui.copy_costs = True
  if imgui.is_item_hovered():
@@ -41,6 +39,7 @@ def render_cost_panel(view: CostView, ui) -> None:
   ui.want_reset = True
  if imgui.is_item_hovered():
   imgui.set_tooltip("Clear the session figures and start a new session (asks first). History keeps the old one.")
+ imgui.text_disabled(view.summary)
  imgui.text_disabled(f"session {view.session_id}")
  if ui.history_line:
   imgui.same_line()
@@ -117,14 +116,13 @@ def _charts(view: CostView) -> None:
    implot.plot_stairs("cumulative", view.timeline_x, view.timeline_y)
   implot.end_plot()
  imgui.same_line()
- flags = implot.Flags_.equal | implot.Flags_.no_mouse_text
+ flags = implot.Flags_.no_legend | implot.Flags_.no_mouse_text | implot.Flags_.no_inputs
  if implot.begin_plot("Cost share by model", size, flags):
-  implot.setup_axes("", "", implot.AxisFlags_.no_decorations, implot.AxisFlags_.no_decorations)
-  implot.setup_axes_limits(0, 1, 0, 1, implot.Cond_.always)
-  implot.setup_legend(implot.Location_.south, implot.LegendFlags_.outside)
-  if len(view.pie_values):
-   spec = implot.Spec(flags=implot.PieChartFlags_.normalize)
-   implot.plot_pie_chart(view.pie_labels, view.pie_values, 0.5, 0.5, 0.4, "", 90, spec)
+  implot.setup_axes("% of session cost", "", implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
+  if view.share_labels:
+   implot.setup_axis_ticks(implot.ImAxis_.y1, view.share_positions, view.share_labels)
+   spec = implot.Spec(flags=implot.BarsFlags_.horizontal)
+   implot.plot_bars("share", view.share_values, 0.6, 0, spec)
   else:
    implot.plot_text("no priced calls yet", 0.5, 0.5)
   implot.end_plot()

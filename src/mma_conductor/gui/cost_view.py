@@ -23,7 +23,7 @@ PROVIDER_TITLES = {
  "simulated": "Simulated (offline)",
  "other": "Other",
 }
-PIE_SLICES = 8
+SHARE_BARS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +69,9 @@ class CostView:
  unpriced_note: str
  timeline_x: np.ndarray
  timeline_y: np.ndarray
- pie_labels: list[str]
- pie_values: np.ndarray
+ share_labels: list[str]
+ share_positions: list[float]
+ share_values: np.ndarray
 
 
 def _row(label: str, figures: CostFigures, total_units: int, models: str = "") -> FigureRow:
@@ -126,7 +127,7 @@ def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]
  if len(xs):
   xs = np.concatenate(([0.0], np.maximum(xs, 0.0)))
   ys = np.concatenate(([0.0], ys))
- labels, values = _pie(snapshot)
+ labels, values = _shares(snapshot)
  return CostView(
   version=(snapshot.version, len(timeline)),
   session_id=snapshot.session_id,
@@ -140,8 +141,9 @@ def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]
   unpriced_note=unpriced,
   timeline_x=xs,
   timeline_y=ys,
-  pie_labels=labels,
-  pie_values=values,
+  share_labels=labels,
+  share_positions=[float(i) for i in range(len(labels))],
+  share_values=values,
  )
 
 
@@ -161,16 +163,21 @@ def _sum(key: str, members: list[CostFigures]) -> CostFigures:
  )
 
 
-def _pie(snapshot: SessionSnapshot) -> tuple[list[str], np.ndarray]:
+def _shares(snapshot: SessionSnapshot) -> tuple[list[str], np.ndarray]:
+ """Percent of the session's priced cost per model, the largest last (drawn at the top), the tail as
+ "others"."""
  priced = [f for f in snapshot.by_model if f.cost_units > 0]
- top = priced[:PIE_SLICES]
- rest = sum(f.cost_units for f in priced[PIE_SLICES:])
+ total = sum(f.cost_units for f in priced)
+ if not total:
+  return [], np.zeros(0, dtype=np.float64)
+ top = priced[:SHARE_BARS]
+ rest = sum(f.cost_units for f in priced[SHARE_BARS:])
  labels = [f.key for f in top]
- values = [f.cost_units / UNITS_PER_USD for f in top]
+ values = [100 * f.cost_units / total for f in top]
  if rest:
   labels.append("others")
-  values.append(rest / UNITS_PER_USD)
- return labels, np.asarray(values, dtype=np.float64)
+  values.append(100 * rest / total)
+ return labels[::-1], np.asarray(values[::-1], dtype=np.float64)
 
 
 def format_cost(units: int) -> str:

@@ -53,7 +53,7 @@ def render_track_window(app) -> None:
   imgui.text_wrapped(controller.track_message)
  if app.error:
   imgui.text_colored(BAD, app.error)
- if controller.track is not None:
+ if active and controller.track is not None:
   imgui.text_disabled(app.view.ticket_summary)
 
  imgui.separator_text("Tiers")

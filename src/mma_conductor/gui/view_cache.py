@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from ..controller import AppController
-from ..money import format_usd_auto
+from ..money import format_usd, format_usd_auto
 from .cost_view import CostView, build_cost_view
 
 
@@ -118,7 +118,7 @@ def _call_row(record) -> CallRow:
  tokens = f"{usage.input_tokens:,} / {usage.output_tokens:,}" if usage else "-"
  cost = "unpriced" if usage else "-"
  if record.cost_units is not None:
-  cost = format_usd_auto(record.cost_units)
+  cost = format_usd(record.cost_units, 6)
  model = record.model + (" (sim)" if record.simulated else "")
  return CallRow(
   time=time.strftime("%H:%M:%S", time.localtime(record.timestamp)),
