@@ -93,3 +93,21 @@ def test_bad_credentials_end_the_track_once_and_the_key_goes_nowhere(openai_proj
  texts += [p.read_text(errors="replace") for p in Path(config.project_dir).rglob("*") if p.is_file()]
  for text in texts:
   assert KEY not in text and KEY[-12:] not in text
+
+
+def test_keys_file_is_used_and_a_broken_one_is_reported_without_its_content(openai_project, monkeypatch, tmp_path):
+ config, server = openai_project
+ monkeypatch.delenv("OPENAI_API_KEY")
+ keys = tmp_path / "config" / "keys.toml"
+ keys.parent.mkdir(parents=True, exist_ok=True)
+ keys.write_text(f'[openai]\napi_key = "{KEY}"\n')
+ server.enqueue(reply(PLAN), reply("Brief"), reply("work"), reply("APPROVE"))
+ controller = AppController(config.project_dir, config=config)
+ assert run_headless("Count words", config.project_dir, out=io.StringIO(), controller=controller) == EXIT_DONE
+ assert {k.lower(): v for k, v in server.requests[0].headers.items()}["authorization"] == f"Bearer {KEY}"
+ keys.write_text(f'openai = "{KEY}\n')
+ controller = AppController(config.project_dir, config=config)
+ out = io.StringIO()
+ assert run_headless("Count words", config.project_dir, out=out, controller=controller) == EXIT_ERROR
+ assert str(keys) in controller.track_message and "invalid TOML" in controller.track_message
+ assert KEY not in controller.track_message and KEY not in out.getvalue()

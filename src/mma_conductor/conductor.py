@@ -332,7 +332,11 @@ class ConductorEngine:
   await self._gate(state.track, tier, ticket, model)
   client = state.clients.get(tier_config.provider)
   if client is None:
-   client = state.clients[tier_config.provider] = self._client_factory(tier_config, self.config)
+   try:
+    client = self._client_factory(tier_config, self.config)
+   except (ValueError, ImportError, CallError) as exc:  # no SDK, a broken keys file, a missing key
+    raise TrackAborted(f"{tier}: cannot use provider {tier_config.provider}: {exc}") from None
+   state.clients[tier_config.provider] = client
   ticket_id = ticket.id if ticket else ""
   track_id = state.track.id
 
@@ -461,9 +465,10 @@ class ConductorEngine:
 def default_client_factory(tier: TierConfig, config: ProjectConfig) -> LLMClient:
  """A real client when the tier's provider has an API key, else the simulated provider."""
  from .ai_client import make_client, resolve_api_key
+ from .providers.keys import load_user_keys
 
  if tier.provider != "simulated":
-  key = resolve_api_key(tier.provider)
+  key = resolve_api_key(tier.provider, config=load_user_keys())
   if key:
    return make_client(tier.provider, api_key=key, timeout=config.timeout_s, max_retries=config.max_retries)
  sim = config.simulated

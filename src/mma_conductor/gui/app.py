@@ -17,6 +17,7 @@ from imgui_bundle import hello_imgui, imgui, immapp
 from ..ai_client import resolve_api_key
 from ..controller import AppController
 from ..project_config import TIER_NAMES, TierConfig
+from ..providers.keys import load_user_keys
 from ..track_store import list_tracks, load_track_file
 from . import app_settings
 from .cost_panel import render_cost_panel
@@ -90,10 +91,15 @@ class GuiApp:
   self.view.refresh()
 
  def _simulated_tiers(self) -> list[str]:
+  try:
+   keys = load_user_keys()
+  except ValueError as exc:
+   self.error = str(exc)
+   keys = {}
   tiers = []
   for tier in TIER_NAMES:
    provider = self.controller.config.tiers[tier].provider
-   if provider == "simulated" or not resolve_api_key(provider):
+   if provider == "simulated" or not resolve_api_key(provider, config=keys):
     tiers.append(tier)
   return tiers
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 ENV_VARS: Mapping[str, tuple[str, ...]] = {
@@ -56,3 +58,41 @@ def scrub(text: str, secret: str | None) -> str:
  if not secret or secret not in text:
   return text
  return text.replace(secret, redact(secret))
+
+
+class KeyFileError(ValueError):
+ """A keys file that cannot be read; the message names the file, never a key."""
+
+
+def user_keys_path() -> Path:
+ """`keys.toml` in the user config folder (MMA_CONDUCTOR_CONFIG_DIR overrides the folder)."""
+ override = os.environ.get("MMA_CONDUCTOR_CONFIG_DIR")
+ if override:
+  return Path(override) / "keys.toml"
+ from platformdirs import user_config_dir
+
+ return Path(user_config_dir("mma-conductor", appauthor=False)) / "keys.toml"
+
+
+def load_user_keys(path: Path | None = None) -> dict[str, Any]:
+ """The user's keys file as a config for resolve_api_key (`openai = "sk-..."` or `[openai] api_key = ...`).
+
+ A missing file is an empty config. Keys live only here or in the environment: nothing in the app writes
+ them anywhere else.
+ """
+ path = path or user_keys_path()
+ try:
+  text = path.read_text(encoding="utf-8")
+ except FileNotFoundError:
+  return {}
+ except (OSError, UnicodeDecodeError) as exc:
+  raise KeyFileError(f"{path}: cannot read keys file: {type(exc).__name__}") from None
+ try:
+  data = tomllib.loads(text)
+ except tomllib.TOMLDecodeError as exc:
+  # The decoder's message quotes no values, only the position, so it is safe to show.
+  raise KeyFileError(f"{path}: invalid TOML: {exc}") from None
+ unknown = set(data) - set(ENV_VARS)
+ if unknown:
+  raise KeyFileError(f"{path}: unknown provider(s) {', '.join(sorted(unknown))}; expected {', '.join(ENV_VARS)}")
+ return data
