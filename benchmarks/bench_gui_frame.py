@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 
 from _timing import emit, environment, percentile
-from imgui_bundle import imgui, implot
+from imgui_bundle import imgui
 
 from mma_conductor.gui.cost_panel import render_cost_panel
 from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_tier_table
+from mma_conductor.gui.headless_context import headless_imgui
 from mma_conductor.price_book import PriceBook
 from mma_conductor.price_table import BUILTIN_PRICES
 from mma_conductor.session_costs import SessionCosts
@@ -64,13 +65,6 @@ def frame_times(body) -> list[float]:
 
 
 def main() -> None:
- context = imgui.create_context()
- plots = implot.create_context()
- io = imgui.get_io()
- io.set_ini_filename(None)
- io.display_size = imgui.ImVec2(1600, 1000)
- io.delta_time = 1 / 60
- io.backend_flags |= imgui.BackendFlags_.renderer_has_textures
  costs = session_with_25_models()
  view = build_cost_view(costs.snapshot(), timeline(costs))
  requests = Requests()
@@ -79,10 +73,9 @@ def main() -> None:
   render_cost_panel(view, requests)
   render_tier_table(view)
 
- empty = frame_times(lambda: None)
- full = frame_times(panel)
- implot.destroy_context(plots)
- imgui.destroy_context(context)
+ with headless_imgui():
+  empty = frame_times(lambda: None)
+  full = frame_times(panel)
  empty_median, empty_p99 = percentile(empty, 50), percentile(empty, 99)
  full_median, full_p99 = percentile(full, 50), percentile(full, 99)
  added_median = full_median - empty_median

@@ -22,29 +22,19 @@ import threading
 import time
 
 from _timing import emit, environment, percentile
-from imgui_bundle import imgui, implot
+from imgui_bundle import imgui
 
 from mma_conductor.controller import AppController
 from mma_conductor.cost_tracker import usage_cost_units
 from mma_conductor.events import CallRecord
 from mma_conductor.gui.app import GuiApp
+from mma_conductor.gui.headless_context import headless_imgui
 from mma_conductor.project_config import SimulatedConfig, TierConfig, load_project_config
 from mma_conductor.tickets import Ticket, Track
 from mma_conductor.usage import Usage
 
 SECONDS = 4.0
 MODELS = [f"gemini-2.5-flash{s}" for s in ("", "-lite")] + ["gpt-4o", "claude-sonnet-4-5", "deepseek-chat"]
-
-
-def context() -> tuple:
- ctx = imgui.create_context()
- plots = implot.create_context()
- io = imgui.get_io()
- io.set_ini_filename(None)
- io.display_size = imgui.ImVec2(1600, 1000)
- io.delta_time = 1 / 60
- io.backend_flags |= imgui.BackendFlags_.renderer_has_textures
- return ctx, plots
 
 
 def frame(app: GuiApp) -> None:
@@ -83,7 +73,6 @@ def engine_load(project: str) -> dict:
  )
  controller = AppController(project, config=config, persist=False)
  app = GuiApp(controller)
- ctx, plots = context()
  frame(app)
  started = time.monotonic()
  batches = 0
@@ -95,15 +84,12 @@ def engine_load(project: str) -> dict:
   controller.shutdown()
  frame(app)
  calls = controller.session().total.calls
- implot.destroy_context(plots)
- imgui.destroy_context(ctx)
  return {"calls": calls, "calls_per_s": round(calls / SECONDS), "frames": len(samples), **stats(samples)}
 
 
 def threads_load(project: str) -> dict:
  controller = AppController(project, persist=False)
  app = GuiApp(controller)
- ctx, plots = context()
  stop = threading.Event()
  posted = [0] * 8
 
@@ -142,8 +128,6 @@ def threads_load(project: str) -> dict:
  lag = controller.pending_count()
  controller.drain_pending()
  frame(app)
- implot.destroy_context(plots)
- imgui.destroy_context(ctx)
  applied = controller.session().total.calls
  assert applied == sum(posted), (applied, sum(posted))
  return {
@@ -165,9 +149,11 @@ def stats(samples: list[float]) -> dict:
 
 def main() -> None:
  with tempfile.TemporaryDirectory() as project:
-  engine = engine_load(project)
+  with headless_imgui():
+   engine = engine_load(project)
   print(f"engine, 8 parallel tickets: {engine}")
-  threads = threads_load(project)
+  with headless_imgui():
+   threads = threads_load(project)
   print(f"8 posting threads: {threads}")
  emit(
   {

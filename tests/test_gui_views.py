@@ -2,7 +2,7 @@
 ImGui's own text logging, the same mechanism as the panel's Copy button."""
 
 import pytest
-from imgui_bundle import imgui, implot
+from imgui_bundle import imgui
 
 from mma_conductor.controller import AppController
 from mma_conductor.cost_tracker import usage_cost_units
@@ -11,6 +11,7 @@ from mma_conductor.gui.app import GuiApp
 from mma_conductor.gui.cost_panel import render_cost_panel
 from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_ticket_list, render_tier_table
+from mma_conductor.gui.headless_context import headless_imgui
 from mma_conductor.gui.log_windows import render_comms_log, render_tier_streams
 from mma_conductor.money import format_usd, format_usd_auto
 from mma_conductor.price_book import PriceBook
@@ -20,16 +21,8 @@ from mma_conductor.usage import Usage
 
 @pytest.fixture
 def imgui_context():
- context = imgui.create_context()
- plot_context = implot.create_context()
- io = imgui.get_io()
- io.set_ini_filename(None)
- io.display_size = imgui.ImVec2(1400, 900)
- io.delta_time = 1 / 60
- io.backend_flags |= imgui.BackendFlags_.renderer_has_textures
- yield
- implot.destroy_context(plot_context)
- imgui.destroy_context(context)
+ with headless_imgui(1400, 900):
+  yield
 
 
 class PanelRequests:
