@@ -286,3 +286,26 @@ def test_a_plan_of_twenty_tickets_from_the_goal(tmp_path):
  assert controller.wait_idle(60)
  assert len(controller.tickets) == 20 and controller.track_status == "done"
  assert peak_concurrency(rec.records) > 1
+
+
+def test_a_call_that_broke_after_billing_is_still_counted(tmp_path):
+ config = sim_config(tmp_path)
+
+ def factory(tier, project):
+  # plan and first brief succeed; the first worker answer breaks off half-way after being billed
+  client = SimulatedClient(seed=2, max_retries=0)
+  client.inject_failures(None, None, "broken")
+  return client
+
+ controller = AppController(tmp_path, config=config, client_factory=factory)
+ rec = Recorder(controller)
+ controller.start_track("Build a parser")
+ assert controller.wait_idle(30)
+ broken = [r for r in rec.records if r.status == "failed"]
+ assert len(broken) == 1 and broken[0].usage is not None and broken[0].usage.output_tokens > 0
+ assert broken[0].cost_units > 0
+ total = controller.session().total
+ assert total.cost_units == sum(r.cost_units for r in rec.records if r.cost_units)
+ assert total.calls == len(rec.records)
+ ticket = controller.tickets[broken[0].ticket_id]
+ assert ticket["status"] == "blocked" and ticket["blocked_reason"].startswith("call failed:")
