@@ -228,3 +228,23 @@ def test_pausing_the_conductor_stops_new_cost_arriving(live_app):
  assert (calls_later, units_later) == (calls_then, units_then)
  assert results["status"] == "paused"
  assert results["final_calls"] > calls_then
+
+
+def test_layout_and_settings_persist_between_runs(display, tmp_path, monkeypatch):
+ monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+ from mma_conductor.controller import AppController
+ from mma_conductor.gui import app_settings
+ from mma_conductor.gui.app import GuiApp, build_runner_params
+
+ def first(ctx):
+  ctx.yield_(3)
+  app.goal = "Remember this goal"
+
+ app = GuiApp(AppController(tmp_path, persist=False), settings=app_settings.load_settings())
+ params, addons = build_runner_params(app)
+ run_app(first, params, addons)
+ layout = (tmp_path / "config" / "layout.ini").read_text()
+ assert "[Window][Cost Analytics]" in layout and "[Window][MMA Dashboard]" in layout
+ assert app_settings.load_settings().goal == "Remember this goal"
+ again = GuiApp(AppController(tmp_path, persist=False), settings=app_settings.load_settings())
+ assert again.goal == "Remember this goal"

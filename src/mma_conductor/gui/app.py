@@ -241,8 +241,8 @@ def build_runner_params(
   hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
  )
  params.imgui_window_params.enable_viewports = False
- params.ini_folder_type = hello_imgui.IniFolderType.app_user_config_folder
- params.ini_filename = "mma-conductor/layout.ini"
+ params.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+ params.ini_filename = str(app_settings.layout_path())
  params.ini_disable = ini_disable
  params.fps_idling.fps_idle = 4.0
  params.callbacks.pre_new_frame = app.pre_frame

@@ -3,6 +3,7 @@ hello_imgui's own ini file beside it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tomllib
@@ -28,6 +29,14 @@ def settings_path() -> Path:
  from platformdirs import user_config_dir
 
  return Path(user_config_dir("mma-conductor", appauthor=False)) / "settings.toml"
+
+
+def layout_path() -> Path:
+ """hello_imgui's window layout file, beside the settings (its folder is created if missing)."""
+ path = settings_path().with_name("layout.ini")
+ with contextlib.suppress(OSError):  # hello_imgui then says it cannot save the layout; the app runs on
+  path.parent.mkdir(parents=True, exist_ok=True)
+ return path
 
 
 def load_settings(path: Path | None = None) -> AppSettings:
