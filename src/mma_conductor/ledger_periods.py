@@ -1,0 +1,100 @@
+"""Calendar periods for cost reports: day, ISO week and month keys, today/this week/this month, date parsing.
+
+Timestamps are epoch microseconds (UTC). `tz` None means the machine's local time (with its daylight saving
+rules, instant by instant); otherwise any tzinfo, e.g. `datetime.UTC`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+
+US_PER_S = 1_000_000
+PERIODS = ("day", "week", "month")
+_RELATIVE = re.compile(r"^(\d{1,5})d$")
+
+
+def to_datetime(us: int, tz: tzinfo | None = None) -> datetime:
+ """The wall-clock time of `us` in `tz` (None: local, naive)."""
+ seconds, micro = divmod(us, US_PER_S)
+ return datetime.fromtimestamp(seconds, tz).replace(microsecond=micro)
+
+
+def to_us(when: datetime | float | int) -> int:
+ """Epoch microseconds of a datetime (naive = local time) or of epoch seconds."""
+ if isinstance(when, datetime):
+  return round(when.timestamp() * US_PER_S) if when.tzinfo is None else _aware_us(when)
+ return round(when * US_PER_S)
+
+
+def _aware_us(when: datetime) -> int:
+ delta = when - datetime(1970, 1, 1, tzinfo=UTC)
+ return (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
+
+
+def period_key(us: int, period: str, tz: tzinfo | None = None) -> str:
+ """`2026-01-05` (day), `2026-W02` (ISO week, Monday first) or `2026-01` (month) of `us` in `tz`."""
+ moment = to_datetime(us, tz)
+ if period == "day":
+  return f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+ if period == "week":
+  year, week, _ = moment.isocalendar()
+  return f"{year:04d}-W{week:02d}"
+ if period == "month":
+  return f"{moment.year:04d}-{moment.month:02d}"
+ raise ValueError(f"unknown period {period!r} (use {', '.join(PERIODS)})")
+
+
+def _midnight(moment: datetime) -> datetime:
+ return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def period_start(period: str, now_us: int, tz: tzinfo | None = None) -> int:
+ """Epoch microseconds of the start of the day, ISO week or month containing `now_us`, in `tz`."""
+ moment = _midnight(to_datetime(now_us, tz))
+ if period == "week":
+  moment -= timedelta(days=moment.weekday())
+ elif period == "month":
+  moment = moment.replace(day=1)
+ elif period != "day":
+  raise ValueError(f"unknown period {period!r} (use {', '.join(PERIODS)})")
+ return to_us(moment)
+
+
+def parse_when(
+ text: str, option: str, *, end: bool = False, now_us: int | None = None, tz: tzinfo | None = None
+) -> int:
+ """Epoch microseconds of a command-line time: `YYYY-MM-DD` (local midnight; as an end, the day is
+ included), an ISO 8601 time (`2026-01-05T10:00`, `...Z`, `...+02:00`), `today`, or `7d` (7 days ago).
+ Raises ValueError naming `option`."""
+ value = text.strip()
+ now = now_us if now_us is not None else to_us(datetime.now(UTC))
+ if value == "today":
+  start = period_start("day", now, tz)
+  return _next_day(start, tz) if end else start
+ relative = _RELATIVE.match(value)
+ if relative:
+  return to_us(_midnight(to_datetime(now, tz)) - timedelta(days=int(relative.group(1))))
+ try:
+  if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+   day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=tz)
+   start = to_us(day)
+   return _next_day(start, tz) if end else start
+  moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+ except ValueError:
+  raise ValueError(
+   f"{option}: {text!r} is not a date (use YYYY-MM-DD, an ISO 8601 time like 2026-01-05T10:00Z, today or 7d)"
+  ) from None
+ if moment.tzinfo is None and tz is not None:
+  moment = moment.replace(tzinfo=tz)
+ return to_us(moment)
+
+
+def _next_day(start_us: int, tz: tzinfo | None) -> int:
+ day = to_datetime(start_us, tz) + timedelta(days=1, hours=2)
+ return to_us(_midnight(day))
+
+
+def iso_utc(us: int) -> str:
+ """`2026-01-05T10:00:00.123456Z`."""
+ return to_datetime(us, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
