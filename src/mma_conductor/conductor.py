@@ -135,7 +135,6 @@ class ConductorEngine:
    self._mode = "step"
    self._permits += 1
   self._notify()
-  self._emit_track_status()
 
  def stop(self) -> None:
   """Cancel in-flight calls and end the run; unfinished tickets go back to todo so the track can resume."""
@@ -156,21 +155,20 @@ class ConductorEngine:
    self._mode = mode
    self._permits = 0
   self._notify()
-  self._emit_track_status()
 
  def _notify(self) -> None:
+  # The track's status is only ever written on the engine thread: hand the change over to it.
   loop, wake = self._loop, self._wake
   if loop is not None and wake is not None:
    with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
-    loop.call_soon_threadsafe(wake.set)
+    loop.call_soon_threadsafe(self._mode_changed)
 
- def _emit_track_status(self) -> None:
+ def _mode_changed(self) -> None:
+  self._wake.set()
   track = self.track
-  if track is not None and self.running and track.status in ("running", "paused", "step", "planning"):
-   status = {"running": "running", "paused": "paused", "step": "step"}[self._mode]
-   if track.status != "planning":
-    track.status = status
-   self._emit(TrackUpdate(track.id, status, goal=track.goal))
+  if track is not None and track.status in ("running", "paused", "step"):
+   track.status = self._mode
+   self._emit(TrackUpdate(track.id, track.status, goal=track.goal))
 
  # The run (worker thread) ------------------------------------------------------------------------------
 
@@ -224,7 +222,7 @@ class ConductorEngine:
    track.tickets = await self._plan(state)
    for ticket in track.tickets:
     self._ticket_changed(track, ticket)
-  track.status = {"running": "running", "paused": "paused", "step": "step"}[self._mode]
+  track.status = self._mode
   self._save(track)
   self._emit(TrackUpdate(track.id, track.status, f"{len(track.tickets)} tickets", track.goal))
   limit = asyncio.Semaphore(self.config.max_parallel)
