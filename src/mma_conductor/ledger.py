@@ -284,6 +284,23 @@ class Ledger:
    except sqlite3.Error as exc:
     raise LedgerError(f"{self.path}: cannot record run {run_id}: {exc}") from exc
 
+ def try_writable(self) -> bool:
+  """If the ledger was opened read-only, reopen it for writing when that has become possible."""
+  if not self.readonly:
+   return True
+  with self.lock:
+   try:
+    conn, readonly = _connect(self.path, create=False)
+   except LedgerError:
+    return False
+   if readonly:
+    conn.close()
+    return False
+   self._conn.close()
+   self._conn, self.readonly = conn, False
+   self._price_ids.clear()
+   return True
+
  def _check_writable(self) -> None:
   if self.readonly:
    raise LedgerError(f"{self.path}: the ledger is read-only; nothing can be recorded")
@@ -348,6 +365,10 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> bool:
  """Check identity and version before anything writes, then WAL, then create or migrate. True: read-only."""
  try:
   app_id, version, tables = _identity(conn)
+ except sqlite3.OperationalError as exc:
+  if _is_readonly_error(exc):  # a WAL file on a read-only disk: only a read-only connection can read it
+   return True
+  raise LedgerError(f"{path}: not a readable SQLite database ({exc}); it was left untouched") from None
  except sqlite3.DatabaseError as exc:
   raise LedgerError(f"{path}: not a readable SQLite database ({exc}); it was left untouched") from None
  if tables and app_id != APPLICATION_ID:

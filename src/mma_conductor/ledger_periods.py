@@ -61,6 +61,19 @@ def period_start(period: str, now_us: int, tz: tzinfo | None = None) -> int:
  return to_us(moment)
 
 
+def period_bounds(period: str, now_us: int, tz: tzinfo | None = None) -> tuple[int, int]:
+ """[start, end) in epoch microseconds of the day, ISO week or month containing `now_us`, in `tz`."""
+ start = period_start(period, now_us, tz)
+ first = to_datetime(start, tz)
+ if period == "day":
+  later = first + timedelta(days=1, hours=2)
+ elif period == "week":
+  later = first + timedelta(days=7, hours=2)
+ else:
+  later = (first.replace(day=28) + timedelta(days=4)).replace(day=1, hour=2)
+ return start, to_us(_midnight(later))
+
+
 def parse_when(
  text: str, option: str, *, end: bool = False, now_us: int | None = None, tz: tzinfo | None = None
 ) -> int:

@@ -16,7 +16,7 @@ from datetime import tzinfo
 from typing import Any
 
 from .ledger import Ledger
-from .ledger_periods import PERIODS, iso_utc, period_key, period_start, to_us
+from .ledger_periods import PERIODS, iso_utc, period_bounds, period_key, to_us
 from .ledger_rollups import LATENCY_MS_SQL, call_cost
 from .ledger_schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, join_cost
 from .money import UNITS_PER_USD, format_usd_auto, units_to_decimal
@@ -450,16 +450,16 @@ def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: Any) -> N
   book = price_book()
  where, params = _where(filt)
  sql = (
-  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {_LATENCY_MS}, raw_usage "
-  f"FROM calls{where}"
+  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {_LATENCY_MS} FROM calls{where}"
  )
  by = groups.by
  index = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}.get(by) if by else None
  for row in ledger.connection.execute(sql, params):
-  if row[13] is None:  # no usage: nothing was billed
+  tokens = row[6:12]
+  if not any(tokens):  # no usage (a call that failed before anything was billed) costs nothing at any price
    cost, unpriced = 0, 0
   else:
-   cost = book.cost_units(row[2], Usage(*row[6:12]))
+   cost = book.cost_units(row[2], Usage(*tokens))
    cost, unpriced = (0, 1) if cost is None else (cost, 0)
   if by in PERIODS:
    key = groups.hour_key(row[0] // US_PER_HOUR) or period_key(row[0], by, groups.tz)
@@ -473,8 +473,8 @@ def period_summary(ledger: Ledger, *, now: float | None = None, tz: tzinfo | Non
  now_us = to_us(time.time() if now is None else now)
  out = {}
  for name, period in (("today", "day"), ("this_week", "week"), ("this_month", "month")):
-  start = period_start(period, now_us, tz)
-  out[name] = _renamed(summarize(ledger, None, CallFilter(since_us=start), tz=tz).total, name)
+  start, end = period_bounds(period, now_us, tz)
+  out[name] = _renamed(summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz).total, name)
  out["all_time"] = all_time(ledger)
  return out
 
@@ -495,7 +495,8 @@ def today_and_all_time(
 ) -> tuple[Figures, Figures]:
  """(today, all time): what the GUI's Cost Analytics shows beside the session's figures."""
  now_us = to_us(time.time() if now is None else now)
- today = summarize(ledger, None, CallFilter(since_us=period_start("day", now_us, tz)), tz=tz).total
+ start, end = period_bounds("day", now_us, tz)
+ today = summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz).total
  return _renamed(today, "today"), all_time(ledger)
 
 
