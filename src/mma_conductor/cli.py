@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .costs_cli import register as register_costs
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
   "--project", type=Path, default=None, help="project folder (its mma_pricing.toml overrides prices; default: cwd)"
  )
  sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+ register_costs(sub)
  sub.add_parser("gui", help="open the desktop app (the default when no command is given)")
 
  pricing = sub.add_parser("pricing", help="show the price table with each price's source and date")
@@ -58,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
  """Entry point of the console script."""
  parser = build_parser()
  args = parser.parse_args(argv)
+ if args.command == "costs":
+  from .costs_cli import run as run_costs
+
+  return run_costs(args, args.project or Path.cwd())
  from .cost_tracker import PriceError, UsageError, configure_pricing
 
  try:
