@@ -141,3 +141,42 @@ def test_usage_counts_are_stored_normalized(ledger):
  assert record.usage == usage
  total = all_time(ledger)
  assert (total.cache_read_tokens, total.cache_write_tokens, total.cache_write_1h_tokens) == (50_000, 30_000, 10_000)
+
+
+def test_python_and_sql_rollups_agree_to_the_unit(tmp_path):
+ import random
+
+ from mma_conductor.ledger_rollups import rebuild_rollups
+
+ rng = random.Random(5)
+ calls = [
+  call(
+   MONDAY + rng.uniform(0, 3 * 86_400),
+   rng.choice([None, 0, rng.randrange(10**15), 2**63 + rng.randrange(10**6)]),
+   session=f"s{rng.randrange(4)}",
+   run=rng.choice(["", "r1", "r2"]),
+   tier=rng.choice(["Tier 1", "Tier 3"]),
+   provider=rng.choice(["openai", "gemini"]),
+   status=rng.choice(["success", "failed", "blocked"]),
+   usage=Usage(rng.randrange(1, 10**6), rng.randrange(10**4), 0, 0, 0, 0),
+   latency_s=rng.choice([0.0025, 0.0015, rng.uniform(0, 30)]),
+   request_id=f"q{i}",
+  )
+  for i in range(400)
+ ]
+ tables = ("hourly", "sessions", "run_costs", "totals")
+
+ def dump(ledger):
+  return {t: ledger.connection.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4, 5, 6").fetchall() for t in tables}
+
+ with Ledger.open(tmp_path / "fast.sqlite3") as fast, Ledger.open(tmp_path / "slow.sqlite3") as slow:
+  fast.record_calls(calls)  # no repeated request id: summed in Python
+  slow.record_calls(calls[:1])
+  assert slow.record_calls(calls).duplicates == 1  # a repeat: summed in SQL over the new ids
+  assert dump(fast) == dump(slow)
+  before = dump(fast)
+  fast.connection.execute("BEGIN")
+  rebuild_rollups(fast.connection)
+  fast.connection.execute("COMMIT")
+  assert dump(fast) == before
+  assert before["totals"][0][1] == 400

@@ -234,6 +234,28 @@ def _record(row: tuple) -> LedgerRecord:
  )
 
 
+def narrowed(ledger: Ledger, filt: CallFilter) -> CallFilter:
+ """`filt` with its time range cut to the span of its session or run (from their rollups), so that the
+ calls of one session or run are found through the time index."""
+ spans = []
+ if filt.session_id is not None:
+  spans.append(("SELECT first_us, last_us FROM sessions WHERE session_id = ?", filt.session_id))
+ if filt.run_id is not None:
+  spans.append(("SELECT first_us, last_us FROM run_costs WHERE run_id = ?", filt.run_id))
+ since, until = filt.since_us, filt.until_us
+ for sql, key in spans:
+  with ledger.reading() as conn:
+   row = conn.execute(sql, (key,)).fetchone()
+  first, last = row if row else (0, -1)  # unknown: an empty range
+  since = first if since is None else max(since, first)
+  until = last + 1 if until is None else min(until, last + 1)
+ if (since, until) == (filt.since_us, filt.until_us):
+  return filt
+ if since is not None and until is not None and until < since:
+  until = since
+ return _range(filt, since, until)
+
+
 def _where(filt: CallFilter, prefix: str = "") -> tuple[str, list[Any]]:
  conditions, params = [], []
  if filt.since_us is not None:
@@ -255,6 +277,7 @@ def list_calls(
  ledger: Ledger, filt: CallFilter = ALL_CALLS, *, limit: int = 100, offset: int = 0, newest_first: bool = True
 ) -> list[LedgerRecord]:
  """One page of calls matching `filt`, newest first by default."""
+ filt = narrowed(ledger, filt)
  if limit < 0 or offset < 0:
   raise ValueError(f"limit and offset must not be negative (got {limit}, {offset})")
  where, params = _where(filt, "c.")
@@ -270,6 +293,7 @@ def list_calls(
 
 def count_calls(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> int:
  """How many calls match `filt`."""
+ filt = narrowed(ledger, filt)
  where, params = _where(filt)
  with ledger.reading():
   return ledger.connection.execute(f"SELECT count(*) FROM calls{where}", params).fetchone()[0]
@@ -277,6 +301,7 @@ def count_calls(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> int:
 
 def iter_calls(ledger: Ledger, filt: CallFilter = ALL_CALLS, chunk: int = 2000) -> Iterator[LedgerRecord]:
  """Every matching call in storage order, a chunk at a time (the lock is not held between chunks)."""
+ filt = narrowed(ledger, filt)
  where, params = _where(filt, "c.")
  glue = " AND " if where else " WHERE "
  last = 0
@@ -341,12 +366,13 @@ def summarize(
   raise ValueError(f"unknown grouping {by!r} (use {', '.join(GROUPINGS)})")
  if prices not in PRICE_MODES:
   raise ValueError(f"unknown prices {prices!r} (use recorded or today)")
+ query = narrowed(ledger, filt)
  groups = _Groups(by, tz)
  with ledger.reading():
   if prices == "today":
-   _repriced(ledger, filt, groups, book)
+   _repriced(ledger, query, groups, book)
   else:
-   _recorded(ledger, filt, groups)
+   _recorded(ledger, query, groups)
  total = [0] * VECTOR_SIZE
  for vector in groups.sums.values():
   for i, value in enumerate(vector):
@@ -555,6 +581,7 @@ def _div(numerator: int, denominator: int) -> int:
 
 def call_span(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> tuple[int | None, int | None]:
  """(first, last) timestamp in epoch microseconds of the matching calls, (None, None) when there are none."""
+ filt = narrowed(ledger, filt)
  where, params = _where(filt)
  with ledger.reading():
   first, last = ledger.connection.execute(f"SELECT min(ts_us), max(ts_us) FROM calls{where}", params).fetchone()

@@ -49,29 +49,46 @@ def _set_clause() -> str:
 
 
 _SPAN_UPDATE = "first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us)"
-_HOUR = f"ts_us / {US_PER_HOUR}"
+_BATCH_KEY = "hour, provider, model, tier, agent, status, session_id, run_id"
+# The new calls summed once by their finest key (a few dozen rows per batch); every rollup reads from that.
+_BATCH_TABLE = (
+ f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch (hour, provider, model, tier, agent, status, session_id, run_id, "
+ f"first_us, last_us, {_COLS})"
+)
+_FILL_BATCH = (
+ f"INSERT INTO rollup_batch SELECT {_BATCH_KEY}, first_us, last_us, {_NORMALIZED} FROM ("
+ f"SELECT ts_us / {US_PER_HOUR} AS hour, provider, model, tier, agent, status, session_id, run_id, "
+ f"min(ts_us) AS first_us, max(ts_us) AS last_us, {_SUMS} FROM calls WHERE id BETWEEN ? AND ? "
+ "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)"
+)
+_BATCH_SUMS = (
+ "sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls, sum(cost_hi) AS hi, sum(cost_lo) AS lo, "
+ + ", ".join(f"sum({c}) AS {c}" for c in TOKEN_COLUMNS)
+ + ", sum(latency_ms) AS latency_ms"
+)
+_NORMALIZED_BATCH = _NORMALIZED.replace("CAST(unpriced_calls AS INTEGER)", "unpriced_calls")
 _ROLL_HOURLY = (
  f"INSERT INTO hourly (hour, provider, model, tier, agent, status, {_COLS}) "
- f"SELECT hour, provider, model, tier, agent, status, {_NORMALIZED} FROM ("
- f"SELECT {_HOUR} AS hour, provider, model, tier, agent, status, {_SUMS} FROM calls WHERE id BETWEEN ? AND ? "
+ f"SELECT hour, provider, model, tier, agent, status, {_NORMALIZED_BATCH} FROM ("
+ f"SELECT hour, provider, model, tier, agent, status, {_BATCH_SUMS} FROM rollup_batch "
  "GROUP BY 1, 2, 3, 4, 5, 6) WHERE true "
  f"ON CONFLICT (hour, provider, model, tier, agent, status) DO UPDATE SET {_set_clause()}"
 )
 _ROLL_SESSIONS = (
  f"INSERT INTO sessions (session_id, first_us, last_us, {_COLS}) "
- f"SELECT session_id, first_us, last_us, {_NORMALIZED} FROM ("
- f"SELECT session_id, min(ts_us) AS first_us, max(ts_us) AS last_us, {_SUMS} FROM calls WHERE id BETWEEN ? AND ? "
+ f"SELECT session_id, first_us, last_us, {_NORMALIZED_BATCH} FROM ("
+ f"SELECT session_id, min(first_us) AS first_us, max(last_us) AS last_us, {_BATCH_SUMS} FROM rollup_batch "
  "GROUP BY session_id) WHERE true "
  f"ON CONFLICT (session_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
 )
 _ROLL_RUNS = (
  f"INSERT INTO run_costs (run_id, first_us, last_us, {_COLS}) "
- f"SELECT run_id, first_us, last_us, {_NORMALIZED} FROM ("
- f"SELECT run_id, min(ts_us) AS first_us, max(ts_us) AS last_us, {_SUMS} FROM calls "
- "WHERE id BETWEEN ? AND ? AND run_id != '' GROUP BY run_id) WHERE true "
+ f"SELECT run_id, first_us, last_us, {_NORMALIZED_BATCH} FROM ("
+ f"SELECT run_id, min(first_us) AS first_us, max(last_us) AS last_us, {_BATCH_SUMS} FROM rollup_batch "
+ "WHERE run_id != '' GROUP BY run_id) WHERE true "
  f"ON CONFLICT (run_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
 )
-_NEW_TOTAL = f"SELECT {_NORMALIZED} FROM (SELECT {_SUMS} FROM calls WHERE id BETWEEN ? AND ?)"
+_NEW_TOTAL = f"SELECT {_NORMALIZED_BATCH} FROM (SELECT {_BATCH_SUMS} FROM rollup_batch)"
 _ADD_TOTAL = (
  "UPDATE totals SET "
  + ", ".join(
@@ -89,10 +106,13 @@ _ADD_TOTAL = (
 def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
  """Add the calls with ids first_id..last_id to every rollup (inside the caller's transaction)."""
  bounds = (first_id, last_id)
- conn.execute(_ROLL_HOURLY, bounds)
- conn.execute(_ROLL_SESSIONS, bounds)
- conn.execute(_ROLL_RUNS, bounds)
- new = conn.execute(_NEW_TOTAL, bounds).fetchone()
+ conn.execute(_BATCH_TABLE)
+ conn.execute("DELETE FROM rollup_batch")
+ conn.execute(_FILL_BATCH, bounds)
+ conn.execute(_ROLL_HOURLY)
+ conn.execute(_ROLL_SESSIONS)
+ conn.execute(_ROLL_RUNS)
+ new = conn.execute(_NEW_TOTAL).fetchone()
  conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
  big = conn.execute(
   "SELECT ts_us, provider, model, tier, agent, status, session_id, run_id, cost_units_big FROM calls "
@@ -117,6 +137,98 @@ def _add_cost(conn: sqlite3.Connection, units: int, hour_key: tuple, session_id:
  if run_id:
   conn.execute(f"UPDATE run_costs SET {_ADD} WHERE run_id = ?", (*parts, run_id))
  conn.execute(f"UPDATE totals SET {_ADD} WHERE id = 1", parts)
+
+
+# Positions in the calls-table rows that Ledger.record_calls builds (the order of its INSERT's columns).
+ROW_TS, ROW_SESSION, ROW_RUN, ROW_TIER, ROW_AGENT, ROW_PROVIDER, ROW_MODEL = 0, 1, 2, 4, 5, 6, 7
+ROW_TOKENS = slice(9, 15)
+ROW_COST, ROW_COST_BIG, ROW_LATENCY, ROW_STATUS = 16, 17, 18, 19
+
+_VALUE_MARKS = ", ".join("?" * len(_STORED))
+_HOURLY_VALUES = (
+ f"INSERT INTO hourly (hour, provider, model, tier, agent, status, {_COLS}) VALUES (?, ?, ?, ?, ?, ?, {_VALUE_MARKS}) "
+ f"ON CONFLICT (hour, provider, model, tier, agent, status) DO UPDATE SET {_set_clause()}"
+)
+_SESSION_VALUES = (
+ f"INSERT INTO sessions (session_id, first_us, last_us, {_COLS}) VALUES (?, ?, ?, {_VALUE_MARKS}) "
+ f"ON CONFLICT (session_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
+)
+_RUN_VALUES = (
+ f"INSERT INTO run_costs (run_id, first_us, last_us, {_COLS}) VALUES (?, ?, ?, {_VALUE_MARKS}) "
+ f"ON CONFLICT (run_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
+)
+
+
+def roll_up_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+ """Add freshly inserted calls (all of `rows`, none skipped) to every rollup, summing in Python first: the
+ fast path of a batch without repeated request ids. Same result as roll_up over their ids."""
+ cells: dict[tuple, list[int]] = {}
+ for row in rows:
+  ts = row[ROW_TS]
+  key = (ts // US_PER_HOUR, row[ROW_PROVIDER], row[ROW_MODEL], row[ROW_TIER], row[ROW_AGENT], row[ROW_STATUS])
+  key += (row[ROW_SESSION], row[ROW_RUN])
+  cell = cells.get(key)
+  if cell is None:
+   cell = cells[key] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ts, ts]
+  cost = row[ROW_COST]
+  if cost is None:
+   cost = row[ROW_COST_BIG]
+   if cost is None:
+    cell[1] += 1
+   else:
+    cell[2] += int(cost)
+  else:
+   cell[2] += cost
+  cell[0] += 1
+  i, o, cr, cw, cw1h, reasoning = row[ROW_TOKENS]
+  cell[3] += i
+  cell[4] += o
+  cell[5] += cr
+  cell[6] += cw
+  cell[7] += cw1h
+  cell[8] += reasoning
+  cell[9] += int(row[ROW_LATENCY] * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
+  if ts < cell[10]:
+   cell[10] = ts
+  elif ts > cell[11]:
+   cell[11] = ts
+ hourly: dict[tuple, list[int]] = {}
+ sessions: dict[str, list[int]] = {}
+ runs: dict[str, list[int]] = {}
+ total = [0] * 10
+ for key, cell in cells.items():
+  _merge(hourly, key[:6], cell)
+  _merge(sessions, key[6], cell)
+  if key[7]:
+   _merge(runs, key[7], cell)
+  for index in range(10):
+   total[index] += cell[index]
+ conn.executemany(_HOURLY_VALUES, [(*key, *_stored(cell)) for key, cell in hourly.items()])
+ conn.executemany(_SESSION_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in sessions.items()])
+ conn.executemany(_RUN_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in runs.items()])
+ new = _stored(total)
+ conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
+
+
+def _merge(into: dict, key: object, cell: list[int]) -> None:
+ current = into.get(key)
+ if current is None:
+  into[key] = list(cell)
+ else:
+  _merge_into(current, cell)
+
+
+def _merge_into(current: list[int], cell: list[int]) -> None:
+ for index in range(10):
+  current[index] += cell[index]
+ current[10] = min(current[10], cell[10])
+ current[11] = max(current[11], cell[11])
+
+
+def _stored(cell: list[int]) -> list[int]:
+ """calls, unpriced, cost_hi, cost_lo, six token sums, latency: a cell as the rollup tables store it."""
+ hi, lo = split_cost(cell[2])
+ return [cell[0], cell[1], hi, lo, *cell[3:10]]
 
 
 def read_total_units(conn: sqlite3.Connection) -> int:

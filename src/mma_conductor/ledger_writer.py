@@ -45,7 +45,7 @@ class LedgerWriter:
   self,
   ledger: Ledger,
   *,
-  batch_size: int = 500,
+  batch_size: int = 1000,
   flush_interval_s: float = 0.2,
   price_book: Any = None,
   on_error: Callable[[str], None] | None = None,

@@ -1,0 +1,97 @@
+"""Ledger insert throughput: `Ledger.record_calls()` in batches, and `LedgerWriter` end to end.
+
+Run: .venv/bin/python benchmarks/bench_ledger_insert.py [--quick]
+
+Each round records N pre-built calls (random provider-style request ids, so the unique index sees random
+keys, the price provenance of every call, ~0.2% unpriced) into a fresh ledger file, in batches of B, each batch
+one transaction with its rollups; the clock covers only the recording. Target (from the issue): >= 100,000
+records/s in batches. The last line of output is one JSON object (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _ledger_data import make_calls
+from _timing import emit, environment
+
+from mma_conductor.ledger import Ledger
+from mma_conductor.ledger_writer import LedgerWriter
+
+QUICK = "--quick" in sys.argv
+CALLS = 50_000 if QUICK else 200_000
+ROUNDS = 2 if QUICK else 5
+BATCHES = (500, 1000, 5000)
+TARGET = 100_000
+START = 1_767_225_600  # 2026-01-01 UTC
+
+
+def round_rate(calls, batch: int, folder: Path) -> float:
+ path = folder / f"bench-{batch}-{time.perf_counter_ns()}.sqlite3"
+ ledger = Ledger.open(path, milestones_enabled=False)
+ started = time.perf_counter()
+ for start in range(0, len(calls), batch):
+  ledger.record_calls(calls[start : start + batch])
+ elapsed = time.perf_counter() - started
+ ledger.close()
+ for suffix in ("", "-wal", "-shm"):
+  Path(str(path) + suffix).unlink(missing_ok=True)
+ return len(calls) / elapsed
+
+
+def writer_rate(calls, folder: Path) -> float:
+ ledger = Ledger.open(folder / "writer.sqlite3", milestones_enabled=False)
+ writer = LedgerWriter(ledger, batch_size=1000)
+ started = time.perf_counter()
+ for item in calls:
+  writer.submit(item)
+ writer.flush()
+ elapsed = time.perf_counter() - started
+ writer.close()
+ ledger.close()
+ return len(calls) / elapsed
+
+
+def main() -> None:
+ began = time.perf_counter()
+ calls = make_calls(CALLS, START, 30 * 86_400)
+ folder = Path(tempfile.mkdtemp(prefix="mma-ledger-bench-"))
+ try:
+  results = {}
+  for batch in BATCHES:
+   rates = [round_rate(calls, batch, folder) for _ in range(ROUNDS)]
+   results[f"batch_{batch}"] = {
+    "median_records_per_s": round(statistics.median(rates)),
+    "min_records_per_s": round(min(rates)),
+    "max_records_per_s": round(max(rates)),
+   }
+   print(f"batches of {batch:>5}: median {statistics.median(rates):>10,.0f} records/s (min {min(rates):,.0f})")
+  writer = writer_rate(calls, folder)
+  print(f"LedgerWriter submit+flush: {writer:,.0f} records/s")
+ finally:
+  shutil.rmtree(folder, ignore_errors=True)
+ best = max(r["median_records_per_s"] for r in results.values())
+ emit(
+  {
+   "benchmark": "ledger_insert",
+   "records_per_round": CALLS,
+   "rounds": ROUNDS,
+   **results,
+   "ledger_writer_records_per_s": round(writer),
+   "best_median_records_per_s": best,
+   "target_records_per_s": TARGET,
+   "target_met": best >= TARGET,
+   "quick": QUICK,
+   "runtime_s": round(time.perf_counter() - began, 1),
+   "env": environment(),
+  }
+ )
+
+
+if __name__ == "__main__":
+ main()
