@@ -65,3 +65,13 @@ def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
  for name in list(os.environ):
   if name.startswith(_PROVIDER_ENV_PREFIXES):
    monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+ """Every test gets its own config and data folders: nothing reads or writes the user's real settings,
+ prices, keys or cost ledger."""
+ base = tmp_path_factory.mktemp("user")
+ monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(base / "config"))
+ monkeypatch.setenv("MMA_CONDUCTOR_DATA_DIR", str(base / "data"))
+ monkeypatch.delenv("MMA_CONDUCTOR_LEDGER", raising=False)

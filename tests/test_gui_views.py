@@ -186,3 +186,17 @@ def test_view_cache_rebuilds_only_on_change_and_windows_draw(imgui_context, tmp_
  assert "No tickets yet" in draw(lambda: render_ticket_list(()))
  # the status badge follows the session total
  assert cache.cost.badge == f"Session {controller.session().total.cost_label}"
+
+
+def test_history_from_the_ledger_shows_beside_the_session(imgui_context, tmp_path):
+ from mma_conductor.events import HistoryUpdate, LedgerProblem
+
+ controller = AppController(tmp_path, persist=False)
+ app = GuiApp(controller)
+ controller.post(HistoryUpdate(1_230_000_000_000_000, 40, 45_670_000_000_000_000, 1234, "$1.23", "$45.67"))
+ app.pre_frame()
+ text = draw(lambda: render_cost_panel(app.view.cost, app))
+ assert "Today $1.23 (40 calls)  |  All time $45.67 (1,234 calls)" in text
+ controller.post(LedgerProblem("disk full"))
+ app.pre_frame()
+ assert "History: disk full" in draw(lambda: render_cost_panel(app.view.cost, app))

@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .conductor import ClientFactory, ConductorEngine
-from .events import CallRecord, LogEvent, MmaStateUpdate, TextDelta, TicketUpdate, TrackUpdate
+from .events import (
+ CallRecord,
+ HistoryUpdate,
+ LedgerProblem,
+ LogEvent,
+ MmaStateUpdate,
+ TextDelta,
+ TicketUpdate,
+ TrackUpdate,
+)
 from .price_book import PriceBook
 from .project_config import TIER_NAMES, ProjectConfig, TierConfig, load_project_config
 from .session_costs import SessionCosts, SessionSnapshot
@@ -69,6 +78,11 @@ class AppController:
   )
   self.wakeup: Callable[[], None] | None = None
   self.record_sinks: list[Callable[[CallRecord], None]] = []
+  self.track_sinks: list[Callable[[TrackUpdate], None]] = []
+  self.ledger_link = None
+  self.history = None
+  self.history_version = 0
+  self.ledger_problem = ""
   self._pending: list[object] = []
   self._pending_lock = threading.Lock()
   self._drained = threading.Condition(self._pending_lock)
@@ -160,9 +174,19 @@ class AppController:
   elif isinstance(event, TrackUpdate):
    self.track_status = event.status
    self.track_message = event.message
+   for sink in self.track_sinks:
+    sink(event)
   elif isinstance(event, LogEvent):
    self.log.append(event)
    self.log_version += 1
+  elif isinstance(event, HistoryUpdate):
+   self.history = event
+   self.history_version += 1
+   self.ledger_problem = ""
+  elif isinstance(event, LedgerProblem):
+   self.ledger_problem = event.message
+   self.history_version += 1
+   self._apply(LogEvent("error", f"ledger: {event.message}"))
 
  def _apply_call(self, record: CallRecord) -> None:
   self.call_log.append(record)
@@ -184,6 +208,13 @@ class AppController:
    return
   self._timeline_units += added or 0
   self.cost_timeline.append((record.timestamp, self._timeline_units))
+
+ def attach_ledger(self, ledger) -> object:
+  """Record every call and run in `ledger` (off this thread) and receive today's and all-time figures."""
+  from .ledger_link import LedgerLink
+
+  self.ledger_link = LedgerLink(self, ledger)
+  return self.ledger_link
 
  def session(self) -> SessionSnapshot:
   """The session's cost figures now (cached until the next call)."""
@@ -262,8 +293,13 @@ class AppController:
   return ended
 
  def shutdown(self, timeout: float = 5.0) -> None:
-  """Stop the worker (if any) and apply what it said last."""
+  """Stop the worker (if any), apply what it said last, and write what the ledger still holds."""
   if self.engine.running:
    self.engine.stop()
   self.engine.join(timeout)
   self.drain_pending()
+  if self.ledger_link is not None:
+   unwritten = self.ledger_link.close()
+   if unwritten:
+    self.post(LogEvent("error", f"ledger: {unwritten} item(s) could not be written"))
+   self.drain_pending()  # what the writer said while finishing (milestones, problems)

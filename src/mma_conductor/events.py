@@ -79,3 +79,22 @@ class LogEvent:
  level: str
  message: str
  timestamp: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryUpdate:
+ """Today's and all-time figures from the ledger (posted to the controller like any conductor event)."""
+
+ today_units: int
+ today_calls: int
+ all_time_units: int
+ all_time_calls: int
+ today_label: str
+ all_time_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerProblem:
+ """The ledger cannot be written right now (the calls wait in memory and are retried)."""
+
+ message: str

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from .controller import AppController
 from .events import CallRecord
+from .ledger_link import connect_ledger
 from .money import format_usd_auto
 from .pricing_report import format_table
 from .project_config import TIER_NAMES
@@ -31,7 +32,9 @@ def run_headless(
 ) -> int:
  """Run one track to its end and print progress and costs. Exit codes: 0 every ticket done, 3 some
  tickets blocked, 1 error (bad plan, credentials), 130 stopped (Ctrl-C)."""
- controller = controller or AppController(project_dir)
+ if controller is None:
+  controller = AppController(project_dir)
+  connect_ledger(controller, project_dir, serve_api=False)
  woken = threading.Event()
  controller.wakeup = woken.set
  printed_tickets: dict[str, str] = {}
@@ -62,9 +65,11 @@ def run_headless(
  except KeyboardInterrupt:
   print("stopping: cancelling calls in flight ...", file=out, flush=True)
   controller.stop()
- controller.engine.join()
- controller.drain_pending()
+ controller.shutdown()
  _print_ticket_changes(controller, printed_tickets, out, quiet)
+ for event in controller.log:
+  if event.level in ("error", "milestone"):
+   print(f"[{event.level}] {event.message}", file=out)
  status = controller.track_status
  print(f"\ntrack {track.id} {status}: {controller.track_message}", file=out)
  print(cost_table(controller.session()), file=out, flush=True)

@@ -91,7 +91,7 @@ def load_project_config(project_dir: Path | str) -> ProjectConfig:
   raise ConfigError(f"{path}: invalid TOML: {exc}") from None
  except (OSError, UnicodeDecodeError) as exc:
   raise ConfigError(f"{path}: cannot read: {exc}") from None
- unknown = set(data) - {"conductor", "tiers", "simulated"}
+ unknown = set(data) - {"conductor", "tiers", "simulated", "ledger"}  # [ledger]: see ledger_config.py
  if unknown:
   raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
  conductor = _table(data, "conductor", path)

@@ -16,6 +16,7 @@ from imgui_bundle import hello_imgui, imgui, immapp
 
 from ..ai_client import resolve_api_key
 from ..controller import AppController
+from ..ledger_link import connect_ledger
 from ..project_config import TIER_NAMES, TierConfig
 from ..providers.keys import load_user_keys
 from ..track_store import list_tracks, load_track_file
@@ -44,10 +45,15 @@ class GuiApp:
   self.copy_costs = False
   self.copy_tiers = False
   self.error = ""
-  self.history_line = ""
   self.frames = 0
+  self.api_server = None
   self.simulated_tiers = self._simulated_tiers()
   self.resumable = self._find_resumable()
+
+ @property
+ def history_line(self) -> str:
+  """Today's and all-time figures from the ledger, for the Cost Analytics panel."""
+  return self.view.history_line
 
  # Commands ------------------------------------------------------------------------------------------
 
@@ -188,10 +194,17 @@ class GuiApp:
   if self.simulated_tiers:
    imgui.same_line()
    imgui.text_colored(SIMULATED, "| SIMULATED provider")
+  if self.controller.ledger_problem:
+   imgui.same_line()
+   imgui.text_colored(BAD, "| history not saved")
+   if imgui.is_item_hovered():
+    imgui.set_tooltip(self.controller.ledger_problem)
 
  def shutdown(self) -> None:
-  """Stop the worker and save the app settings."""
+  """Stop the worker, write the ledger's queue, stop the local API, save the app settings."""
   self.controller.shutdown()
+  if self.api_server is not None:
+   self.api_server.close()
   self.settings.goal = self.goal
   app_settings.save_settings(self.settings)
 
@@ -289,7 +302,9 @@ def run_gui(project_dir: Path | str) -> int:
   print(f"mma-conductor: {problem}", file=sys.stderr)
   return 2
  controller = AppController(project_dir)
+ _, api_server = connect_ledger(controller, project_dir)
  app = GuiApp(controller, settings=app_settings.load_settings())
+ app.api_server = api_server
  params, addons = build_runner_params(app)
  immapp.run(params, addons)
  return 0

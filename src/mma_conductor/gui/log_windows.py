@@ -5,7 +5,7 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from ..project_config import TIER_NAMES
-from .style import BAD, MUTED, SIMULATED
+from .style import BAD, GOOD, MUTED, SIMULATED
 from .view_cache import ViewCache
 
 CALL_COLUMNS = ("Time", "Tier", "Ticket", "Model", "Tokens in / out", "Cost", "Latency", "Status")
@@ -75,5 +75,5 @@ def render_event_log(controller) -> None:
   imgui.text_disabled("Nothing to report.")
   return
  for event in controller.log:
-  color = BAD if event.level == "error" else SIMULATED if event.level == "warning" else MUTED
+  color = {"error": BAD, "warning": SIMULATED, "milestone": GOOD}.get(event.level, MUTED)
   imgui.text_colored(color, f"[{event.level}] {event.message}")

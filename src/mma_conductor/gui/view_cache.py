@@ -54,6 +54,8 @@ class ViewCache:
   self._tickets_version = -1
   self._stream_versions: dict[str, int] = {}
   self.rebuilds = 0
+  self.history_line = ""
+  self._history_version = -1
   self.follow_calls = False
 
  def refresh(self) -> None:
@@ -73,6 +75,9 @@ class ViewCache:
    for row in self.tickets:
     counts[row.status] = counts.get(row.status, 0) + 1
    self.ticket_summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "planning ..."
+  if controller.history_version != self._history_version:
+   self._history_version = controller.history_version
+   self.history_line = history_line(controller.history, controller.ledger_problem)
   for tier, stream in controller.tier_streams.items():
    if self._stream_versions.get(tier) != stream.version:
     self._stream_versions[tier] = stream.version
@@ -94,6 +99,18 @@ class ViewCache:
     self._call_rows.clear()
    row = self._call_rows[sequence] = _call_row(log[index])
   return row
+
+
+def history_line(history, problem: str) -> str:
+ """`Today $1.23 (40 calls) | All time $45.67 (1,234 calls)` from the ledger, or what is wrong with it."""
+ if problem:
+  return f"History: {problem}"
+ if history is None:
+  return ""
+ return (
+  f"Today {history.today_label} ({history.today_calls:,} calls)  |  "
+  f"All time {history.all_time_label} ({history.all_time_calls:,} calls)"
+ )
 
 
 def _ticket_row(ticket: dict) -> TicketRow:
