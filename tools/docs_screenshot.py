@@ -17,13 +17,16 @@ def main() -> int:
 
  from mma_conductor.controller import AppController
  from mma_conductor.gui.app import GuiApp, build_runner_params
+ from mma_conductor.ledger_link import connect_ledger
  from mma_conductor.project_config import SimulatedConfig, load_project_config
 
  project = tempfile.mkdtemp(prefix="mma-docs-")
  os.environ["MMA_CONDUCTOR_CONFIG_DIR"] = str(Path(project, "config"))
+ os.environ["MMA_CONDUCTOR_DATA_DIR"] = str(Path(project, "data"))
  config = load_project_config(project)
  config = dataclasses.replace(config, simulated=SimulatedConfig(seed=2, latency_ms=30, reject_rate=0.3))
  controller = AppController(project, config=config)
+ connect_ledger(controller, project, serve_api=False)
  app = GuiApp(controller)
  params, addons = build_runner_params(app, ini_disable=True)
  target = ROOT / "docs" / "screenshot.png"
@@ -36,6 +39,10 @@ def main() -> int:
    if not controller.engine.running:
     break
    ctx.yield_(1)
+  for _ in range(200):  # the history figures follow the ledger writer by about a second
+   ctx.yield_(1)
+   if controller.history and controller.history.all_time_calls == controller.session().total.calls:
+    break
   ctx.yield_(5)
   testing.capture(ctx, str(target))
 
