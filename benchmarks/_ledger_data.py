@@ -56,3 +56,30 @@ def make_calls(count: int, start: float, span_s: float, seed: int = 7, prefix: s
    )
   )
  return calls
+
+
+def build_ledger(path, count: int, start: float, span_s: float, batch: int = 5000) -> float:
+ """Fill a new ledger at `path` with `count` calls over [start, start + span_s); return the seconds it took.
+ An existing file with exactly `count` calls is reused (building 1M calls takes ~15 s); any other existing
+ file is refused, never replaced."""
+ import time
+ from pathlib import Path
+
+ from mma_conductor.ledger import Ledger
+ from mma_conductor.ledger_queries import all_time
+
+ path = Path(path)
+ if path.exists():
+  with Ledger.open(path, milestones_enabled=False) as ledger:
+   found = all_time(ledger).calls
+  if found == count:
+   return 0.0
+  raise SystemExit(f"{path} holds {found:,} calls, not {count:,}: pass a new path to build one")
+ began = time.perf_counter()
+ with Ledger.open(path, milestones_enabled=False) as ledger:
+  for offset in range(0, count, 100_000):
+   calls = make_calls(min(100_000, count - offset), start + span_s * offset / count, span_s * 100_000 / count, offset)
+   for first in range(0, len(calls), batch):
+    ledger.record_calls(calls[first : first + batch])
+  ledger.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+ return time.perf_counter() - began

@@ -9,11 +9,12 @@ batch prints "committed N" (calls handed to the ledger so far) and flushes. UNIQ
 
 import itertools
 import sys
-import time
 from pathlib import Path
 
 from mma_conductor.ledger import Ledger, LedgerCall
 from mma_conductor.usage import Usage
+
+MONDAY = 1_767_571_200
 
 
 def calls(prefix: str, unique: int, empty: int, shared: int, cents: int):
@@ -25,8 +26,9 @@ def calls(prefix: str, unique: int, empty: int, shared: int, cents: int):
   index = counters[kind]
   counters[kind] += 1
   request_id = {"u": f"{prefix}-{index}", "e": "", "s": f"shared-{index}"}[kind]
+  # A fixed time per call: the same call delivered by two workers carries the same timestamp.
   yield LedgerCall(
-   time.time(),
+   MONDAY + index / 1000,
    f"session-{prefix}",
    f"run-{prefix}",
    "T1",

@@ -36,6 +36,17 @@ def test_a_request_id_is_stored_once_within_a_batch_across_batches_and_reopens(l
  assert all_time(ledger).cost_units == 30
 
 
+def test_request_ids_are_unique_within_the_hour_of_the_call(ledger):
+ # The same call delivered twice carries its timestamp: stored once. The index is keyed by the hour first, so
+ # that recording stays fast at millions of calls; an id seen again hours later is taken as another call.
+ hour = 3600
+ assert (
+  ledger.record_calls([call(MONDAY + 10, 5, request_id="x"), call(MONDAY + hour - 1, 5, request_id="x")]).stored == 1
+ )
+ assert ledger.record_calls([call(MONDAY + hour, 5, request_id="x")]).stored == 1
+ assert count_calls(ledger) == 2
+
+
 def test_calls_without_request_id_never_collide(ledger):
  outcome = ledger.record_calls([call(MONDAY, 1, request_id=""), call(MONDAY, 1, request_id="  "), call(MONDAY, 1)])
  assert outcome.stored == 3

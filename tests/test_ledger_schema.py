@@ -19,11 +19,12 @@ CREATE TABLE calls (
  ticket_id TEXT NOT NULL, tier TEXT NOT NULL, agent TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
  requested_model TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
  cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL,
- reasoning_tokens INTEGER NOT NULL, request_id TEXT UNIQUE, cost_units INTEGER, price_id INTEGER REFERENCES prices(id),
+ reasoning_tokens INTEGER NOT NULL, request_id TEXT, cost_units INTEGER, price_id INTEGER REFERENCES prices(id),
  latency_s REAL NOT NULL, status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'blocked')),
  error TEXT NOT NULL, raw_usage TEXT
 );
 CREATE INDEX calls_ts ON calls(ts_us);
+CREATE UNIQUE INDEX calls_request ON calls(request_id);
 CREATE INDEX calls_session ON calls(session_id, ts_us);
 CREATE TABLE runs (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, goal TEXT NOT NULL DEFAULT '', started_us INTEGER,
  ended_us INTEGER, updated_us INTEGER NOT NULL);
@@ -62,9 +63,12 @@ def test_new_ledger_has_version_wal_busy_timeout_and_indexes(tmp_path):
   assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
   assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
   indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-  assert {"calls_ts", "run_costs_cost"} <= indexes and "calls_session" not in indexes
-  unique = [r for r in conn.execute("PRAGMA index_list(calls)") if r[2]]
-  assert any(conn.execute(f"PRAGMA index_info({r[1]!r})").fetchone()[2] == "request_id" for r in unique)
+  assert {"calls_ts", "calls_request_hour", "run_costs_cost"} <= indexes
+  assert not {"calls_session", "calls_request"} & indexes
+  unique = {r[1] for r in conn.execute("PRAGMA index_list(calls)") if r[2]}
+  assert "calls_request_hour" in unique
+  columns = [r[2] for r in conn.execute("PRAGMA index_xinfo(calls_request_hour)") if r[5]]
+  assert columns == [None, "request_id"]  # the hour of the call (an expression), then the request id
  assert path.is_file()
 
 

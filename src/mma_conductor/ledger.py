@@ -1,7 +1,7 @@
 """The cost ledger: every AI call and every run, durably, in one SQLite file.
 
     ledger = Ledger.open()                      # ledger.sqlite3 in the user data directory
-    ledger.record_calls([LedgerCall(...), ...]) # one transaction; a repeated request id is stored once
+    ledger.record_calls([LedgerCall(...), ...]) # one transaction; a call delivered twice is stored once
     ledger.record_run("track-1", "done", goal="...")
     ledger.today_and_all_time()                 # (today, all time) figures for the GUI
 
@@ -39,7 +39,7 @@ _INSERT = (
  "INSERT INTO calls (ts_us, session_id, run_id, ticket_id, tier, agent, provider, model, requested_model, "
  "input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, "
  "request_id, cost_units, cost_units_big, latency_s, status, error, attempts, raw_usage, price_id) "
- "VALUES (" + ", ".join("?" * 24) + ") ON CONFLICT (request_id) DO NOTHING"
+ "VALUES (" + ", ".join("?" * 24) + ") ON CONFLICT DO NOTHING"
 )
 
 
@@ -158,7 +158,8 @@ class Ledger:
  # Writing ----------------------------------------------------------------------------------------------------
 
  def record_calls(self, calls: Iterable[LedgerCall]) -> RecordOutcome:
-  """Store calls in one transaction; a request id already stored (or repeated in the batch) is skipped.
+  """Store calls in one transaction; a request id already stored in the same hour of call time (or repeated
+  in the batch) is skipped: a call delivered twice carries the same timestamp (see docs/ledger.md).
 
   Bad values raise ValueError naming the record and field, before anything is written. Write failures
   (disk full, read-only, locked beyond the busy timeout) raise LedgerError and store nothing of the batch."""
@@ -192,7 +193,8 @@ class Ledger:
      price_id = price_ids[price_json] = self._price_id(price_json, row[7])
     params.append((*row, price_id))
    first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM calls").fetchone()[0]
-   # A request id already stored (or repeated in the batch) is skipped; any other constraint still fails.
+   # A request id already stored in the call's hour (or repeated in the batch) is skipped; any other
+   # constraint (NOT NULL, CHECK) still fails.
    conn.executemany(_INSERT, params)
    last_id = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
    stored = last_id - first_id + 1

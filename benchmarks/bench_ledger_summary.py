@@ -1,0 +1,99 @@
+"""Summaries over a ledger of 1,000,000 calls in one month: the month's total, breakdowns, the GUI's figures.
+
+Run: .venv/bin/python benchmarks/bench_ledger_summary.py [--quick] [--ledger PATH]
+
+The ledger holds 1,000,000 calls spread over January 2026 (30 days; --quick: 200,000). It is built in a temporary
+folder, or at --ledger PATH and reused from there on the next run. Each query runs on a warm connection,
+`REPS` times; the figures are wall-clock milliseconds (median, p99, max). Target (from the issue): a month
+summary <= 50 ms. The last line of output is one JSON object (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC
+from pathlib import Path
+
+from _ledger_data import build_ledger
+from _timing import emit, environment, percentile
+
+from mma_conductor.ledger import Ledger
+from mma_conductor.ledger_queries import CallFilter, period_summary, summarize, today_and_all_time
+
+QUICK = "--quick" in sys.argv
+CALLS = 200_000 if QUICK else 1_000_000
+REPS = 10 if QUICK else 30
+TARGET_MS = 50
+JANUARY = 1_767_225_600  # 2026-01-01 00:00 UTC
+MONTH_S = 31 * 86_400
+
+
+def ledger_path() -> tuple[Path, Path | None]:
+ if "--ledger" in sys.argv:
+  return Path(sys.argv[sys.argv.index("--ledger") + 1]), None
+ folder = Path(tempfile.mkdtemp(prefix="mma-ledger-summary-"))
+ return folder / "ledger.sqlite3", folder
+
+
+def timed(run, reps: int = REPS) -> dict[str, float]:
+ run()
+ samples = []
+ for _ in range(reps):
+  started = time.perf_counter()
+  run()
+  samples.append((time.perf_counter() - started) * 1000)
+ return {
+  "median_ms": round(percentile(samples, 50), 2),
+  "p99_ms": round(percentile(samples, 99), 2),
+  "max_ms": round(max(samples), 2),
+ }
+
+
+def main() -> None:
+ began = time.perf_counter()
+ path, folder = ledger_path()
+ try:
+  build_s = build_ledger(path, CALLS, JANUARY, 30 * 86_400)
+  print(f"ledger of {CALLS:,} calls: {path} (built in {build_s:.1f} s)" if build_s else f"reusing {path}")
+  month = CallFilter(since_us=JANUARY * 10**6, until_us=(JANUARY + MONTH_S) * 10**6)
+  unaligned = CallFilter(since_us=JANUARY * 10**6 + 123_456, until_us=(JANUARY + MONTH_S) * 10**6 - 654_321)
+  with Ledger.open(path, milestones_enabled=False) as ledger:
+   total = summarize(ledger, None, month).total
+   assert total.calls == CALLS, total
+   results = {
+    "month_total": timed(lambda: summarize(ledger, None, month, tz=UTC)),
+    "month_total_unaligned_edges": timed(lambda: summarize(ledger, None, unaligned, tz=UTC)),
+    "month_by_model": timed(lambda: summarize(ledger, "model", month, tz=UTC)),
+    "month_by_tier": timed(lambda: summarize(ledger, "tier", month, tz=UTC)),
+    "month_by_day_local_time": timed(lambda: summarize(ledger, "day", month)),
+    "period_summary_today_week_month_all": timed(lambda: period_summary(ledger, now=JANUARY + 20 * 86_400)),
+    "today_and_all_time": timed(lambda: today_and_all_time(ledger, now=JANUARY + 20 * 86_400)),
+   }
+  for name, figures in results.items():
+   print(f"{name:<40} median {figures['median_ms']:>8.2f} ms   p99 {figures['p99_ms']:>8.2f} ms")
+ finally:
+  if folder is not None:
+   shutil.rmtree(folder, ignore_errors=True)
+ emit(
+  {
+   "benchmark": "ledger_summary",
+   "calls": CALLS,
+   "repetitions": REPS,
+   **results,
+   "month_total_cost_units": total.cost_units,
+   "build_s": round(build_s, 1),
+   "target_ms": TARGET_MS,
+   "target_met": results["month_total"]["median_ms"] <= TARGET_MS
+   and results["month_total_unaligned_edges"]["median_ms"] <= TARGET_MS,
+   "quick": QUICK,
+   "runtime_s": round(time.perf_counter() - began, 1),
+   "env": environment(),
+  }
+ )
+
+
+if __name__ == "__main__":
+ main()
