@@ -124,6 +124,7 @@ class LedgerWriter:
    status=record.status,
    latency_s=record.latency_s,
    price=price,
+   raw_usage=getattr(record, "raw_usage", None),  # the provider's own usage block, once CallRecord carries it
    requested_model=record.requested_model,
    error=record.error,
    attempts=record.attempts,
