@@ -148,3 +148,36 @@ def test_read_only_disk_is_reported_and_the_app_keeps_running(tmp_path, monkeypa
   assert controller.track_status == "done"
   remount(disk, "rw")
   controller.shutdown()
+
+
+def test_the_providers_own_usage_is_kept_with_each_call(tmp_path, monkeypatch, provider_server, clean_provider_env):
+ from provider_servers import openai_stream_frames, sse_reply
+
+ from mma_conductor.ledger_queries import list_calls
+ from mma_conductor.project_config import TierConfig
+
+ usage = {
+  "prompt_tokens": 90,
+  "completion_tokens": 12,
+  "total_tokens": 102,
+  "prompt_tokens_details": {"cached_tokens": 64},
+ }
+ plan = json.dumps([{"id": "T1", "title": "Count", "depends_on": []}])
+ for index, text in enumerate((plan, "Brief", "Work", "APPROVE")):
+  frames = openai_stream_frames([text], model="gpt-4o-mini", usage=usage, completion_id=f"chatcmpl-{index}")
+  provider_server.enqueue(sse_reply(frames))
+ monkeypatch.setenv("OPENAI_API_KEY", "sk-test-raw-usage-000000")
+ monkeypatch.setenv("OPENAI_BASE_URL", provider_server.base_url + "/v1")
+ config = load_project_config(tmp_path)
+ config = dataclasses.replace(config, tiers={t: TierConfig("openai", "gpt-4o-mini") for t in config.tiers})
+ controller = AppController(tmp_path, config=config)
+ connect_ledger(controller, tmp_path)
+ controller.start_track("Count words")
+ assert controller.wait_idle(30) and controller.track_status == "done"
+ controller.shutdown()
+ ledger = Ledger.open(project_dir=tmp_path, create=False)
+ records = list_calls(ledger)
+ assert len(records) == 4
+ for record in records:
+  stored = record.as_dict()["raw_usage"]
+  assert stored == [usage]

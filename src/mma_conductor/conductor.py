@@ -394,6 +394,7 @@ class ConductorEngine:
     error=result.error or "",
     requested_model=model,
     attempts=result.attempts,
+    raw_usage=result.raw_usage,
    )
   )
   self._emit(MmaStateUpdate(track_id, self.tier_usage, state.track.counts()))

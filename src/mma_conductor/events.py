@@ -28,6 +28,7 @@ class CallRecord:
  requested_model: str = ""
  attempts: int = 1
  timestamp: float = field(default_factory=time.time)
+ raw_usage: tuple[dict, ...] = ()
 
  @property
  def simulated(self) -> bool:

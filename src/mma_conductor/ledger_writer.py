@@ -124,7 +124,7 @@ class LedgerWriter:
    status=record.status,
    latency_s=record.latency_s,
    price=price,
-   raw_usage=getattr(record, "raw_usage", None),  # the provider's own usage block, once CallRecord carries it
+   raw_usage=list(getattr(record, "raw_usage", ())) or None,  # the provider's own usage objects
    requested_model=record.requested_model,
    error=record.error,
    attempts=record.attempts,

@@ -147,6 +147,31 @@ def usage_from_response(payload: Any, provider: str | None = None) -> Usage | No
  return _usage_from_payload(_as_dict(payload), hint, "response")
 
 
+def raw_usage_blocks(payload: Any) -> list[dict]:
+ """The provider's own usage objects in `payload`, as JSON-ready dicts, kept with each record so that history
+ can be re-read and re-priced later. For a stream: the first and the last event that carried usage (Anthropic's
+ message_start and final message_delta; Gemini's and OpenAI's final, cumulative figures)."""
+ stream = isinstance(payload, Sequence) and not isinstance(payload, str | bytes | bytearray | Mapping)
+ blocks: list[dict] = []
+ for event in payload if stream else [payload]:
+  data = _as_dict(event)
+  if not isinstance(data, Mapping):
+   continue
+  for holder in (data, data.get("message"), data.get("response")):
+   if not isinstance(holder, Mapping):
+    continue
+   block = next((holder[k] for k in ("usageMetadata", "usage_metadata", "usage") if holder.get(k) is not None), None)
+   if isinstance(block, Mapping):
+    blocks.append(_without_nulls(block))
+    break
+ return blocks if len(blocks) <= 2 else [blocks[0], blocks[-1]]
+
+
+def _without_nulls(block: Mapping) -> dict:
+ # SDK objects dump every optional field as None; the provider's JSON simply did not have them.
+ return {k: _without_nulls(v) if isinstance(v, Mapping) else v for k, v in block.items() if v is not None}
+
+
 def _as_dict(obj: Any, where: str = "response") -> Any:
  if obj is None or isinstance(obj, Mapping):
   return obj

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..usage import Usage, UsageError, usage_from_response
+from ..usage import Usage, UsageError, raw_usage_blocks, usage_from_response
 from .keys import redact, scrub
 from .retry import RetryPolicy
 from .types import RETRYABLE_KINDS, CallError, CallResult, ErrorKind, TextCallback
@@ -70,6 +70,7 @@ class Attempt:
   self.parts: list[str] = []
   self.events: list[Any] = []
   self.usage: Usage | None = None
+  self.raw_usage: list[dict] = []
   self.usage_error: str | None = None
   self.model: str | None = None
   self.request_id: str | None = None
@@ -108,6 +109,10 @@ class Attempt:
   except UsageError as err:
    self.usage = None
    self.usage_error = str(err)
+  try:
+   self.raw_usage = raw_usage_blocks(payload)
+  except UsageError:  # an unreadable payload is already reported through usage_error
+   self.raw_usage = []
 
 
 def kind_for_status(status: int) -> ErrorKind:
@@ -226,6 +231,7 @@ class ProviderClient:
   request = CallRequest(model, system or "", prompt, max_tokens, stream)
   started = time.monotonic()
   billed: Usage | None = None
+  billed_raw: list[dict] = []
   attempts = 0
   while True:
    attempts += 1
@@ -240,7 +246,7 @@ class ProviderClient:
     if failure is None:
      raise
    if failure is None:
-    result = self._success(request, attempt, billed, attempts, started)
+    result = self._success(request, attempt, billed, attempts, started, billed_raw)
     if on_text is not None and not stream and result.text:
      on_text(result.text)
     return result
@@ -252,9 +258,10 @@ class ProviderClient:
     failure.retry_after,
    )
    billed = _plus(billed, self._billed(attempt))
+   billed_raw += attempt.raw_usage
    delay = self._retry_delay(failure, attempt, attempts)
    if delay is None:
-    return self._failed(request, attempt, failure, billed, attempts, started)
+    return self._failed(request, attempt, failure, billed, attempts, started, billed_raw)
    log.info(
     "%s %s: %s; retry %d of %d in %.3fs",
     self.provider,
@@ -287,7 +294,13 @@ class ProviderClient:
   return self.retry.delay(attempts - 1, failure.retry_after)
 
  def _success(
-  self, request: CallRequest, attempt: Attempt, billed: Usage | None, attempts: int, started: float
+  self,
+  request: CallRequest,
+  attempt: Attempt,
+  billed: Usage | None,
+  attempts: int,
+  started: float,
+  billed_raw: list[dict],
  ) -> CallResult:
   error = None
   if attempt.usage_error is not None:
@@ -305,6 +318,7 @@ class ProviderClient:
    error=error,
    attempts=attempts,
    finish_reason=attempt.finish_reason,
+   raw_usage=tuple(billed_raw + attempt.raw_usage),
   )
 
  def _failed(
@@ -315,6 +329,7 @@ class ProviderClient:
   billed: Usage | None,
   attempts: int,
   started: float,
+  billed_raw: list[dict],
  ) -> CallResult:
   message = f"{self.provider} {failure.kind}: {failure.message}"
   if attempts > 1:
@@ -339,6 +354,7 @@ class ProviderClient:
    error=message,
    attempts=attempts,
    finish_reason=None,
+   raw_usage=tuple(billed_raw),
   )
 
 

@@ -129,9 +129,11 @@ class SimulatedClient(ProviderClient):
    # A dropped non-streamed answer was still generated in full, and billed.
    billed_text = "".join(delivered) if request.stream else text
    attempt.usage = Usage(input_tokens=input_tokens, output_tokens=self.count_tokens(billed_text))
+   attempt.raw_usage = [attempt.usage.to_dict()]
    raise ProviderFailure(Failure("connection", "simulated connection drop in the middle of the answer"))
   attempt.finish_reason = finish_reason
   attempt.usage = Usage(input_tokens=input_tokens, output_tokens=self.count_tokens(text))
+  attempt.raw_usage = [attempt.usage.to_dict()]
 
  def _next_failure(self) -> str | None:
   if self._failures:

@@ -25,7 +25,8 @@ class CallResult:
  CallError instead. `usage` sums every attempt the provider billed. `model` is the model the API reported,
  else the one requested. `latency_s` is the wall time of the whole call, backoff included. `attempts`
  counts the HTTP requests made. `finish_reason` is "stop", "max_tokens" or the provider's own reason
- in lower case (None when unknown).
+ in lower case (None when unknown). `raw_usage` holds the provider's own usage objects of the billed
+ attempts, as JSON-ready dicts, for the cost ledger.
  """
 
  text: str
@@ -38,6 +39,7 @@ class CallResult:
  error: str | None
  attempts: int
  finish_reason: str | None = None
+ raw_usage: tuple[dict, ...] = ()
 
  @property
  def ok(self) -> bool:
