@@ -205,6 +205,10 @@ def test_spend_rate(ledger):
  assert rate.units_per_hour == 9_375_000_000_000_0  # $0.09375
  open_start = spend_rate(ledger, CallFilter(until_us=us(2 * DAY)))  # starts at the first call, 600 s in
  assert open_start.span_s == 2 * DAY - 600
+ # a short span is not extrapolated: the rate divides by at least one day
+ short = spend_rate(ledger, CallFilter(since_us=us(0), until_us=us(3600)))
+ assert short.span_s == 3600 and short.cost_units > 0
+ assert short.units_per_day == short.cost_units and short.units_per_hour == short.cost_units // 24
 
 
 def test_periods_and_today_and_all_time(ledger):

@@ -554,7 +554,8 @@ class SpendRate:
 
 def spend_rate(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, now: float | None = None) -> SpendRate:
  """Cost of the range divided by its length; an open start begins at the first matching call, an open end
- is now."""
+ is now. The rates divide by at least one day: ten minutes of calls say nothing about a day's spend, and
+ multiplying them by 144 would forecast a bill nobody will pay."""
  now_us = to_us(time.time() if now is None else now)
  total = summarize(ledger, None, filt).total
  start = filt.since_us
@@ -566,8 +567,9 @@ def spend_rate(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, now: float | Non
  span_us = max(0, end - start) if start is not None else 0
  if span_us == 0:
   return SpendRate(total.cost_units, 0.0, 0, 0)
- per_hour = _div(total.cost_units * US_PER_HOUR, span_us)
- per_day = _div(total.cost_units * US_PER_HOUR * 24, span_us)
+ divisor = max(span_us, US_PER_HOUR * 24)
+ per_hour = _div(total.cost_units * US_PER_HOUR, divisor)
+ per_day = _div(total.cost_units * US_PER_HOUR * 24, divisor)
  return SpendRate(total.cost_units, span_us / 1_000_000, per_hour, per_day)
 
 
