@@ -196,7 +196,7 @@ def test_history_from_the_ledger_shows_beside_the_session(imgui_context, tmp_pat
  controller.post(HistoryUpdate(1_230_000_000_000_000, 40, 45_670_000_000_000_000, 1234, "$1.23", "$45.67"))
  app.pre_frame()
  text = draw(lambda: render_cost_panel(app.view.cost, app))
- assert "Today $1.23 (40 calls)  |  All time $45.67 (1,234 calls)" in text
+ assert "History: today $1.23 (40 calls)  |  all time $45.67 (1,234 calls)" in text
  controller.post(LedgerProblem("disk full"))
  app.pre_frame()
  assert "History: disk full" in draw(lambda: render_cost_panel(app.view.cost, app))

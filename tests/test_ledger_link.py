@@ -11,11 +11,15 @@ from mma_conductor.controller import AppController
 from mma_conductor.headless import EXIT_DONE, run_headless
 from mma_conductor.ledger import Ledger
 from mma_conductor.ledger_link import connect_ledger, session_json
-from mma_conductor.ledger_queries import all_time, count_calls, run_totals, sessions
+from mma_conductor.ledger_queries import all_time, count_calls, run_totals, runs, sessions
 from mma_conductor.project_config import SimulatedConfig, load_project_config
 
 
 def controller_for(tmp_path, **sim):
+ # These tests run on the simulated provider, so they ask the ledger to record its calls too.
+ settings = tmp_path / "mma_conductor.toml"
+ if not settings.exists():
+  settings.write_text("[ledger]\nrecord_simulated = true\n")
  config = load_project_config(tmp_path)
  config = dataclasses.replace(config, simulated=SimulatedConfig(seed=9, latency_ms=0, reject_rate=0.0, **sim))
  return AppController(tmp_path, config=config)
@@ -86,7 +90,7 @@ def test_local_api_on_a_configured_port(tmp_path):
  with socket.socket() as probe:
   probe.bind(("127.0.0.1", 0))
   port = probe.getsockname()[1]
- (tmp_path / "mma_conductor.toml").write_text(f"[ledger]\napi_port = {port}\n")
+ (tmp_path / "mma_conductor.toml").write_text(f"[ledger]\napi_port = {port}\nrecord_simulated = true\n")
  controller = controller_for(tmp_path)
  _link, server = connect_ledger(controller, tmp_path)
  try:
@@ -122,6 +126,7 @@ def test_a_corrupt_ledger_is_reported_untouched_and_the_run_goes_on(tmp_path, mo
 def test_headless_runs_write_history_and_milestones(tmp_path, monkeypatch):
  (tmp_path / "mma_conductor.toml").write_text(
   '[simulated]\nlatency_ms = 0\n[tiers.tier3]\nprovider = "simulated"\nmodel = "o1-pro"\n'
+  "[ledger]\nrecord_simulated = true\n"
  )
  out = io.StringIO()
  assert run_headless("Build a big thing in 12 tickets", tmp_path, out=out) in (0, 3)
@@ -181,3 +186,17 @@ def test_the_providers_own_usage_is_kept_with_each_call(tmp_path, monkeypatch, p
  for record in records:
   stored = record.as_dict()["raw_usage"]
   assert stored == [usage]
+
+
+def test_simulated_calls_stay_out_of_the_ledger_by_default(tmp_path):
+ (tmp_path / "mma_conductor.toml").write_text("[simulated]\nlatency_ms = 0\n")
+ controller = AppController(tmp_path)
+ link, _ = connect_ledger(controller, tmp_path)
+ assert link is not None and not link.record_simulated
+ controller.start_track("Build a word counter")
+ assert controller.wait_idle(30) and controller.session().total.calls > 0
+ controller.shutdown()
+ ledger = Ledger.open(project_dir=tmp_path, create=False)
+ assert count_calls(ledger) == 0 and all_time(ledger).cost_units == 0
+ assert runs(ledger) == []
+ assert not ledger.milestone_log_path.exists() or ledger.milestone_log_path.read_text() == ""

@@ -209,11 +209,12 @@ class AppController:
   self._timeline_units += added or 0
   self.cost_timeline.append((record.timestamp, self._timeline_units))
 
- def attach_ledger(self, ledger) -> object:
-  """Record every call and run in `ledger` (off this thread) and receive today's and all-time figures."""
+ def attach_ledger(self, ledger, *, record_simulated: bool = False) -> object:
+  """Record every real call and every run in `ledger` (off this thread; simulated calls only when asked)
+  and receive today's and all-time figures."""
   from .ledger_link import LedgerLink
 
-  self.ledger_link = LedgerLink(self, ledger)
+  self.ledger_link = LedgerLink(self, ledger, record_simulated=record_simulated)
   return self.ledger_link
 
  def session(self) -> SessionSnapshot:

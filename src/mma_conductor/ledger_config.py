@@ -3,6 +3,8 @@
     [ledger]
     path = "costs/ledger.sqlite3"   # relative to the project folder; default: the user data directory
     api_port = 8765                 # serve the read-only local API on 127.0.0.1:8765 (default: off)
+    record_simulated = false        # also record the offline simulated provider's calls (default: no;
+                                    # they cost nothing, so history and milestones hold real spend only)
 
 Precedence of the ledger's path: an explicit path (`--ledger`), `$MMA_CONDUCTOR_LEDGER`, the project's
 `[ledger] path`, then `ledger.sqlite3` in the user data directory (`$MMA_CONDUCTOR_DATA_DIR` or platformdirs).
@@ -30,6 +32,7 @@ class LedgerSettings:
 
  path: Path | None = None
  api_port: int | None = None
+ record_simulated: bool = False
 
 
 def user_data_dir() -> Path:
@@ -63,9 +66,12 @@ def load_ledger_settings(project_dir: Path | str | None) -> LedgerSettings:
  table = data.get("ledger", {})
  if not isinstance(table, dict):
   raise LedgerConfigError(f"{path}: ledger must be a table")
- unknown = set(table) - {"path", "api_port"}
+ unknown = set(table) - {"path", "api_port", "record_simulated"}
  if unknown:
-  raise LedgerConfigError(f"{path}: ledger.{sorted(unknown)[0]}: unknown key (known: api_port, path)")
+  raise LedgerConfigError(f"{path}: ledger.{sorted(unknown)[0]}: unknown key (known: api_port, path, record_simulated)")
+ record_simulated = table.get("record_simulated", False)
+ if type(record_simulated) is not bool:
+  raise LedgerConfigError(f"{path}: ledger.record_simulated: expected true or false, got {record_simulated!r}")
  ledger_path = table.get("path")
  if ledger_path is not None:
   if not isinstance(ledger_path, str) or not ledger_path.strip():
@@ -74,7 +80,7 @@ def load_ledger_settings(project_dir: Path | str | None) -> LedgerSettings:
  port = table.get("api_port")
  if port is not None and (type(port) is not int or not 1 <= port <= 65535):
   raise LedgerConfigError(f"{path}: ledger.api_port: expected a port from 1 to 65535, got {port!r}")
- return LedgerSettings(ledger_path, port)
+ return LedgerSettings(ledger_path, port, record_simulated)
 
 
 def resolve_ledger_path(explicit: Path | str | None = None, project_dir: Path | str | None = None) -> Path:

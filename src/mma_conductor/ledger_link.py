@@ -23,14 +23,18 @@ class LedgerLink:
  re-reads today's and all-time totals at most once per HISTORY_REFRESH_S after new calls, and posts them.
  """
 
- def __init__(self, controller: Any, ledger: Ledger, *, writer: LedgerWriter | None = None) -> None:
+ def __init__(
+  self, controller: Any, ledger: Ledger, *, writer: LedgerWriter | None = None, record_simulated: bool = False
+ ) -> None:
   self.controller = controller
   self.ledger = ledger
+  self.record_simulated = record_simulated
   self.writer = writer or LedgerWriter(
    ledger,
    on_error=lambda message: controller.post(LedgerProblem(message)),
    on_milestone=lambda line: controller.post(LogEvent("milestone", line)),
   )
+  self._recorded_runs: set[str] = set()
   self._dirty = threading.Event()
   self._closing = threading.Event()
   controller.record_sinks.append(self._on_call)
@@ -40,7 +44,15 @@ class LedgerLink:
   self._dirty.set()
 
  def _on_call(self, record: CallRecord) -> None:
+  if record.simulated and not self.record_simulated:
+   return  # an offline simulation spent nothing: the ledger holds real spend only
   try:
+   if record.track_id and record.track_id not in self._recorded_runs:
+    # A run enters the ledger with its first recorded call, so that runs that only simulated stay out.
+    self._recorded_runs.add(record.track_id)
+    track = self.controller.track
+    goal = track.goal if track is not None and track.id == record.track_id else ""
+    self.writer.submit_run(record.track_id, self.controller.track_status or "running", goal=goal)
    self.writer.submit(record)
   except ValueError as exc:  # a record the ledger refuses is reported, the session goes on
    self.controller.post(LogEvent("error", f"ledger: {exc}"))
@@ -48,7 +60,8 @@ class LedgerLink:
    self._dirty.set()
 
  def _on_track(self, update: TrackUpdate) -> None:
-  self.writer.submit(update)
+  if update.track_id in self._recorded_runs:
+   self.writer.submit(update)
 
  def _refresh_loop(self) -> None:
   while not self._closing.is_set():
@@ -130,7 +143,7 @@ def connect_ledger(controller: Any, project_dir: Any, *, serve_api: bool = True)
   controller.post(LogEvent("error", f"cost history is off: {exc}"))
   controller.post(LedgerProblem(f"off: {exc}"))
   return None, None
- link = controller.attach_ledger(ledger)
+ link = controller.attach_ledger(ledger, record_simulated=settings.record_simulated)
  if ledger.readonly:
   controller.post(LedgerProblem(f"{ledger.path} is read-only: new calls are kept in memory only"))
  server = None

@@ -268,10 +268,11 @@ def build_runner_params(
   app.controller.wakeup = hello_imgui.request_refresh
 
  params.callbacks.post_init = post_init
+ # The Cost Analytics column takes the full height on the right; the logs sit under the dashboard.
  splits = [
-  hello_imgui.DockingSplit("MainDockSpace", "LeftSpace", imgui.Dir.left, 0.30),
-  hello_imgui.DockingSplit("MainDockSpace", "BottomSpace", imgui.Dir.down, 0.32),
-  hello_imgui.DockingSplit("MainDockSpace", "RightSpace", imgui.Dir.right, 0.50),
+  hello_imgui.DockingSplit("MainDockSpace", "RightSpace", imgui.Dir.right, 0.34),
+  hello_imgui.DockingSplit("MainDockSpace", "LeftSpace", imgui.Dir.left, 0.42),
+  hello_imgui.DockingSplit("MainDockSpace", "BottomSpace", imgui.Dir.down, 0.36),
  ]
  windows = [
   hello_imgui.DockableWindow("Track", "LeftSpace", app.track_window),

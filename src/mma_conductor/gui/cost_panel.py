@@ -42,8 +42,7 @@ def render_cost_panel(view: CostView, ui) -> None:
  imgui.text_disabled(view.summary)
  imgui.text_disabled(f"session {view.session_id}")
  if ui.history_line:
-  imgui.same_line()
-  imgui.text_disabled("   " + ui.history_line)
+  imgui.text_disabled(ui.history_line)
  if view.unpriced_note:
   imgui.text_colored(UNPRICED, view.unpriced_note)
 

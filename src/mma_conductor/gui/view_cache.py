@@ -55,7 +55,7 @@ class ViewCache:
   self._stream_versions: dict[str, int] = {}
   self.rebuilds = 0
   self.history_line = ""
-  self._history_version = -1
+  self._history_version: tuple[int, bool] = (-1, False)
   self.follow_calls = False
 
  def refresh(self) -> None:
@@ -75,9 +75,12 @@ class ViewCache:
    for row in self.tickets:
     counts[row.status] = counts.get(row.status, 0) + 1
    self.ticket_summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "planning ..."
-  if controller.history_version != self._history_version:
-   self._history_version = controller.history_version
-   self.history_line = history_line(controller.history, controller.ledger_problem)
+  simulated = bool(snapshot.total.calls) and any(f.key == "simulated" for f in snapshot.by_provider)
+  if (controller.history_version, simulated) != self._history_version:
+   self._history_version = (controller.history_version, simulated)
+   link = controller.ledger_link
+   skipped = simulated and link is not None and not link.record_simulated
+   self.history_line = history_line(controller.history, controller.ledger_problem, skipped)
   for tier, stream in controller.tier_streams.items():
    if self._stream_versions.get(tier) != stream.version:
     self._stream_versions[tier] = stream.version
@@ -101,16 +104,17 @@ class ViewCache:
   return row
 
 
-def history_line(history, problem: str) -> str:
- """`Today $1.23 (40 calls) | All time $45.67 (1,234 calls)` from the ledger, or what is wrong with it."""
+def history_line(history, problem: str, simulated_skipped: bool = False) -> str:
+ """`History: today $1.23 (40 calls) | all time $45.67 (1,234 calls)` from the ledger, or what is wrong."""
  if problem:
   return f"History: {problem}"
  if history is None:
   return ""
- return (
-  f"Today {history.today_label} ({history.today_calls:,} calls)  |  "
-  f"All time {history.all_time_label} ({history.all_time_calls:,} calls)"
+ line = (
+  f"History: today {history.today_label} ({history.today_calls:,} calls)  |  "
+  f"all time {history.all_time_label} ({history.all_time_calls:,} calls)"
  )
+ return line + "\n(history holds real spend only: simulated calls are not recorded)" if simulated_skipped else line
 
 
 def _ticket_row(ticket: dict) -> TicketRow:
