@@ -19,7 +19,7 @@ from .ledger import Ledger
 from .ledger_periods import PERIODS, iso_utc, period_bounds, period_key, to_us
 from .ledger_rollups import LATENCY_MS_SQL, call_cost
 from .ledger_schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, join_cost
-from .money import UNITS_PER_USD, format_usd_auto, units_to_decimal
+from .money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
 from .usage import Usage
 
 COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
@@ -95,10 +95,7 @@ class Figures:
  @property
  def cost_label(self) -> str:
   """`$1.23`, `unpriced`, or `$1.23 + unpriced`."""
-  if self.calls and self.unpriced_calls == self.calls:
-   return "unpriced"
-  label = format_usd_auto(self.cost_units)
-  return f"{label} + unpriced" if self.unpriced_calls else label
+  return cost_label(self.cost_units, self.calls, self.unpriced_calls)
 
  @property
  def mean_latency_s(self) -> float:

@@ -91,3 +91,12 @@ def format_usd_auto(units: int) -> str:
  if abs(units) >= UNITS_PER_USD // 10_000:
   return format_usd(units, 4)
  return format_usd(units, 6)
+
+
+def cost_label(units: int, calls: int, unpriced_calls: int) -> str:
+ """A group's cost as people should read it: `$0.0123`; `unpriced` when no call had a price (never a
+ silent $0.00); `$0.0123 + unpriced` when some calls had none."""
+ if calls and unpriced_calls == calls:
+  return "unpriced"
+ label = format_usd_auto(units)
+ return f"{label} + unpriced" if unpriced_calls else label

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .money import UNITS_PER_USD, format_usd_auto
+from .money import UNITS_PER_USD, cost_label
 from .price_book import PriceBook
 from .prices import provider_of
 from .usage import Usage
@@ -63,10 +63,7 @@ class CostFigures:
  @property
  def cost_label(self) -> str:
   """`$0.0123`, `unpriced`, or `$0.0123 + unpriced` when some calls had no price."""
-  if self.fully_unpriced:
-   return "unpriced"
-  label = format_usd_auto(self.cost_units)
-  return f"{label} + unpriced" if self.unpriced_calls else label
+  return cost_label(self.cost_units, self.calls, self.unpriced_calls)
 
  def usage(self) -> Usage:
   """The group's summed tokens as a Usage."""
