@@ -45,7 +45,8 @@ def main() -> int:
  command, args = sys.argv[1], sys.argv[2:]
  if command == "app":
   ensure_env("providers")
-  return subprocess.call([str(BIN / "mma-conductor"), *args])
+  env = {**os.environ, "MMA_CONDUCTOR_LAUNCHER": "python3 tools/dev.py app"}  # for hints the app prints
+  return subprocess.call([str(BIN / "mma-conductor"), *args], env=env)
  ensure_env("dev")
  for step in (["ruff", "format", "--check", "."], ["ruff", "check", "."]):
   print("$", " ".join(step), flush=True)

@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
  sub.add_parser("gui", help="open the desktop app (the default when no command is given)")
 
  pricing = sub.add_parser("pricing", help="show the price table with each price's source and date")
- pricing.add_argument("--all", action="store_true", help="include the ~2,000 models of the genai-prices dataset")
+ pricing.add_argument(
+  "--all", action="store_true", help="include the ~1,600 token-priced models of the genai-prices dataset"
+ )
  pricing.add_argument("--model", action="append", default=[], help="show how these model names resolve")
  pricing.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -119,7 +121,7 @@ def _pricing(book, args) -> int:
   else:
    print(f"{name}: priced as {found['matched']} ({found['rule']}; {found['source']}, {found['as_of']})")
  if not args.all:
-  print("(--all adds the ~2,000 models of the genai-prices dataset)")
+  print("(--all adds the ~1,600 token-priced models of the genai-prices dataset)")
  return EXIT_OK
 
 

@@ -33,7 +33,7 @@ class PriceBook:
  2. the name normalized: lower-cased, provider prefixes (`models/`, `gemini/`, `anthropic/`, `openai/`,
     any `vendor/`) and Bedrock-style `anthropic.` removed, dated snapshot suffixes removed
     (`-20250929`, `-2024-08-06`, `@20250514`, `-latest`, `-v1:0`);
- 3. the genai-prices dataset (~2,000 models);
+ 3. the genai-prices dataset (~2,300 entries, ~1,600 of them priced per token);
  4. the longest known table key that the name starts with, followed by `-`, `:` or `@` and not by a
     version number (so `claude-sonnet-4-7` does not take `claude-sonnet-4`'s price);
  5. the fallback model, when one is configured.

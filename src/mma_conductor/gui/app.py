@@ -289,9 +289,10 @@ def build_runner_params(
 def display_problem() -> str | None:
  """Why no window can open here, in one line with what to do instead; None when a display exists."""
  if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+  command = os.environ.get("MMA_CONDUCTOR_LAUNCHER") or "mma-conductor"
   return (
-   "no display found (DISPLAY is not set): run it under a virtual screen with `xvfb-run -a mma-conductor`, "
-   'or without the GUI with `mma-conductor run --goal "..."`'
+   f"no display found (DISPLAY is not set): run it under a virtual screen with `xvfb-run -a {command}`, "
+   f'or without the GUI with `{command} run --goal "..."`'
   )
  return None
 
