@@ -1,4 +1,4 @@
-"""Prices of ~1,600 more token-priced models, offline, from the maintained genai-prices dataset (loaded on first miss)."""
+"""Prices of ~1,600 more token-priced models, offline, from the genai-prices dataset (loaded on first miss)."""
 
 from __future__ import annotations
 
