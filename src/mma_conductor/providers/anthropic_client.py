@@ -8,8 +8,8 @@ from .base import (
  Attempt,
  CallRequest,
  Failure,
- ProviderClient,
  ProviderFailure,
+ SDKClient,
  kind_for_status,
  normalize_finish_reason,
 )
@@ -30,21 +30,12 @@ _STREAM_ERROR_KINDS: dict[str, ErrorKind] = {
 }
 
 
-class AnthropicClient(ProviderClient):
+class AnthropicClient(SDKClient):
  """Claude models via the Messages API. Usage comes from message_start plus the last message_delta."""
 
  provider = "anthropic"
 
- def __init__(
-  self,
-  *,
-  api_key: str,
-  base_url: str | None = None,
-  timeout: float = 60.0,
-  max_retries: int = 3,
-  **retry_options: Any,
- ) -> None:
-  super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, **retry_options)
+ def _connect(self, api_key: str, base_url: str | None, timeout: float) -> None:
   self._sdk = import_sdk("anthropic", self.provider, "anthropic")
   self._client = self._sdk.AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 

@@ -358,6 +358,29 @@ class ProviderClient:
   )
 
 
+class SDKClient(ProviderClient):
+ """A client over a provider's official SDK: the shared constructor; subclasses only `_connect`."""
+
+ default_base_url: str | None = None
+
+ def __init__(
+  self,
+  *,
+  api_key: str,
+  base_url: str | None = None,
+  timeout: float = 60.0,
+  max_retries: int = 3,
+  **retry_options: Any,
+ ) -> None:
+  base_url = base_url or self.default_base_url
+  super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, **retry_options)
+  self._connect(api_key, base_url, timeout)
+
+ def _connect(self, api_key: str, base_url: str | None, timeout: float) -> None:
+  """Create the SDK's async client, with the SDK's own retries off (the retries are ours)."""
+  raise NotImplementedError
+
+
 def _plus(a: Usage | None, b: Usage | None) -> Usage | None:
  if a is None:
   return b

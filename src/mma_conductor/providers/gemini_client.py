@@ -9,8 +9,8 @@ from .base import (
  Attempt,
  CallRequest,
  Failure,
- ProviderClient,
  ProviderFailure,
+ SDKClient,
  kind_for_status,
  normalize_finish_reason,
 )
@@ -20,7 +20,7 @@ from .sdk import import_sdk
 API_VERSION = "v1beta"
 
 
-class GeminiClient(ProviderClient):
+class GeminiClient(SDKClient):
  """Gemini models via generateContent / streamGenerateContent?alt=sse. Each stream chunk carries the
  cumulative usageMetadata, so the last one is the call's usage.
 
@@ -29,16 +29,7 @@ class GeminiClient(ProviderClient):
 
  provider = "gemini"
 
- def __init__(
-  self,
-  *,
-  api_key: str,
-  base_url: str | None = None,
-  timeout: float = 60.0,
-  max_retries: int = 3,
-  **retry_options: Any,
- ) -> None:
-  super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, **retry_options)
+ def _connect(self, api_key: str, base_url: str | None, timeout: float) -> None:
   genai = import_sdk("google.genai", self.provider, "google-genai")
   self._types = import_sdk("google.genai.types", self.provider, "google-genai")
   self._errors = import_sdk("google.genai.errors", self.provider, "google-genai")

@@ -9,8 +9,8 @@ from .base import (
  Attempt,
  CallRequest,
  Failure,
- ProviderClient,
  ProviderFailure,
+ SDKClient,
  kind_for_status,
  normalize_finish_reason,
 )
@@ -30,24 +30,13 @@ _STREAM_ERROR_KINDS: dict[str, ErrorKind] = {
 }
 
 
-class OpenAIClient(ProviderClient):
+class OpenAIClient(SDKClient):
  """OpenAI models via Chat Completions. Streams ask for `include_usage`, whose last chunk carries the usage."""
 
  provider = "openai"
- default_base_url: str | None = None
  max_tokens_param = "max_completion_tokens"
 
- def __init__(
-  self,
-  *,
-  api_key: str,
-  base_url: str | None = None,
-  timeout: float = 60.0,
-  max_retries: int = 3,
-  **retry_options: Any,
- ) -> None:
-  base_url = base_url or self.default_base_url
-  super().__init__(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, **retry_options)
+ def _connect(self, api_key: str, base_url: str | None, timeout: float) -> None:
   self._sdk = import_sdk("openai", self.provider, "openai")
   self._client = self._sdk.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
