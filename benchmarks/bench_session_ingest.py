@@ -14,23 +14,11 @@ import random
 import sys
 import time
 
+from _session_data import MODELS, TIERS
 from _timing import emit, environment, percentile, summary, time_batches
 
 from mma_conductor.cost_tracker import SessionCosts, Usage, price_book
 
-TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")
-MODELS = (
- "gpt-4o",
- "gpt-4o-mini",
- "gpt-5",
- "claude-sonnet-4-5",
- "claude-haiku-4-5",
- "claude-opus-4-1",
- "gemini-2.5-flash",
- "gemini-2.5-pro",
- "deepseek-chat",
- "deepseek-reasoner",
-)
 AGENTS = ("planner", "coder", "reviewer")
 TARGET_EVENTS_PER_S = 500_000
 

@@ -22,23 +22,11 @@ import time
 import tracemalloc
 import types
 
+from _session_data import MODELS, TIERS
 from _timing import emit, environment
 
 from mma_conductor.cost_tracker import SessionCosts, Usage, price_book
 
-TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")
-MODELS = (
- "gpt-4o",
- "gpt-4o-mini",
- "gpt-5",
- "claude-sonnet-4-5",
- "claude-haiku-4-5",
- "claude-opus-4-1",
- "gemini-2.5-flash",
- "gemini-2.5-pro",
- "deepseek-chat",
- "deepseek-reasoner",
-)
 TARGET_BYTES = 1024
 EVENTS = 20_000
 
