@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from .atomic_file import atomic_writer
 from .ledger import Ledger, LedgerCall, check_call
 from .ledger_queries import ALL_CALLS, CallFilter, LedgerRecord, count_calls, iter_calls
 from .progress import Progress
@@ -116,45 +115,22 @@ def export_calls(
 def write_atomically(path: Path, produce: Callable[[TextIO], Any], *, newline: str | None = None) -> Any:
  """Run `produce(handle)` on a temporary file beside `path`, then rename it to `path`; ExportError names
  `path` when the folder is missing or unwritable or the disk is full."""
- path = Path(path)
- if path.is_dir():
-  raise ExportError(f"{path}: is a directory, not a file")
- try:
-  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
- except OSError as exc:
-  raise ExportError(f"{path}: cannot write here: {exc.strerror or exc}") from None
- try:
-  with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
-   result = produce(handle)
-   handle.flush()
-   os.fsync(handle.fileno())
-  os.replace(tmp, path)
- except OSError as exc:
-  Path(tmp).unlink(missing_ok=True)
-  raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from None
- except BaseException:
-  Path(tmp).unlink(missing_ok=True)
-  raise
- return result
+ return _replace(path, lambda: atomic_writer(path, "w", encoding="utf-8", newline=newline), produce)
 
 
 def write_bytes_atomically(path: Path, data: bytes) -> None:
  """`data` to `path` through a temporary file and a rename (ExportError names `path`)."""
+ _replace(path, lambda: atomic_writer(path, "wb"), lambda handle: handle.write(data))
+
+
+def _replace(path: Path, open_writer: Callable[[], Any], produce: Callable[[Any], Any]) -> Any:
  path = Path(path)
  if path.is_dir():
   raise ExportError(f"{path}: is a directory, not a file")
  try:
-  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+  with open_writer() as handle:
+   return produce(handle)
  except OSError as exc:
-  raise ExportError(f"{path}: cannot write here: {exc.strerror or exc}") from None
- try:
-  with os.fdopen(fd, "wb") as handle:
-   handle.write(data)
-   handle.flush()
-   os.fsync(handle.fileno())
-  os.replace(tmp, path)
- except OSError as exc:
-  Path(tmp).unlink(missing_ok=True)
   raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 

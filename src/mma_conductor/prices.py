@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .money import UNITS_PER_USD, PriceError, rate_units
+from .money import PriceError, rate_units
 from .usage import Usage
 
 PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
@@ -151,8 +151,3 @@ def provider_of(model: str) -> str:
  if name.startswith(("gpt", "o1", "o3", "o4", "chatgpt", "codex", "text-embedding")):
   return "openai"
  return "other"
-
-
-def cost_usd(price: ModelPrice, usage: Usage) -> float:
- """Float edge of `ModelPrice.cost_units`."""
- return price.cost_units(usage) / UNITS_PER_USD

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 
 import tomli_w
 
+from .atomic_file import atomic_writer
 from .tickets import PlanError, Ticket, Track, validate_plan
 
 TRACKS_DIR = Path(".mma") / "tracks"
@@ -47,17 +46,8 @@ def save_track(project_dir: Path | str, track: Track, *, check_existing: bool = 
   },
   "tickets": [t.to_dict() for t in track.tickets],
  }
- payload = tomli_w.dumps(data).encode("utf-8")
- fd, tmp = tempfile.mkstemp(prefix=f".{track.id}.", suffix=".tmp", dir=path.parent)
- try:
-  with os.fdopen(fd, "wb") as handle:
-   handle.write(payload)
-   handle.flush()
-   os.fsync(handle.fileno())
-  os.replace(tmp, path)
- except BaseException:
-  Path(tmp).unlink(missing_ok=True)
-  raise
+ with atomic_writer(path) as handle:
+  handle.write(tomli_w.dumps(data).encode("utf-8"))
  return path
 
 

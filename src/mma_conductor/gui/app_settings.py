@@ -12,6 +12,8 @@ from pathlib import Path
 
 import tomli_w
 
+from ..atomic_file import atomic_writer
+
 
 @dataclass
 class AppSettings:
@@ -61,8 +63,7 @@ def save_settings(settings: AppSettings, path: Path | None = None) -> None:
   return
  try:
   path.parent.mkdir(parents=True, exist_ok=True)
-  tmp = path.with_suffix(".tmp")
-  tmp.write_text(tomli_w.dumps({"goal": settings.goal}), encoding="utf-8")
-  os.replace(tmp, path)
+  with atomic_writer(path, "w", encoding="utf-8") as handle:
+   handle.write(tomli_w.dumps({"goal": settings.goal}))
  except OSError as exc:
   print(f"mma-conductor: could not save settings to {path}: {exc}", file=sys.stderr)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..money import UNITS_PER_USD, format_usd_auto
+from ..money import UNITS_PER_USD
 from ..project_config import TIER_NAMES
 from ..session_costs import CostFigures, SessionSnapshot
 
@@ -178,8 +178,3 @@ def _shares(snapshot: SessionSnapshot) -> tuple[list[str], np.ndarray]:
   labels.append("others")
   values.append(100 * rest / total)
  return labels[::-1], np.asarray(values[::-1], dtype=np.float64)
-
-
-def format_cost(units: int) -> str:
- """A cost cell (the same rules as the tables)."""
- return format_usd_auto(units)
