@@ -6,8 +6,8 @@ import random
 
 from _timing import ROOT  # noqa: F401 - puts src/ on sys.path
 
-from mma_conductor.ledger import LedgerCall
-from mma_conductor.usage import Usage
+from mma_conductor.ledger.store import LedgerCall
+from mma_conductor.pricing.usage import Usage
 
 TIERS = {
  "Tier 1": ("orchestrator", (("gemini", "gemini-2.5-pro"), ("anthropic", "claude-opus-4-1"))),
@@ -65,8 +65,8 @@ def build_ledger(path, count: int, start: float, span_s: float, batch: int = 500
  import time
  from pathlib import Path
 
- from mma_conductor.ledger import Ledger
- from mma_conductor.ledger_queries import all_time
+ from mma_conductor.ledger.queries import all_time
+ from mma_conductor.ledger.store import Ledger
 
  path = Path(path)
  if path.exists():

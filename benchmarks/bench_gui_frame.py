@@ -17,10 +17,10 @@ from mma_conductor.gui.cost_panel import render_cost_panel
 from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_tier_table
 from mma_conductor.gui.headless_context import headless_imgui
-from mma_conductor.price_book import PriceBook
-from mma_conductor.price_table import BUILTIN_PRICES
-from mma_conductor.session_costs import SessionCosts
-from mma_conductor.usage import Usage
+from mma_conductor.pricing.book import PriceBook
+from mma_conductor.pricing.session_costs import SessionCosts
+from mma_conductor.pricing.table import BUILTIN_PRICES
+from mma_conductor.pricing.usage import Usage
 
 FRAMES = 3000
 WARMUP = 200

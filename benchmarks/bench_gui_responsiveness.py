@@ -24,14 +24,14 @@ import time
 from _timing import emit, environment, percentile
 from imgui_bundle import imgui
 
-from mma_conductor.controller import AppController
+from mma_conductor.app.controller import AppController
+from mma_conductor.app.project_config import SimulatedConfig, TierConfig, load_project_config
 from mma_conductor.cost_tracker import usage_cost_units
-from mma_conductor.events import CallRecord
+from mma_conductor.engine.events import CallRecord
+from mma_conductor.engine.tickets import Ticket, Track
 from mma_conductor.gui.app import GuiApp
 from mma_conductor.gui.headless_context import headless_imgui
-from mma_conductor.project_config import SimulatedConfig, TierConfig, load_project_config
-from mma_conductor.tickets import Ticket, Track
-from mma_conductor.usage import Usage
+from mma_conductor.pricing.usage import Usage
 
 SECONDS = 4.0
 MODELS = [f"gemini-2.5-flash{s}" for s in ("", "-lite")] + ["gpt-4o", "claude-sonnet-4-5", "deepseek-chat"]

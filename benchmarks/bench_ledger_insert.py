@@ -22,8 +22,8 @@ from pathlib import Path
 from _ledger_data import make_calls
 from _timing import emit, environment
 
-from mma_conductor.ledger import Ledger
-from mma_conductor.ledger_writer import LedgerWriter
+from mma_conductor.ledger.store import Ledger
+from mma_conductor.ledger.writer import LedgerWriter
 
 QUICK = "--quick" in sys.argv
 CALLS = 50_000 if QUICK else 200_000

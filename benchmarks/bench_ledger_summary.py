@@ -20,8 +20,8 @@ from pathlib import Path
 from _ledger_data import build_ledger
 from _timing import emit, environment, percentile
 
-from mma_conductor.ledger import Ledger
-from mma_conductor.ledger_queries import CallFilter, period_summary, summarize, today_and_all_time
+from mma_conductor.ledger.queries import CallFilter, period_summary, summarize, today_and_all_time
+from mma_conductor.ledger.store import Ledger
 
 QUICK = "--quick" in sys.argv
 CALLS = 200_000 if QUICK else 1_000_000

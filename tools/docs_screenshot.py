@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
  from imgui_bundle.immapp import testing
 
- from mma_conductor.controller import AppController
+ from mma_conductor.app.controller import AppController
+ from mma_conductor.app.ledger_link import connect_ledger
+ from mma_conductor.app.project_config import SimulatedConfig, load_project_config
  from mma_conductor.gui.app import GuiApp, build_runner_params
- from mma_conductor.ledger_link import connect_ledger
- from mma_conductor.project_config import SimulatedConfig, load_project_config
 
  project = tempfile.mkdtemp(prefix="mma-docs-")
  os.environ["MMA_CONDUCTOR_CONFIG_DIR"] = str(Path(project, "config"))

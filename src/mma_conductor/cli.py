@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .costs_cli import register as register_costs
+from .ledger.cli import register as register_costs
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
  parser = build_parser()
  args = parser.parse_args(argv)
  if args.command == "costs":
-  from .costs_cli import run as run_costs
+  from .ledger.cli import run as run_costs
 
   return run_costs(args, args.project or Path.cwd())
  from .cost_tracker import PriceError, UsageError, configure_pricing
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _pricing(book, args) -> int:
- from .pricing_report import pricing_rows, render_pricing_text
+ from .pricing.report import pricing_rows, render_pricing_text
 
  for name in args.model:
   book.price(name)
@@ -126,7 +126,7 @@ def _pricing(book, args) -> int:
 
 
 def _run(args) -> int:
- from .headless import run_headless
+ from .app.headless import run_headless
 
  if not args.goal and not args.resume:
   print("mma-conductor: run needs --goal TEXT or --resume TRACK_ID", file=sys.stderr)

@@ -16,18 +16,18 @@ reported by unpriced_models() so that a GUI can say "unpriced" instead of showin
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from .money import UNITS_PER_USD, PriceError, format_usd, format_usd_auto, units_to_decimal
-from .price_book import PriceBook, Resolution, normalize_model_name
-from .price_overrides import Overrides, PricingConfigError, load_env, load_pricing_file
-from .price_table import BUILTIN_PRICES
-from .prices import ModelPrice, PriceTier
-from .session_costs import CostFigures, SessionCosts, SessionSnapshot
-from .usage import Usage, UsageError, usage_from_response
+from .pricing.book import PriceBook, Resolution, normalize_model_name
+from .pricing.config import load_price_book, project_pricing_file, user_pricing_file
+from .pricing.money import UNITS_PER_USD, PriceError, format_usd, format_usd_auto, units_to_decimal
+from .pricing.overrides import PricingConfigError
+from .pricing.prices import ModelPrice, PriceTier
+from .pricing.session_costs import CostFigures, SessionCosts, SessionSnapshot
+from .pricing.table import BUILTIN_PRICES
+from .pricing.usage import Usage, UsageError, usage_from_response
 
 __all__ = [
  "MODEL_PRICING",
@@ -61,26 +61,10 @@ __all__ = [
 ]
 
 MODEL_PRICING: Mapping[str, ModelPrice] = BUILTIN_PRICES
-PROJECT_PRICING_NAME = "mma_pricing.toml"
 
 _configure_lock = threading.Lock()
 _book: PriceBook | None = None
 _prices: dict[str, ModelPrice | None] = {}
-
-
-def user_pricing_file() -> Path:
- """The user-level pricing file (in the platform's user config directory)."""
- override = os.environ.get("MMA_CONDUCTOR_CONFIG_DIR")
- if override:
-  return Path(override) / "pricing.toml"
- from platformdirs import user_config_dir
-
- return Path(user_config_dir("mma-conductor", appauthor=False)) / "pricing.toml"
-
-
-def project_pricing_file(project_dir: Path | str) -> Path:
- """The project-level pricing file: `mma_pricing.toml` at the project root."""
- return Path(project_dir) / PROJECT_PRICING_NAME
 
 
 def configure_pricing(
@@ -91,22 +75,12 @@ def configure_pricing(
  use_dataset: bool = True,
  fallback_model: str | None = None,
 ) -> PriceBook:
- """Build the active price book: built-in table and dataset, then the user file, the project file and the
- environment, in rising precedence. Everything is validated first; on any error PricingConfigError is
- raised and the active prices stay as they were."""
+ """Build the default price book that this module's functions use (see pricing.config.load_price_book).
+ Everything is validated first; on any error PricingConfigError is raised and the prices stay as they were."""
  global _book, _prices
- table = dict(BUILTIN_PRICES)
- probe = PriceBook(table, use_dataset=use_dataset)
- overrides = Overrides()
- overrides = load_pricing_file(Path(user_file) if user_file else user_pricing_file(), overrides)
- if project_dir is not None:
-  overrides = load_pricing_file(project_pricing_file(project_dir), overrides)
- overrides = load_env(os.environ if env is None else env, table, overrides)
- table.update(overrides.merged_into(table, probe.price))
- book = PriceBook(table, use_dataset=use_dataset, fallback_model=fallback_model or overrides.fallback_model)
- if book.fallback_model and book.price(book.fallback_model) is None:
-  raise PricingConfigError(f"fallback model {book.fallback_model!r} has no price itself")
- book.sources = overrides.origins
+ book = load_price_book(
+  project_dir, user_file=user_file, env=env, use_dataset=use_dataset, fallback_model=fallback_model
+ )
  with _configure_lock:
   _book = book
   _prices = book.prices

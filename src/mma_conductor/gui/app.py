@@ -14,13 +14,13 @@ from pathlib import Path
 
 from imgui_bundle import hello_imgui, imgui, immapp
 
-from ..ai_client import resolve_api_key
-from ..controller import AppController
-from ..ledger_link import connect_ledger
-from ..project_config import TIER_NAMES, TierConfig
+from ..app import settings as app_settings
+from ..app.controller import AppController
+from ..app.ledger_link import connect_ledger
+from ..app.project_config import TIER_NAMES, TierConfig
+from ..engine.track_store import list_tracks, load_track_file
+from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
-from ..track_store import list_tracks, load_track_file
-from . import app_settings
 from .cost_panel import render_cost_panel
 from .dashboard import render_ticket_list, render_tier_table
 from .log_windows import render_comms_log, render_event_log, render_tier_streams

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from ..project_config import PROVIDERS, TIER_NAMES, TIER_ROLES, TierConfig
+from ..app.project_config import PROVIDERS, TIER_NAMES, TIER_ROLES, TierConfig
 from .style import BAD, GOOD, MUTED, SIMULATED
 
 ACTIVE = ("starting", "planning", "running", "paused", "step")

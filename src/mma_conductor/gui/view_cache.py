@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ..controller import AppController
-from ..money import format_usd, format_usd_auto
+from ..app.controller import AppController
+from ..pricing.money import format_usd, format_usd_auto
 from .cost_view import CostView, build_cost_view
 
 

@@ -1,5 +1,6 @@
-"""Provider clients behind `mma_conductor.ai_client`: one module per provider, plus the shared call machinery.
+"""Provider clients: one module per provider on its official SDK, the shared call machinery, API keys and the
+offline simulated provider.
 
 Nothing here imports a provider SDK at import time; each client imports its SDK when it is constructed.
-Use `mma_conductor.ai_client` as the public entry point.
+`providers.factory.make_client` is the entry point the engine uses.
 """

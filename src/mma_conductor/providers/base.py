@@ -14,12 +14,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..usage import Usage, UsageError, raw_usage_blocks, usage_from_response
+from ..pricing.usage import Usage, UsageError, raw_usage_blocks, usage_from_response
 from .keys import redact, scrub
 from .retry import RetryPolicy
 from .types import RETRYABLE_KINDS, CallError, CallResult, ErrorKind, TextCallback
 
-log = logging.getLogger("mma_conductor.ai_client")
+log = logging.getLogger("mma_conductor.providers")
 
 _MESSAGE_LIMIT = 500
 

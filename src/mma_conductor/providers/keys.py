@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from ..files import read_toml
 
 ENV_VARS: Mapping[str, tuple[str, ...]] = {
  "anthropic": ("ANTHROPIC_API_KEY",),
@@ -81,17 +82,9 @@ def load_user_keys(path: Path | None = None) -> dict[str, Any]:
  them anywhere else.
  """
  path = path or user_keys_path()
- try:
-  text = path.read_text(encoding="utf-8")
- except FileNotFoundError:
+ data = read_toml(path, KeyFileError, what="keys file", show_os_error=False)
+ if data is None:
   return {}
- except (OSError, UnicodeDecodeError) as exc:
-  raise KeyFileError(f"{path}: cannot read keys file: {type(exc).__name__}") from None
- try:
-  data = tomllib.loads(text)
- except tomllib.TOMLDecodeError as exc:
-  # The decoder's message quotes no values, only the position, so it is safe to show.
-  raise KeyFileError(f"{path}: invalid TOML: {exc}") from None
  unknown = set(data) - set(ENV_VARS)
  if unknown:
   raise KeyFileError(f"{path}: unknown provider(s) {', '.join(sorted(unknown))}; expected {', '.join(ENV_VARS)}")

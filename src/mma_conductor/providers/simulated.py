@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from ..usage import Usage
+from ..pricing.usage import Usage
 from .base import Attempt, CallRequest, Failure, ProviderClient, ProviderFailure
 from .sim_text import count_tokens, plan, prose, response_kind, verdict
 from .types import ERROR_KINDS

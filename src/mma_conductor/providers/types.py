@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from ..usage import Usage
+from ..pricing.usage import Usage
 
 ErrorKind = Literal["auth", "rate_limit", "server", "timeout", "bad_request", "connection", "cancelled"]
 ERROR_KINDS: frozenset[str] = frozenset(ErrorKind.__args__)

@@ -1,0 +1,306 @@
+"""The AppController owns application state. The conductor's worker thread only posts events to a
+lock-guarded queue; the GUI thread (or the headless runner) drains it once per frame and applies them, so
+app state is only ever written by one thread. No imgui import lives here or below.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..engine.conductor import ClientFactory, ConductorEngine
+from ..engine.events import (
+ CallRecord,
+ HistoryUpdate,
+ LedgerProblem,
+ LogEvent,
+ MmaStateUpdate,
+ TextDelta,
+ TicketUpdate,
+ TrackUpdate,
+)
+from ..engine.tickets import Track
+from ..engine.track_store import load_track
+from ..pricing.book import PriceBook
+from ..pricing.session_costs import SessionCosts, SessionSnapshot
+from ..pricing.usage import Usage
+from .project_config import TIER_NAMES, ProjectConfig, TierConfig, load_project_config
+
+CALL_LOG_LIMIT = 10_000
+TEXT_LIMIT = 200_000
+LOG_LIMIT = 2_000
+PENDING_SOFT_LIMIT = 5_000
+BACKPRESSURE_WAIT_S = 0.25
+
+
+@dataclass
+class TierStream:
+ """Recent streamed text of one tier (bounded), for the tier output windows."""
+
+ text: list[str] = field(default_factory=list)
+ size: int = 0
+ version: int = 0
+
+ def append(self, piece: str) -> None:
+  """Add text, dropping the oldest beyond TEXT_LIMIT characters."""
+  self.text.append(piece)
+  self.size += len(piece)
+  while self.size > TEXT_LIMIT and len(self.text) > 1:
+   self.size -= len(self.text.pop(0))
+  self.version += 1
+
+
+class AppController:
+ """Application state and the bridge between the conductor thread and the GUI thread.
+
+ Thread rules: `post()` may be called from any thread; everything else runs on the thread that calls
+ `drain_pending()` (the GUI thread). `wakeup` is called after each post so an idle GUI redraws at once.
+ """
+
+ def __init__(
+  self,
+  project_dir: Path | str,
+  *,
+  config: ProjectConfig | None = None,
+  price_book: PriceBook | None = None,
+  client_factory: ClientFactory | None = None,
+  persist: bool = True,
+ ) -> None:
+  self.project_dir = Path(project_dir)
+  self.config = config or load_project_config(self.project_dir)
+  self.costs = SessionCosts(price_book)
+  self.engine = ConductorEngine(
+   self.config, self.post, client_factory=client_factory, session_id=self.costs.session_id, persist=persist
+  )
+  self.wakeup: Callable[[], None] | None = None
+  self.record_sinks: list[Callable[[CallRecord], None]] = []
+  self.track_sinks: list[Callable[[TrackUpdate], None]] = []
+  self.ledger_link = None
+  self.history = None
+  self.history_version = 0
+  self.ledger_problem = ""
+  self._pending: list[object] = []
+  self._pending_lock = threading.Lock()
+  self._drained = threading.Condition(self._pending_lock)
+  # State below is owned by the draining thread.
+  self.track: Track | None = None
+  self.track_status = "idle"
+  self.track_message = ""
+  self.tickets: dict[str, dict] = {}
+  self.tickets_version = 0
+  self.tier_usage: dict[str, dict[str, Usage]] = {tier: {} for tier in TIER_NAMES}
+  self.call_log: deque[CallRecord] = deque(maxlen=CALL_LOG_LIMIT)
+  self.call_log_version = 0
+  self.cost_timeline: list[tuple[float, int]] = []
+  self._timeline_units = 0
+  self.tier_streams: dict[str, TierStream] = {tier: TierStream() for tier in TIER_NAMES}
+  self.log: deque[LogEvent] = deque(maxlen=LOG_LIMIT)
+  self.log_version = 0
+  self.events_applied = 0
+
+ # Any thread --------------------------------------------------------------------------------------
+
+ def post(self, event: object) -> None:
+  """Queue an event for the draining thread (thread-safe) and wake it. A producer that runs far ahead
+  of the GUI (more than PENDING_SOFT_LIMIT events queued) is slowed down, never the GUI."""
+  with self._pending_lock:
+   self._pending.append(event)
+   backlog = len(self._pending)
+  wakeup = self.wakeup
+  if wakeup is not None:
+   wakeup()
+  if backlog > PENDING_SOFT_LIMIT:
+   # Wait (releasing the GIL) until the GUI has caught up by half; bounded so a stalled GUI cannot
+   # hang the conductor.
+   with self._drained:
+    self._drained.wait_for(lambda: len(self._pending) < PENDING_SOFT_LIMIT // 2, BACKPRESSURE_WAIT_S)
+
+ def pending_count(self) -> int:
+  """Events waiting to be drained."""
+  with self._pending_lock:
+   return len(self._pending)
+
+ # The draining (GUI) thread --------------------------------------------------------------------------
+
+ def drain_pending(self, budget_s: float | None = None) -> int:
+  """Apply queued events in arrival order; returns how many. Call once per frame.
+
+  With `budget_s` (the GUI passes a few milliseconds) it stops when the budget is spent and leaves the
+  rest, in order, for the next frame, so that a flood of events never freezes a frame; without it, it
+  applies everything (headless use)."""
+  with self._pending_lock:
+   if not self._pending:
+    return 0
+   events, self._pending = self._pending, []
+  try:
+   return self._apply_events(events, budget_s)
+  finally:
+   with self._drained:
+    self._drained.notify_all()
+
+ def _apply_events(self, events: list[object], budget_s: float | None) -> int:
+  if budget_s is None:
+   for event in events:
+    self._apply(event)
+   self.events_applied += len(events)
+   return len(events)
+  deadline = time.perf_counter() + budget_s
+  applied = 0
+  for event in events:
+   self._apply(event)
+   applied += 1
+   if applied % 64 == 0 and time.perf_counter() > deadline:
+    break
+  if applied < len(events):
+   with self._pending_lock:
+    self._pending[:0] = events[applied:]
+  self.events_applied += applied
+  return applied
+
+ def _apply(self, event: object) -> None:
+  if isinstance(event, CallRecord):
+   self._apply_call(event)
+  elif isinstance(event, TextDelta):
+   self.tier_streams[event.tier].append(event.text)
+  elif isinstance(event, MmaStateUpdate):
+   self.tier_usage = event.tier_usage
+  elif isinstance(event, TicketUpdate):
+   self.tickets[event.ticket["id"]] = event.ticket
+   self.tickets_version += 1
+  elif isinstance(event, TrackUpdate):
+   self.track_status = event.status
+   self.track_message = event.message
+   for sink in self.track_sinks:
+    sink(event)
+  elif isinstance(event, LogEvent):
+   self.log.append(event)
+   self.log_version += 1
+  elif isinstance(event, HistoryUpdate):
+   self.history = event
+   self.history_version += 1
+   self.ledger_problem = ""
+  elif isinstance(event, LedgerProblem):
+   self.ledger_problem = event.message
+   self.history_version += 1
+   self._apply(LogEvent("error", f"ledger: {event.message}"))
+
+ def _apply_call(self, record: CallRecord) -> None:
+  self.call_log.append(record)
+  self.call_log_version += 1
+  for sink in self.record_sinks:
+   sink(record)
+  if record.usage is None or record.session_id != self.costs.session_id:
+   return
+  added = self.costs.record(
+   record.model,
+   record.usage,
+   tier=record.tier,
+   agent=record.role,
+   provider=record.provider,
+   request_id=f"{record.provider}:{record.request_id}" if record.request_id else None,
+   cost_units=record.cost_units,
+  )
+  if added == -1:
+   return
+  self._timeline_units += added or 0
+  self.cost_timeline.append((record.timestamp, self._timeline_units))
+
+ def attach_ledger(self, ledger, *, record_simulated: bool = False) -> object:
+  """Record every real call and every run in `ledger` (off this thread; simulated calls only when asked)
+  and receive today's and all-time figures."""
+  from .ledger_link import LedgerLink
+
+  self.ledger_link = LedgerLink(self, ledger, record_simulated=record_simulated)
+  return self.ledger_link
+
+ def session(self) -> SessionSnapshot:
+  """The session's cost figures now (cached until the next call)."""
+  return self.costs.snapshot()
+
+ # Commands (the draining thread) --------------------------------------------------------------------
+
+ def start_track(self, goal: str) -> Track:
+  """Plan and run a new track for `goal`."""
+  goal = goal.strip()
+  if not goal:
+   raise ValueError("the goal is empty: say what the track should achieve")
+  return self._start(Track(goal=goal))
+
+ def resume_track(self, track_id: str) -> Track:
+  """Resume a saved track of this project (unfinished tickets run again)."""
+  return self._start(load_track(self.project_dir, track_id))
+
+ def _start(self, track: Track) -> Track:
+  if self.engine.running:
+   raise RuntimeError("a track is already running; stop it first")
+  self.track = track
+  self.tickets = {t.id: t.to_dict() for t in track.tickets}
+  self.tickets_version += 1
+  for stream in self.tier_streams.values():
+   stream.text.clear()
+   stream.size = 0
+   stream.version += 1
+  self.track_status = "starting"
+  self.track_message = ""
+  self.engine.session_id = self.costs.session_id
+  self.engine.start(track)
+  return track
+
+ def set_tier_config(self, tier: str, config: TierConfig) -> None:
+  """Change who runs a tier; applies to the next call the engine makes."""
+  self.config = self.config.with_tier(tier, config)
+  self.engine.config = self.config
+
+ def pause(self) -> None:
+  """Start no new call (in-flight calls finish and are still counted)."""
+  self.engine.pause()
+
+ def resume(self) -> None:
+  """Run freely again."""
+  self.engine.resume()
+
+ def step(self) -> None:
+  """Allow one more call."""
+  self.engine.step()
+
+ def stop(self) -> None:
+  """Cancel in-flight calls; the track can be resumed later."""
+  self.engine.stop()
+
+ def reset_session(self) -> str:
+  """Start a new session: clear session figures, tier usage and the cost timeline. Tickets are untouched;
+  the call log and the ledger keep the old session's calls."""
+  session_id = self.costs.reset()
+  self.engine.session_id = session_id
+  self.engine.reset_tier_usage()
+  self.tier_usage = {tier: {} for tier in TIER_NAMES}
+  self.cost_timeline = []
+  self._timeline_units = 0
+  self.post(LogEvent("info", f"new session {session_id}"))
+  return session_id
+
+ def wait_idle(self, timeout: float = 30.0) -> bool:
+  """Headless helper: wait for the worker to end, then drain everything; True if it ended in time."""
+  deadline = time.monotonic() + timeout
+  while self.engine.running and time.monotonic() < deadline:
+   self.drain_pending()
+   self.engine.join(0.01)
+  ended = self.engine.join(max(0.0, deadline - time.monotonic()))
+  self.drain_pending()
+  return ended
+
+ def shutdown(self, timeout: float = 5.0) -> None:
+  """Stop the worker (if any), apply what it said last, and write what the ledger still holds."""
+  if self.engine.running:
+   self.engine.stop()
+  self.engine.join(timeout)
+  self.drain_pending()
+  if self.ledger_link is not None:
+   unwritten = self.ledger_link.close()
+   if unwritten:
+    self.post(LogEvent("error", f"ledger: {unwritten} item(s) could not be written"))
+   self.drain_pending()  # what the writer said while finishing (milestones, problems)

@@ -1,0 +1,117 @@
+"""`mma-conductor run`: a track without the GUI, progress per tier as it goes, a cost table at the end."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from ..engine.events import CallRecord
+from ..pricing.money import format_usd_auto
+from ..pricing.report import format_table
+from ..pricing.session_costs import SessionSnapshot
+from .controller import AppController
+from .ledger_link import connect_ledger
+from .project_config import TIER_NAMES
+
+EXIT_DONE = 0
+EXIT_ERROR = 1
+EXIT_BLOCKED = 3
+EXIT_STOPPED = 130
+
+
+def run_headless(
+ goal: str | None,
+ project_dir: Path | str,
+ *,
+ resume: str | None = None,
+ out: TextIO = sys.stdout,
+ controller: AppController | None = None,
+ quiet: bool = False,
+) -> int:
+ """Run one track to its end and print progress and costs. Exit codes: 0 every ticket done, 3 some
+ tickets blocked, 1 error (bad plan, credentials), 130 stopped (Ctrl-C)."""
+ if controller is None:
+  controller = AppController(project_dir)
+  connect_ledger(controller, project_dir, serve_api=False)
+ woken = threading.Event()
+ controller.wakeup = woken.set
+ printed_tickets: dict[str, str] = {}
+
+ def progress(record: CallRecord) -> None:
+  if quiet:
+   return
+  usage = record.usage
+  tokens = f"{usage.input_tokens:,} in / {usage.output_tokens:,} out" if usage else "no usage"
+  cost = "unpriced" if record.cost_units is None and usage else format_usd_auto(record.cost_units or 0)
+  where = record.ticket_id or "plan"
+  sim = " (simulated)" if record.simulated else ""
+  line = f"[{record.tier}] {where:<10} {record.model}{sim}: {tokens}, {cost}"
+  if record.status != "success":
+   line += f"  FAILED: {record.error}"
+  print(line, file=out, flush=True)
+
+ controller.record_sinks.append(progress)
+ track = controller.resume_track(resume) if resume else controller.start_track(goal or "")
+ if not quiet:
+  print(f"track {track.id}: {track.goal}", file=out, flush=True)
+ try:
+  while controller.engine.running:
+   woken.wait(0.25)
+   woken.clear()
+   controller.drain_pending()
+   _print_ticket_changes(controller, printed_tickets, out, quiet)
+ except KeyboardInterrupt:
+  print("stopping: cancelling calls in flight ...", file=out, flush=True)
+  controller.stop()
+ controller.shutdown()
+ _print_ticket_changes(controller, printed_tickets, out, quiet)
+ for event in controller.log:
+  if event.level in ("error", "milestone"):
+   print(f"[{event.level}] {event.message}", file=out)
+ status = controller.track_status
+ print(f"\ntrack {track.id} {status}: {controller.track_message}", file=out)
+ print(cost_table(controller.session()), file=out, flush=True)
+ return {"done": EXIT_DONE, "blocked": EXIT_BLOCKED, "stopped": EXIT_STOPPED}.get(status, EXIT_ERROR)
+
+
+def _print_ticket_changes(controller: AppController, seen: dict[str, str], out: TextIO, quiet: bool) -> None:
+ if quiet:
+  return
+ for ticket_id, ticket in controller.tickets.items():
+  status = ticket["status"]
+  if seen.get(ticket_id) != status and status in ("done", "blocked"):
+   seen[ticket_id] = status
+   detail = f" ({ticket['blocked_reason']})" if status == "blocked" else ""
+   print(f"  ticket {ticket_id} {status}{detail}", file=out, flush=True)
+
+
+def cost_table(snapshot: SessionSnapshot) -> str:
+ """Per tier, per model with tokens, and the total, as aligned plain text."""
+ headers = ["Tier", "Models", "Calls", "Input", "Output", "Cached", "Cost"]
+ rows = []
+ for tier in TIER_NAMES:
+  figures = snapshot.tier(tier)
+  models = ", ".join(snapshot.models_in_tier(tier)) or "-"
+  rows.append(_row(tier, models, figures))
+ rows.append(_row("Total", "", snapshot.total))
+ text = format_table(headers, rows, right={2, 3, 4, 5, 6})
+ headers = ["Model", "Provider", "Calls", "Input", "Output", "Cached", "Cost"]
+ model_rows = [_row(f.key, f.provider, f) for f in snapshot.by_model]
+ text += "\n\n" + format_table(headers, model_rows, right={2, 3, 4, 5, 6})
+ if snapshot.unpriced_models:
+  text += "\nUnpriced (tokens counted, no price): " + ", ".join(snapshot.unpriced_models)
+ return text
+
+
+def _row(label: str, second: str, figures) -> list[str]:
+ return [
+  label,
+  second,
+  f"{figures.calls:,}",
+  f"{figures.input_tokens:,}",
+  f"{figures.output_tokens:,}",
+  f"{figures.cached_tokens:,}",
+  figures.cost_label if figures.calls else "$0.00",
+ ]

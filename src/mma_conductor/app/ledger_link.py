@@ -1,0 +1,157 @@
+"""Connects an AppController to the ledger: every call and run update goes to a LedgerWriter (off the GUI
+thread), today's and all-time figures come back as events, and the local API serves the live session.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..engine.events import CallRecord, HistoryUpdate, LedgerProblem, LogEvent, TrackUpdate
+from ..ledger.store import Ledger
+from ..ledger.writer import LedgerWriter
+from ..pricing.money import format_usd, units_to_decimal
+from ..pricing.session_costs import CostFigures, SessionSnapshot
+
+HISTORY_REFRESH_S = 1.0
+
+
+class LedgerLink:
+ """Feeds `controller`'s calls and track updates to `ledger` and keeps the history figures fresh.
+
+ Everything here runs off the GUI thread: the writer batches inserts on its thread; a refresher thread
+ re-reads today's and all-time totals at most once per HISTORY_REFRESH_S after new calls, and posts them.
+ """
+
+ def __init__(
+  self, controller: Any, ledger: Ledger, *, writer: LedgerWriter | None = None, record_simulated: bool = False
+ ) -> None:
+  self.controller = controller
+  self.ledger = ledger
+  self.record_simulated = record_simulated
+  self.writer = writer or LedgerWriter(
+   ledger,
+   on_error=lambda message: controller.post(LedgerProblem(message)),
+   on_milestone=lambda line: controller.post(LogEvent("milestone", line)),
+  )
+  self._recorded_runs: set[str] = set()
+  self._dirty = threading.Event()
+  self._closing = threading.Event()
+  controller.record_sinks.append(self._on_call)
+  controller.track_sinks.append(self._on_track)
+  self._refresher = threading.Thread(target=self._refresh_loop, name="ledger-history", daemon=True)
+  self._refresher.start()
+  self._dirty.set()
+
+ def _on_call(self, record: CallRecord) -> None:
+  if record.simulated and not self.record_simulated:
+   return  # an offline simulation spent nothing: the ledger holds real spend only
+  try:
+   if record.track_id and record.track_id not in self._recorded_runs:
+    # A run enters the ledger with its first recorded call, so that runs that only simulated stay out.
+    self._recorded_runs.add(record.track_id)
+    track = self.controller.track
+    goal = track.goal if track is not None and track.id == record.track_id else ""
+    self.writer.submit_run(record.track_id, self.controller.track_status or "running", goal=goal)
+   self.writer.submit(record)
+  except ValueError as exc:  # a record the ledger refuses is reported, the session goes on
+   self.controller.post(LogEvent("error", f"ledger: {exc}"))
+  else:
+   self._dirty.set()
+
+ def _on_track(self, update: TrackUpdate) -> None:
+  if update.track_id in self._recorded_runs:
+   self.writer.submit(update)
+
+ def _refresh_loop(self) -> None:
+  while not self._closing.is_set():
+   if not self._dirty.wait(0.5):
+    continue
+   self._dirty.clear()
+   self.writer.flush(timeout=5)
+   self.controller.post(self.history())
+   self._closing.wait(HISTORY_REFRESH_S)
+
+ def history(self) -> HistoryUpdate:
+  """Read today's and all-time figures now (any thread but the GUI's)."""
+  figures = self.ledger.today_and_all_time()
+  today, all_time = figures["today"], figures["all_time"]
+  return HistoryUpdate(
+   today_units=today["cost_units"],
+   today_calls=today["calls"],
+   all_time_units=all_time["cost_units"],
+   all_time_calls=all_time["calls"],
+   today_label=today["cost"],
+   all_time_label=all_time["cost"],
+  )
+
+ def close(self, timeout: float = 10.0) -> int:
+  """Write what is queued and stop; returns how many items could not be written."""
+  self._closing.set()
+  self._dirty.set()
+  self._refresher.join(timeout)
+  return self.writer.close(timeout)
+
+
+def session_json(snapshot: SessionSnapshot) -> dict[str, Any]:
+ """The live session's figures for the local API: totals (exact and formatted) and per agent, model, tier."""
+
+ def entry(figures: CostFigures) -> dict[str, Any]:
+  return {
+   "cost": figures.cost_usd,
+   "cost_usd": _exact(figures.cost_units),
+   "cost_label": figures.cost_label,
+   "calls": figures.calls,
+   "unpriced_calls": figures.unpriced_calls,
+   "input_tokens": figures.input_tokens,
+   "output_tokens": figures.output_tokens,
+   "cached_tokens": figures.cached_tokens,
+   "reasoning_tokens": figures.reasoning_tokens,
+  }
+
+ total = snapshot.total
+ return {
+  "session_id": snapshot.session_id,
+  "started_at": snapshot.started_at,
+  "total_cost": total.cost_usd,
+  "total_cost_usd": _exact(total.cost_units),
+  "total_cost_dollars": format_usd(total.cost_units, 2),
+  "total": entry(total),
+  "by_agent": {f.key: entry(f) for f in snapshot.by_agent},
+  "by_model": {f.key: {**entry(f), "provider": f.provider} for f in snapshot.by_model},
+  "by_tier": {f.key: entry(f) for f in snapshot.by_tier},
+  "unpriced_models": list(snapshot.unpriced_models),
+ }
+
+
+def _exact(units: int) -> str:
+ return format(units_to_decimal(units), ".15f")
+
+
+def connect_ledger(controller: Any, project_dir: Any, *, serve_api: bool = True) -> tuple[LedgerLink | None, Any]:
+ """Open the project's ledger, attach it to `controller`, and start the local API when the project's
+ `[ledger] api_port` asks for it. A ledger or API that cannot be used is reported in the controller's log
+ (and the app goes on without it); returns (link or None, API server or None)."""
+ from ..ledger.api import LocalApiError, start_local_api
+ from ..ledger.config import load_ledger_settings
+ from ..ledger.store import LedgerError
+
+ try:
+  settings = load_ledger_settings(project_dir)
+  ledger = Ledger.open(project_dir=project_dir)
+ except (LedgerError, ValueError, OSError) as exc:
+  controller.post(LogEvent("error", f"cost history is off: {exc}"))
+  controller.post(LedgerProblem(f"off: {exc}"))
+  return None, None
+ link = controller.attach_ledger(ledger, record_simulated=settings.record_simulated)
+ if ledger.readonly:
+  controller.post(LedgerProblem(f"{ledger.path} is read-only: new calls are kept in memory only"))
+ server = None
+ if serve_api and settings.api_port:
+  try:
+   server = start_local_api(settings.api_port, lambda: session_json(controller.session()), ledger)
+  except LocalApiError as exc:
+   controller.post(LogEvent("error", str(exc)))
+  else:
+   controller.post(LogEvent("info", f"local API on {server.url}/ (read-only)"))
+ return link, server

@@ -1,0 +1,159 @@
+"""Per-project conductor settings in `<project>/mma_conductor.toml`: each tier's provider and model, the
+escalation ladder, parallelism and the simulated provider.
+
+    [conductor]
+    max_parallel = 4          # tickets worked on at once
+    max_escalations = 2       # QA rejections retried with a stronger model before a ticket is blocked
+
+    [tiers.tier3]
+    provider = "anthropic"
+    model = "claude-haiku-4-5"
+    escalation = ["claude-sonnet-4-5", "claude-opus-4-5"]
+
+    [simulated]
+    seed = 7
+    latency_ms = 0
+
+A tier whose provider has no API key runs on the simulated provider (labeled "simulated" everywhere), so
+the app works out of the box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..files import read_toml
+
+CONFIG_NAME = "mma_conductor.toml"
+TIER_NAMES = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")
+TIER_KEYS = {"tier1": "Tier 1", "tier2": "Tier 2", "tier3": "Tier 3", "tier4": "Tier 4"}
+TIER_ROLES = {"Tier 1": "orchestrator", "Tier 2": "tech-lead", "Tier 3": "worker", "Tier 4": "qa"}
+PROVIDERS = ("gemini", "anthropic", "deepseek", "openai", "simulated")
+
+
+class ConfigError(ValueError):
+ """A project config that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class TierConfig:
+ """Who runs one tier: provider, model, and (for workers) the stronger models to escalate to."""
+
+ provider: str
+ model: str
+ escalation: tuple[str, ...] = ()
+
+
+DEFAULT_TIERS = {
+ "Tier 1": TierConfig("gemini", "gemini-2.5-pro"),
+ "Tier 2": TierConfig("gemini", "gemini-2.5-flash"),
+ "Tier 3": TierConfig("gemini", "gemini-2.5-flash-lite", ("gemini-2.5-flash", "gemini-2.5-pro")),
+ "Tier 4": TierConfig("gemini", "gemini-2.5-flash"),
+}
+
+
+@dataclass(frozen=True)
+class SimulatedConfig:
+ """The offline provider: deterministic for a seed, with a configurable latency and QA rejection rate."""
+
+ seed: int = 7
+ latency_ms: float = 400.0
+ reject_rate: float = 0.25
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+ """Everything the conductor needs to know about a project."""
+
+ project_dir: Path
+ tiers: dict[str, TierConfig] = field(default_factory=lambda: dict(DEFAULT_TIERS))
+ max_parallel: int = 4
+ max_escalations: int = 2
+ simulated: SimulatedConfig = field(default_factory=SimulatedConfig)
+ timeout_s: float = 120.0
+ max_retries: int = 3
+
+ def with_tier(self, tier: str, config: TierConfig) -> ProjectConfig:
+  """A copy with one tier changed."""
+  return replace(self, tiers={**self.tiers, tier: config})
+
+
+def load_project_config(project_dir: Path | str) -> ProjectConfig:
+ """Read `mma_conductor.toml` (missing file: defaults). ConfigError names the file and key."""
+ project_dir = Path(project_dir)
+ path = project_dir / CONFIG_NAME
+ data = read_toml(path, ConfigError)
+ if data is None:
+  return ProjectConfig(project_dir)
+ unknown = set(data) - {"conductor", "tiers", "simulated", "ledger"}  # [ledger]: see ledger/config.py
+ if unknown:
+  raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
+ conductor = _table(data, "conductor", path)
+ tiers = dict(DEFAULT_TIERS)
+ for key, raw in _table(data, "tiers", path).items():
+  if key not in TIER_KEYS:
+   raise ConfigError(f"{path}: tiers.{key}: unknown tier (use tier1..tier4)")
+  tiers[TIER_KEYS[key]] = _tier(raw, f"{path}: tiers.{key}", tiers[TIER_KEYS[key]])
+ sim = _table(data, "simulated", path)
+ _known(sim, {"seed", "latency_ms", "reject_rate"}, f"{path}: simulated")
+ _known(conductor, {"max_parallel", "max_escalations", "timeout_s", "max_retries"}, f"{path}: conductor")
+ return ProjectConfig(
+  project_dir=project_dir,
+  tiers=tiers,
+  max_parallel=_int(conductor, "max_parallel", 4, 1, 64, path),
+  max_escalations=_int(conductor, "max_escalations", 2, 0, 5, path),
+  timeout_s=float(_number(conductor, "timeout_s", 120.0, 1, 3600, f"{path}: conductor")),
+  max_retries=_int(conductor, "max_retries", 3, 0, 10, path),
+  simulated=SimulatedConfig(
+   seed=_int(sim, "seed", 7, 0, 2**31, path, "simulated"),
+   latency_ms=float(_number(sim, "latency_ms", 400.0, 0, 60_000, f"{path}: simulated")),
+   reject_rate=float(_number(sim, "reject_rate", 0.25, 0, 1, f"{path}: simulated")),
+  ),
+ )
+
+
+def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+ value = data.get(key, {})
+ if not isinstance(value, dict):
+  raise ConfigError(f"{path}: {key} must be a table")
+ return value
+
+
+def _known(table: dict[str, Any], keys: set[str], where: str) -> None:
+ unknown = set(table) - keys
+ if unknown:
+  raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(keys))})")
+
+
+def _tier(raw: Any, where: str, default: TierConfig) -> TierConfig:
+ if not isinstance(raw, dict):
+  raise ConfigError(f"{where}: must be a table")
+ _known(raw, {"provider", "model", "escalation"}, where)
+ provider = raw.get("provider", default.provider)
+ if provider not in PROVIDERS:
+  raise ConfigError(f"{where}.provider: expected one of {', '.join(PROVIDERS)}, got {provider!r}")
+ model = raw.get("model", default.model if provider == default.provider else None)
+ if not isinstance(model, str) or not model.strip():
+  raise ConfigError(f"{where}.model: expected a model name")
+ escalation = raw.get("escalation", list(default.escalation) if "model" not in raw else [])
+ if not isinstance(escalation, list) or not all(isinstance(m, str) and m.strip() for m in escalation):
+  raise ConfigError(f"{where}.escalation: expected a list of model names")
+ return TierConfig(provider, model.strip(), tuple(m.strip() for m in escalation))
+
+
+def _number(table: dict[str, Any], key: str, default: float, low: float, high: float, where: str) -> float:
+ value = table.get(key, default)
+ if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+  raise ConfigError(f"{where}.{key}: expected a number from {low:g} to {high:g}, got {value!r}")
+ return value
+
+
+def _int(
+ table: dict[str, Any], key: str, default: int, low: int, high: int, path: Path, section: str = "conductor"
+) -> int:
+ value = table.get(key, default)
+ if type(value) is not int or not low <= value <= high:
+  raise ConfigError(f"{path}: {section}.{key}: expected a whole number from {low} to {high}, got {value!r}")
+ return value

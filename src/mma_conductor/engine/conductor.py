@@ -1,0 +1,474 @@
+"""The ConductorEngine: runs a track's four tiers on a worker thread with asyncio, and reports by events.
+
+It never touches GUI state: everything it has to say goes through `emit(event)` (the controller's
+thread-safe queue). Tier 1 plans the goal into tickets; per ticket, Tier 2 writes a brief, Tier 3 does the
+work and Tier 4 reviews it; a rejection is retried on the next stronger model of the escalation ladder, at
+most `max_escalations` times, then the ticket is blocked. Independent tickets run in parallel up to
+`max_parallel`. Pause and step gate each new call; stop cancels in-flight calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .. import cost_tracker
+from ..app.project_config import TIER_NAMES, TIER_ROLES, ProjectConfig, TierConfig
+from ..pricing.usage import Usage
+from ..providers.types import CallError, CallResult, LLMClient
+from .events import CallRecord, LogEvent, MmaStateUpdate, TextDelta, TicketUpdate, TrackUpdate
+from .prompts import (
+ ORCHESTRATOR_SYSTEM,
+ QA_SYSTEM,
+ TECH_LEAD_SYSTEM,
+ WORKER_SYSTEM,
+ brief_prompt,
+ parse_plan,
+ parse_verdict,
+ plan_prompt,
+ review_prompt,
+ work_prompt,
+)
+from .tickets import FINISHED, PlanError, Ticket, Track, ready_tickets, stuck_tickets
+from .track_store import save_track
+
+ClientFactory = Callable[[TierConfig, ProjectConfig], LLMClient]
+SAVE_INTERVAL_S = 1.0
+TEXT_FLUSH_S = 0.05
+Emit = Callable[[object], None]
+
+
+class CallFailed(Exception):
+ """A call that the provider billed but did not finish (already recorded with its usage)."""
+
+
+class TrackAborted(Exception):
+ """An error that ends the whole track (bad credentials, an unusable plan)."""
+
+
+@dataclass
+class _RunState:
+ track: Track
+ clients: dict[str, LLMClient]
+
+
+class ConductorEngine:
+ """Runs one track at a time on its own thread. Thread-safe controls: pause, resume, step, stop."""
+
+ def __init__(
+  self,
+  config: ProjectConfig,
+  emit: Emit,
+  *,
+  client_factory: ClientFactory | None = None,
+  session_id: str = "",
+  persist: bool = True,
+ ) -> None:
+  self.config = config
+  self.session_id = session_id
+  self.persist = persist
+  self._emit = emit
+  self._client_factory = client_factory or default_client_factory
+  self._lock = threading.Lock()
+  self._tier_usage: dict[str, dict[str, Usage]] = {tier: {} for tier in TIER_NAMES}
+  self._mode = "running"
+  self._permits = 0
+  self._thread: threading.Thread | None = None
+  self._loop: asyncio.AbstractEventLoop | None = None
+  self._wake: asyncio.Event | None = None
+  self._main_task: asyncio.Task | None = None
+  self._stop_requested = False
+  self._auth_reported: set[str] = set()
+  self._saved_once: set[str] = set()
+  self._last_save = 0.0
+  self.track: Track | None = None
+
+ # Controls (any thread) ------------------------------------------------------------------------------
+
+ @property
+ def tier_usage(self) -> dict[str, dict[str, Usage]]:
+  """Cumulative usage per tier and model since start or the last reset (a copy)."""
+  with self._lock:
+   return {tier: dict(models) for tier, models in self._tier_usage.items()}
+
+ def reset_tier_usage(self) -> None:
+  """Start tier usage from zero (a new session); tickets are not touched."""
+  with self._lock:
+   self._tier_usage = {tier: {} for tier in TIER_NAMES}
+
+ @property
+ def running(self) -> bool:
+  """True while the worker thread is alive."""
+  return self._thread is not None and self._thread.is_alive()
+
+ @property
+ def mode(self) -> str:
+  """running, paused or step."""
+  return self._mode
+
+ def start(self, track: Track, *, mode: str = "running") -> None:
+  """Run (or resume) `track` on a new worker thread."""
+  if self.running:
+   raise RuntimeError("a track is already running")
+  self.track = track
+  self._mode = mode
+  self._permits = 0
+  self._stop_requested = False
+  self._thread = threading.Thread(target=self._thread_main, args=(track,), name="conductor", daemon=True)
+  self._thread.start()
+
+ def pause(self) -> None:
+  """Let in-flight calls finish but start no new call until resume() or step()."""
+  self._set_mode("paused")
+
+ def resume(self) -> None:
+  """Run freely again."""
+  self._set_mode("running")
+
+ def step(self) -> None:
+  """Allow exactly one more call, then wait again."""
+  with self._lock:
+   self._mode = "step"
+   self._permits += 1
+  self._notify()
+
+ def stop(self) -> None:
+  """Cancel in-flight calls and end the run; unfinished tickets go back to todo so the track can resume."""
+  self._stop_requested = True
+  loop, task = self._loop, self._main_task
+  if loop is not None and task is not None:
+   loop.call_soon_threadsafe(task.cancel)
+
+ def join(self, timeout: float | None = None) -> bool:
+  """Wait for the worker thread; True when it has ended."""
+  if self._thread is None:
+   return True
+  self._thread.join(timeout)
+  return not self._thread.is_alive()
+
+ def _set_mode(self, mode: str) -> None:
+  with self._lock:
+   self._mode = mode
+   self._permits = 0
+  self._notify()
+
+ def _notify(self) -> None:
+  # The track's status is only ever written on the engine thread: hand the change over to it.
+  loop, wake = self._loop, self._wake
+  if loop is not None and wake is not None:
+   with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+    loop.call_soon_threadsafe(self._mode_changed)
+
+ def _mode_changed(self) -> None:
+  self._wake.set()
+  track = self.track
+  if track is not None and track.status in ("running", "paused", "step"):
+   track.status = self._mode
+   self._emit(TrackUpdate(track.id, track.status, goal=track.goal))
+
+ # The run (worker thread) ------------------------------------------------------------------------------
+
+ def _thread_main(self, track: Track) -> None:
+  try:
+   asyncio.run(self._main(track))
+  except Exception as exc:  # the worker must report, never die silently
+   self._emit(LogEvent("error", f"conductor crashed: {type(exc).__name__}: {exc}"))
+   track.status, track.error = "error", str(exc)
+   self._emit(TrackUpdate(track.id, "error", str(exc), track.goal))
+  finally:
+   self._loop = None
+   self._wake = None
+   self._main_task = None
+
+ async def _main(self, track: Track) -> None:
+  self._loop = asyncio.get_running_loop()
+  self._wake = asyncio.Event()
+  self._main_task = asyncio.current_task()
+  state = _RunState(track, {})
+  try:
+   if self._stop_requested:
+    raise asyncio.CancelledError
+   await self._run(state)
+  except asyncio.CancelledError:
+   for ticket in track.tickets:
+    if ticket.status in ("in_progress", "review"):
+     ticket.status = "todo"
+     self._ticket_changed(track, ticket)
+   track.status = "stopped"
+   self._save(track)
+   self._emit(TrackUpdate(track.id, "stopped", "stopped by the user", track.goal))
+  except TrackAborted as exc:
+   track.status, track.error = "error", str(exc)
+   self._save(track)
+   self._emit(LogEvent("error", str(exc)))
+   self._emit(TrackUpdate(track.id, "error", str(exc), track.goal))
+  finally:
+   for client in state.clients.values():
+    with contextlib.suppress(Exception):  # closing must not hide the run's outcome
+     await client.aclose()
+
+ async def _run(self, state: _RunState) -> None:
+  track = state.track
+  for ticket in track.tickets:
+   if ticket.status in ("in_progress", "review"):
+    ticket.status = "todo"
+  if not track.tickets:
+   track.status = "planning"
+   self._emit(TrackUpdate(track.id, "planning", "Tier 1 is planning", track.goal))
+   track.tickets = await self._plan(state)
+   for ticket in track.tickets:
+    self._ticket_changed(track, ticket)
+  track.status = self._mode
+  self._save(track)
+  self._emit(TrackUpdate(track.id, track.status, f"{len(track.tickets)} tickets", track.goal))
+  limit = asyncio.Semaphore(self.config.max_parallel)
+  running: dict[str, asyncio.Task] = {}
+  try:
+   while True:
+    for ticket in ready_tickets(track.tickets):
+     if ticket.id not in running:
+      running[ticket.id] = asyncio.create_task(self._ticket_under(limit, state, ticket), name=ticket.id)
+    if not running:
+     break
+    finished, _ = await asyncio.wait(running.values(), return_when=asyncio.FIRST_COMPLETED)
+    for task in finished:
+     del running[task.get_name()]
+     task.result()
+  finally:
+   for task in running.values():
+    task.cancel()
+   if running:
+    await asyncio.gather(*running.values(), return_exceptions=True)
+  for ticket in stuck_tickets(track.tickets):
+   blocked = [d for d in ticket.depends_on if track.ticket(d).status != "done"]
+   ticket.status = "blocked"
+   ticket.blocked_reason = f"depends on blocked ticket(s): {', '.join(blocked)}"
+   self._ticket_changed(track, ticket)
+  counts = track.counts()
+  track.status = "done" if counts["done"] == len(track.tickets) else "blocked"
+  self._save(track)
+  message = f"{counts['done']} done, {counts['blocked']} blocked"
+  self._emit(TrackUpdate(track.id, track.status, message, track.goal))
+
+ async def _plan(self, state: _RunState) -> list[Ticket]:
+  error = ""
+  for _ in range(2):
+   result = await self._call(
+    state, None, "Tier 1", None, ORCHESTRATOR_SYSTEM, plan_prompt(state.track.goal, error), 4096
+   )
+   try:
+    return parse_plan(result.text)
+   except PlanError as exc:
+    error = str(exc)
+    self._emit(LogEvent("warning", f"Tier 1 plan was malformed ({error}); asking once more"))
+  raise TrackAborted(f"Tier 1 could not produce a usable plan: {error}")
+
+ async def _ticket_under(self, limit: asyncio.Semaphore, state: _RunState, ticket: Ticket) -> None:
+  async with limit:
+   await self._work_ticket(state, ticket)
+
+ async def _work_ticket(self, state: _RunState, ticket: Ticket) -> None:
+  track = state.track
+  ticket.status = "in_progress"
+  self._ticket_changed(track, ticket)
+  try:
+   if not ticket.brief:
+    done = [t for t in track.tickets if t.status == "done"]
+    result = await self._call(
+     state, ticket, "Tier 2", None, TECH_LEAD_SYSTEM, brief_prompt(track.goal, ticket, done), 1024
+    )
+    ticket.brief = result.text.strip()
+    self._ticket_changed(track, ticket)
+   worker = self.config.tiers["Tier 3"]
+   ladder = [worker.model, *worker.escalation]
+   rejection = ""
+   for attempt in range(self.config.max_escalations + 1):
+    model = ladder[min(attempt, len(ladder) - 1)]
+    ticket.attempts += 1
+    ticket.status = "in_progress"
+    self._ticket_changed(track, ticket)
+    result = await self._call(state, ticket, "Tier 3", model, WORKER_SYSTEM, work_prompt(ticket, rejection), 4096)
+    ticket.output = result.text
+    ticket.status = "review"
+    self._ticket_changed(track, ticket)
+    review = await self._call(state, ticket, "Tier 4", None, QA_SYSTEM, review_prompt(ticket, result.text), 1024)
+    approved, reason = parse_verdict(review.text)
+    ticket.review = review.text.strip()
+    if approved:
+     ticket.status = "done"
+     self._ticket_changed(track, ticket)
+     return
+    rejection = reason
+    if attempt < self.config.max_escalations:
+     nxt = ladder[min(attempt + 1, len(ladder) - 1)]
+     self._emit(LogEvent("info", f"{ticket.id}: QA rejected ({reason}); retrying on {nxt}"))
+   ticket.status = "blocked"
+   ticket.blocked_reason = f"QA rejected {self.config.max_escalations + 1} attempts; last: {rejection}"
+  except (CallError, CallFailed) as exc:
+   if isinstance(exc, CallError) and exc.kind == "auth":
+    raise TrackAborted(f"{exc.provider or 'provider'}: {exc}") from None
+   ticket.status = "blocked"
+   ticket.blocked_reason = f"call failed: {exc}"
+  self._ticket_changed(track, ticket)
+
+ async def _call(
+  self,
+  state: _RunState,
+  ticket: Ticket | None,
+  tier: str,
+  model: str | None,
+  system: str,
+  prompt: str,
+  max_tokens: int,
+ ) -> CallResult:
+  tier_config = self.config.tiers[tier]
+  model = model or tier_config.model
+  await self._gate(state.track, tier, ticket, model)
+  client = state.clients.get(tier_config.provider)
+  if client is None:
+   try:
+    client = self._client_factory(tier_config, self.config)
+   except (ValueError, ImportError, CallError) as exc:  # no SDK, a broken keys file, a missing key
+    raise TrackAborted(f"{tier}: cannot use provider {tier_config.provider}: {exc}") from None
+   state.clients[tier_config.provider] = client
+  ticket_id = ticket.id if ticket else ""
+  track_id = state.track.id
+
+  pending_text: list[str] = []
+  last_flush = [time.monotonic()]
+
+  def flush_text() -> None:
+   if pending_text:
+    self._emit(TextDelta(track_id, ticket_id, tier, "".join(pending_text)))
+    pending_text.clear()
+   last_flush[0] = time.monotonic()
+
+  def on_text(text: str) -> None:
+   # Coalesced: the GUI redraws at frame rate, so one event per TEXT_FLUSH_S is all it can show.
+   pending_text.append(text)
+   if time.monotonic() - last_flush[0] >= TEXT_FLUSH_S:
+    flush_text()
+
+  started = time.perf_counter()
+  try:
+   result = await client.complete(
+    model=model, system=system, prompt=prompt, max_tokens=max_tokens, stream=True, on_text=on_text
+   )
+  except CallError as exc:
+   flush_text()
+   self._record_failure(state.track, ticket, tier, client.provider, model, exc, time.perf_counter() - started)
+   if exc.kind == "auth" and client.provider not in self._auth_reported:
+    self._auth_reported.add(client.provider)
+   raise
+  flush_text()
+  cost_units = None
+  if result.usage is not None:
+   cost_units = cost_tracker.usage_cost_units(result.model, result.usage)
+   with self._lock:
+    models = self._tier_usage[tier]
+    models[result.model] = models.get(result.model, Usage()) + result.usage
+  if ticket is not None:
+   ticket.cost_units += cost_units or 0
+   if tier == "Tier 3":
+    if result.model not in ticket.models:
+     ticket.models.append(result.model)
+    ticket.tier, ticket.model = tier, result.model
+  self._emit(
+   CallRecord(
+    session_id=self.session_id,
+    track_id=track_id,
+    ticket_id=ticket_id,
+    tier=tier,
+    role=TIER_ROLES[tier],
+    provider=result.provider,
+    model=result.model,
+    usage=result.usage,
+    cost_units=cost_units,
+    latency_s=result.latency_s,
+    request_id=result.request_id or "",
+    status=result.status,
+    error=result.error or "",
+    requested_model=model,
+    attempts=result.attempts,
+    raw_usage=result.raw_usage,
+   )
+  )
+  self._emit(MmaStateUpdate(track_id, self.tier_usage, state.track.counts()))
+  if not result.ok:
+   raise CallFailed(result.error or "the call broke after the provider started answering")
+  return result
+
+ def _record_failure(
+  self, track: Track, ticket: Ticket | None, tier: str, provider: str, model: str, exc: CallError, latency: float
+ ) -> None:
+  self._emit(
+   CallRecord(
+    session_id=self.session_id,
+    track_id=track.id,
+    ticket_id=ticket.id if ticket else "",
+    tier=tier,
+    role=TIER_ROLES[tier],
+    provider=provider,
+    model=model,
+    usage=None,
+    cost_units=None,
+    latency_s=latency,
+    request_id=exc.request_id or "",
+    status="failed",
+    error=f"{exc.kind}: {exc}",
+    requested_model=model,
+    attempts=exc.attempts,
+   )
+  )
+
+ async def _gate(self, track: Track, tier: str, ticket: Ticket | None, model: str) -> None:
+  announced = False
+  while True:
+   with self._lock:
+    if self._mode == "running":
+     return
+    if self._mode == "step" and self._permits > 0:
+     self._permits -= 1
+     return
+    mode = self._mode
+   if not announced and mode == "step":
+    what = f"{tier} {ticket.id if ticket else 'plan'} on {model}"
+    self._emit(TrackUpdate(track.id, "step", f"next call: {what}; press Step", track.goal))
+    announced = True
+   await self._wake.wait()
+   self._wake.clear()
+
+ def _ticket_changed(self, track: Track, ticket: Ticket) -> None:
+  self._emit(TicketUpdate(track.id, ticket.to_dict()))
+  # A finished ticket is saved at once (a resume must never pay for it again); progress in between at
+  # most every SAVE_INTERVAL_S, since an interrupted ticket restarts from its brief anyway.
+  if ticket.status in FINISHED or time.monotonic() - self._last_save > SAVE_INTERVAL_S:
+   self._save(track)
+
+ def _save(self, track: Track) -> None:
+  if not self.persist:
+   return
+  try:
+   save_track(self.config.project_dir, track, check_existing=track.id not in self._saved_once)
+  except (OSError, ValueError) as exc:
+   self._emit(LogEvent("error", f"could not save track {track.id}: {exc}"))
+  else:
+   self._saved_once.add(track.id)
+   self._last_save = time.monotonic()
+
+
+def default_client_factory(tier: TierConfig, config: ProjectConfig) -> LLMClient:
+ """A real client when the tier's provider has an API key, else the simulated provider."""
+ from ..providers.factory import make_client, resolve_api_key
+ from ..providers.keys import load_user_keys
+
+ if tier.provider != "simulated":
+  key = resolve_api_key(tier.provider, config=load_user_keys())
+  if key:
+   return make_client(tier.provider, api_key=key, timeout=config.timeout_s, max_retries=config.max_retries)
+ sim = config.simulated
+ return make_client("simulated", seed=sim.seed, latency_s=sim.latency_ms / 1000, reject_rate=sim.reject_rate)

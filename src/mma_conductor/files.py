@@ -1,0 +1,48 @@
+"""The project's two file helpers: write a file so that readers see the old content or the new, never half of
+it; and read a TOML file so that any problem is one line naming the file and where it is broken."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+@contextmanager
+def atomic_writer(path: Path | str, mode: str = "wb", **open_options: Any) -> Iterator[IO]:
+ """Yield a handle on a temporary file beside `path`; on success it is flushed to disk and renamed over
+ `path`, on any error it is removed and `path` is left as it was. OSError propagates to the caller."""
+ path = Path(path)
+ fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+ try:
+  with os.fdopen(fd, mode, **open_options) as handle:
+   yield handle
+   handle.flush()
+   os.fsync(handle.fileno())
+  os.replace(tmp, path)
+ except BaseException:
+  Path(tmp).unlink(missing_ok=True)
+  raise
+
+
+def read_toml(path: Path, error: type[Exception], *, what: str = "file", show_os_error: bool = True) -> dict | None:
+ """The parsed TOML at `path`, or None when there is no such file. A file that cannot be read or parsed raises
+ `error` with one line naming the file (and, from the parser, the line and column); nothing is written.
+
+ `what` names the file in the message ("cannot read keys file"); `show_os_error=False` shows only the kind
+ of OS error, for files whose error text must not be echoed (the user's keys)."""
+ try:
+  text = Path(path).read_bytes().decode("utf-8")
+ except FileNotFoundError:
+  return None
+ except (OSError, UnicodeDecodeError) as exc:
+  detail = exc if show_os_error else type(exc).__name__
+  raise error(f"{path}: cannot read {what}: {detail}") from None
+ try:
+  return tomllib.loads(text)
+ except tomllib.TOMLDecodeError as exc:  # its message quotes no values, only the position
+  raise error(f"{path}: invalid TOML: {exc}") from None

@@ -1,0 +1,225 @@
+"""A read-only JSON endpoint on 127.0.0.1 for the running app: the live session's cost and the ledger's reports.
+
+    server = start_local_api(8765, controller.session_costs_dict, ledger)   # off unless the config sets a port
+    ...
+    server.close()
+
+GET only, JSON only:
+
+    /                       the list of endpoints
+    /session                the current session (total, formatted, per agent, model and tier): current_session()
+    /summary                today, this week, this month, all time
+    /breakdown?by=model     by provider, model, tier, agent, status, day, week or month; since/until/utc
+    /sessions  /runs?top=N  sessions; the costliest runs and the cost per successful run
+
+It never binds anything but a loopback address, and it answers only requests whose Host header names the
+loopback (so a web page cannot reach it through DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .store import Ledger
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs")
+
+
+class LocalApiError(ValueError):
+ """The local API cannot start as asked (a non-loopback address, a port in use)."""
+
+
+class _BadRequest(ValueError):
+ pass
+
+
+class LocalApiServer(ThreadingHTTPServer):
+ """The running endpoint; `url` says where, `close()` stops it."""
+
+ daemon_threads = True
+
+ def __init__(self, host: str, port: int, current_session: Callable[[], dict], ledger: Ledger) -> None:
+  self.current_session = current_session
+  self.ledger = ledger
+  self.address_family = _family(host)
+  super().__init__((host, port), _Handler)
+  self._thread = threading.Thread(target=self.serve_forever, name="local-api", daemon=True)
+
+ @property
+ def port(self) -> int:
+  """The port actually bound (useful with port 0)."""
+  return self.server_address[1]
+
+ @property
+ def url(self) -> str:
+  """`http://127.0.0.1:PORT`."""
+  host = self.server_address[0]
+  return f"http://{'[' + host + ']' if ':' in host else host}:{self.port}"
+
+ def close(self) -> None:
+  """Stop serving and release the port."""
+  self.shutdown()
+  self.server_close()
+
+
+def _family(host: str) -> int:
+ import socket
+
+ return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def check_loopback(host: str) -> None:
+ """Raise LocalApiError unless `host` is a loopback address (127.0.0.0/8, ::1) or `localhost`."""
+ if host == "localhost":
+  return
+ try:
+  address = ipaddress.ip_address(host)
+ except ValueError:
+  raise LocalApiError(f"local API: {host!r} is not an IP address; it binds only to 127.0.0.1 (loopback)") from None
+ if not address.is_loopback:
+  raise LocalApiError(
+   f"local API: refusing to bind to {host}: it serves cost data and binds only to 127.0.0.1 (loopback)"
+  )
+
+
+def start_local_api(
+ port: int, current_session: Callable[[], dict], ledger: Ledger, *, host: str = "127.0.0.1"
+) -> LocalApiServer:
+ """Serve the read-only JSON API on `host`:`port` (loopback only) in a daemon thread; return the server.
+ `current_session()` returns the live session's figures as a JSON-ready dict."""
+ check_loopback(host)
+ if type(port) is not int or not 0 <= port <= 65535:
+  raise LocalApiError(f"local API: port must be 0..65535, got {port!r}")
+ bind_host = "127.0.0.1" if host == "localhost" else host
+ try:
+  server = LocalApiServer(bind_host, port, current_session, ledger)
+ except OSError as exc:
+  raise LocalApiError(f"local API: cannot listen on {bind_host}:{port}: {exc.strerror or exc}") from None
+ server._thread.start()
+ return server
+
+
+class _Handler(BaseHTTPRequestHandler):
+ server: LocalApiServer
+ server_version = "mma-conductor"
+
+ def log_message(self, format: str, *args: Any) -> None:
+  pass  # the app has its own log; the default writes every request to stderr
+
+ def do_GET(self) -> None:
+  if not self._host_is_loopback():
+   self._send(403, {"error": "this endpoint answers only requests addressed to 127.0.0.1 or localhost"})
+   return
+  parts = urlsplit(self.path)
+  route = parts.path.rstrip("/") or "/"
+  query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+  try:
+   if route == "/":
+    self._send(200, {"endpoints": list(ENDPOINTS)})
+   elif route in ENDPOINTS:
+    self._send(200, _ROUTES[route](self.server, query))
+   else:
+    self._send(404, {"error": f"no such endpoint: {route}", "endpoints": list(ENDPOINTS)})
+  except _BadRequest as exc:
+   self._send(400, {"error": str(exc)})
+  except Exception as exc:  # the app must keep running whatever a report hits
+   self._send(500, {"error": f"{type(exc).__name__}: {exc}"})
+
+ def _refuse(self) -> None:
+  self._send(405, {"error": "read-only: only GET is allowed"}, allow="GET")
+
+ do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+
+ def _host_is_loopback(self) -> bool:
+  host = (self.headers.get("Host") or "").strip()
+  if host.startswith("["):
+   name = host[1 : host.find("]")] if "]" in host else host
+  else:
+   name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+  return name in LOOPBACK_NAMES or name.startswith("127.")
+
+ def _send(self, status: int, payload: Any, **headers: str) -> None:
+  body = json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
+  self.send_response(status)
+  self.send_header("Content-Type", "application/json; charset=utf-8")
+  self.send_header("Content-Length", str(len(body)))
+  self.send_header("Cache-Control", "no-store")
+  for name, value in headers.items():
+   self.send_header(name.capitalize(), value)
+  self.end_headers()
+  self.wfile.write(body)
+
+
+def _filter(query: dict[str, str], **matches: Any):
+ from .periods import parse_when
+ from .queries import CallFilter
+
+ tz = UTC if query.get("utc") in ("1", "true", "yes") else None
+ try:
+  since = parse_when(query["since"], "since", tz=tz) if query.get("since") else None
+  until = parse_when(query["until"], "until", end=True, tz=tz) if query.get("until") else None
+ except ValueError as exc:
+  raise _BadRequest(str(exc)) from None
+ return CallFilter(since_us=since, until_us=until, **matches), tz
+
+
+def _session(server: LocalApiServer, query: dict[str, str]) -> Any:
+ return server.current_session()
+
+
+def _summary(server: LocalApiServer, query: dict[str, str]) -> Any:
+ from .queries import period_summary
+
+ _, tz = _filter(query)
+ return {key: figures.as_dict() for key, figures in period_summary(server.ledger, tz=tz).items()}
+
+
+def _breakdown(server: LocalApiServer, query: dict[str, str]) -> Any:
+ from .queries import GROUPINGS, summarize
+
+ by = query.get("by", "model")
+ if by not in GROUPINGS:
+  raise _BadRequest(f"by={by}: unknown breakdown (use {', '.join(GROUPINGS)})")
+ filt, tz = _filter(query)
+ return summarize(server.ledger, by, filt, tz=tz).as_dict()
+
+
+def _sessions(server: LocalApiServer, query: dict[str, str]) -> Any:
+ from .queries import sessions
+
+ filt, _ = _filter(query)
+ return [s.as_dict() for s in sessions(server.ledger, filt, limit=_int(query, "limit", 50))]
+
+
+def _runs(server: LocalApiServer, query: dict[str, str]) -> Any:
+ from .queries import run_economics, top_runs
+
+ filt, _ = _filter(query)
+ top = top_runs(server.ledger, _int(query, "top", 10), filt)
+ return {"top": [r.as_dict() for r in top], "economics": run_economics(server.ledger, filt).as_dict()}
+
+
+def _int(query: dict[str, str], name: str, default: int) -> int:
+ value = query.get(name)
+ if value is None:
+  return default
+ if not value.isdigit() or int(value) > 10_000:
+  raise _BadRequest(f"{name}={value}: expected a whole number up to 10000")
+ return int(value)
+
+
+_ROUTES: dict[str, Callable[[LocalApiServer, dict[str, str]], Any]] = {
+ "/session": _session,
+ "/summary": _summary,
+ "/breakdown": _breakdown,
+ "/sessions": _sessions,
+ "/runs": _runs,
+}

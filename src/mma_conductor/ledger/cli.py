@@ -1,0 +1,365 @@
+"""`mma-conductor costs ...`: cost history from the ledger, as plain tables or JSON.
+
+    mma-conductor costs summary                       today, this week, this month, all time
+    mma-conductor costs breakdown --by model          provider, model, tier, agent, status, day, week, month
+    mma-conductor costs sessions [--session ID]       sessions, or one session by model and tier
+    mma-conductor costs runs --top 10                 the costliest runs, and the cost per successful run
+    mma-conductor costs export --format csv -o FILE   csv, json (JSON lines) or pdf (a report)
+    mma-conductor costs import FILE                   a JSON-lines export, e.g. from another machine
+    mma-conductor costs pricing                       the price table, and the ledger's unpriced models
+
+Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
+exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
+Only light modules are imported here: the PDF library and the price dataset load only when needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+BREAKDOWNS = ("provider", "model", "tier", "agent", "status", "day", "week", "month")
+FORMATS = ("csv", "json", "pdf")
+
+
+class CliError(Exception):
+ """A one-line error with its exit code."""
+
+ def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+  super().__init__(message)
+  self.code = code
+
+
+def register(subparsers: Any) -> None:
+ """Add the `costs` command and its reports to the main parser's subparsers."""
+ costs = subparsers.add_parser("costs", help="cost history from the ledger: summaries, breakdowns, exports")
+ reports = costs.add_subparsers(dest="costs_command", metavar="REPORT")
+ common = argparse.ArgumentParser(add_help=False)
+ common.add_argument("--ledger", type=Path, help="ledger file (default: the project's [ledger] path or user data)")
+ common.add_argument("--since", help="from this date or time (YYYY-MM-DD, ISO 8601, today, 7d)")
+ common.add_argument("--until", help="up to this date (included) or time (excluded)")
+ common.add_argument("--json", action="store_true", help="machine-readable output")
+ common.add_argument("--utc", action="store_true", help="days, weeks and months in UTC instead of local time")
+
+ reports.add_parser("summary", parents=[common], help="today, this week, this month and all time")
+ breakdown = reports.add_parser("breakdown", parents=[common], help="costs grouped by one dimension")
+ breakdown.add_argument("--by", required=True, help=", ".join(BREAKDOWNS))
+ breakdown.add_argument("--prices", default="recorded", help="recorded (default) or today: re-price every call")
+ sessions = reports.add_parser("sessions", parents=[common], help="sessions, most recent first")
+ sessions.add_argument("--session", help="one session's costs by model and tier")
+ sessions.add_argument("--limit", type=int, default=30)
+ runs = reports.add_parser("runs", parents=[common], help="the costliest runs and the cost per successful run")
+ runs.add_argument("--top", type=int, default=10, metavar="N")
+ export = reports.add_parser("export", parents=[common], help="calls as csv or JSON lines, or a pdf report")
+ export.add_argument("--format", required=True, help="csv, json (JSON lines) or pdf")
+ export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+ export.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+ importer = reports.add_parser("import", parents=[common], help="import a JSON-lines export")
+ importer.add_argument("file", type=Path)
+ importer.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
+ reports.add_parser("pricing", parents=[common], help="the price table with sources and dates; unpriced models")
+
+
+def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
+ """Run a `costs` report; print a one-line error and return non-zero on failure."""
+ command = getattr(args, "costs_command", None)
+ if command is None:
+  print("mma-conductor: costs needs a report: " + ", ".join(_HANDLERS), file=sys.stderr)
+  return EXIT_USAGE
+ import sqlite3
+
+ from .config import LedgerConfigError
+ from .exports import ExportError
+ from .store import LedgerError
+
+ try:
+  return _HANDLERS[command](args, project_dir)
+ except CliError as exc:
+  print(f"mma-conductor: {exc}", file=sys.stderr)
+  return exc.code
+ except (LedgerError, LedgerConfigError, ExportError, OSError) as exc:
+  print(f"mma-conductor: {_one_line(exc)}", file=sys.stderr)
+  return EXIT_ERROR
+ except sqlite3.Error as exc:
+  print(f"mma-conductor: ledger {getattr(args, 'ledger', '') or ''}: {_one_line(exc)}", file=sys.stderr)
+  return EXIT_ERROR
+
+
+def _one_line(exc: BaseException) -> str:
+ return " ".join(str(exc).split())
+
+
+# Options --------------------------------------------------------------------------------------------------------
+
+
+def _tz(args: argparse.Namespace):
+ from datetime import UTC
+
+ return UTC if args.utc else None
+
+
+def _filter(args: argparse.Namespace, **matches: Any):
+ from .periods import parse_when
+ from .queries import CallFilter
+
+ tz = _tz(args)
+ try:
+  since = parse_when(args.since, "--since", tz=tz) if args.since else None
+  until = parse_when(args.until, "--until", end=True, tz=tz) if args.until else None
+ except ValueError as exc:
+  raise CliError(str(exc), EXIT_USAGE) from None
+ if since is not None and until is not None and since >= until:
+  raise CliError(f"--since {args.since} is not before --until {args.until}", EXIT_USAGE)
+ return CallFilter(since_us=since, until_us=until, **matches)
+
+
+def _open(args: argparse.Namespace, project_dir: Path | None, *, write: bool = False):
+ from .config import resolve_ledger_path
+ from .store import Ledger, LedgerMissing
+
+ path = resolve_ledger_path(args.ledger, project_dir)
+ try:
+  return Ledger.open(path, create=write)
+ except LedgerMissing as exc:
+  print(f"mma-conductor: {exc}; showing zeros", file=sys.stderr)
+  return Ledger.empty(path)
+
+
+def _print_json(payload: Any) -> None:
+ print(json.dumps(payload, indent=1, ensure_ascii=False))
+
+
+def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
+ from ..pricing.report import format_table
+
+ return format_table(headers, rows, right)
+
+
+def _figures_row(label: str, figures, total_units: int | None = None) -> list[str]:
+ row = [
+  label,
+  f"{figures.calls:,}",
+  f"{figures.input_tokens:,}",
+  f"{figures.output_tokens:,}",
+  f"{figures.cache_read_tokens:,}",
+  figures.cost_label,
+ ]
+ if total_units is not None:
+  row.append(f"{figures.cost_units / total_units:.1%}" if total_units else "-")
+ return row
+
+
+_FIGURE_HEADERS = ["Calls", "Input tokens", "Output tokens", "Cache read", "Cost"]
+
+
+# Reports --------------------------------------------------------------------------------------------------------
+
+
+def _summary(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .periods import parse_when
+ from .queries import period_summary, spend_rate, summarize, unpriced_models_in_ledger
+
+ filt = _filter(args)
+ tz = _tz(args)
+ with _open(args, project_dir) as ledger:
+  periods = period_summary(ledger, tz=tz)
+  ranged = summarize(ledger, None, filt, tz=tz) if (filt.since_us, filt.until_us) != (None, None) else None
+  rate_filter = filt if ranged else _filter_since(parse_when("7d", "7d", tz=tz))
+  rate = spend_rate(ledger, rate_filter)
+  unpriced = unpriced_models_in_ledger(ledger)
+  path = ledger.path
+ rate_label = "the range" if ranged else "the last 7 days"
+ if args.json:
+  payload = {"ledger": str(path), "periods": {k: v.as_dict() for k, v in periods.items()}}
+  if ranged:
+   payload["range"] = ranged.as_dict()
+  payload["spend_rate"] = rate.as_dict() | {"over": rate_label}
+  payload["unpriced_models"] = dict(unpriced)
+  _print_json(payload)
+  return EXIT_OK
+ labels = {"today": "Today", "this_week": "This week", "this_month": "This month", "all_time": "All time"}
+ rows = [_figures_row(labels[key], figures) for key, figures in periods.items()]
+ if ranged:
+  rows.append(_figures_row("Range", ranged.total))
+ print(f"Ledger: {path}")
+ print(_table(["Period", *_FIGURE_HEADERS], rows, right={1, 2, 3, 4, 5}))
+ print(f"Spend rate over {rate_label}: {rate.as_dict()['per_day']}/day")
+ if unpriced:
+  print("Unpriced calls (no price known): " + ", ".join(f"{model} ({calls:,})" for model, calls in unpriced))
+ return EXIT_OK
+
+
+def _filter_since(since_us: int):
+ from .queries import CallFilter
+
+ return CallFilter(since_us=since_us)
+
+
+def _breakdown(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .queries import summarize
+
+ if args.by not in BREAKDOWNS:
+  raise CliError(f"--by {args.by}: unknown breakdown (use {', '.join(BREAKDOWNS)})", EXIT_USAGE)
+ if args.prices not in ("recorded", "today"):
+  raise CliError(f"--prices {args.prices}: use recorded or today", EXIT_USAGE)
+ filt = _filter(args)
+ book = None
+ if args.prices == "today":
+  from ..cost_tracker import configure_pricing
+
+  book = configure_pricing(project_dir)
+ with _open(args, project_dir) as ledger:
+  summary = summarize(ledger, args.by, filt, tz=_tz(args), prices=args.prices, book=book)
+ if args.json:
+  _print_json(summary.as_dict())
+  return EXIT_OK
+ total = summary.total.cost_units
+ rows = [_figures_row(g.key or "(none)", g, total) for g in summary.groups]
+ rows.append(_figures_row("Total", summary.total, total))
+ print(_table([args.by.capitalize(), *_FIGURE_HEADERS, "Share"], rows, right={1, 2, 3, 4, 5, 6}))
+ if args.prices == "today":
+  print("(re-priced at today's prices)")
+ return EXIT_OK
+
+
+def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .periods import to_datetime
+ from .queries import session_breakdown, sessions
+
+ filt = _filter(args)
+ with _open(args, project_dir) as ledger:
+  if args.session:
+   breakdown = session_breakdown(ledger, args.session)
+   if args.json:
+    _print_json(breakdown.as_dict())
+    return EXIT_OK
+   if not breakdown.total.calls:
+    raise CliError(f"no calls recorded for session {args.session!r}")
+   total = breakdown.total.cost_units
+   print(f"Session {args.session}: {breakdown.total.cost_label} over {breakdown.total.calls:,} calls")
+   print(
+    _table(
+     ["Model", *_FIGURE_HEADERS, "Share"],
+     [_figures_row(g.key, g, total) for g in breakdown.by_model],
+     {1, 2, 3, 4, 5, 6},
+    )
+   )
+   print()
+   print(
+    _table(
+     ["Tier", *_FIGURE_HEADERS, "Share"], [_figures_row(g.key, g, total) for g in breakdown.by_tier], {1, 2, 3, 4, 5, 6}
+    )
+   )
+   return EXIT_OK
+  found = sessions(ledger, filt, limit=args.limit)
+ if args.json:
+  _print_json([s.as_dict() for s in found])
+  return EXIT_OK
+ tz = _tz(args)
+
+ def when(us: int) -> str:
+  return to_datetime(us, tz).strftime("%Y-%m-%d %H:%M")
+
+ rows = [[s.session_id, when(s.first_us), when(s.last_us), *_figures_row("", s.figures)[1:]] for s in found]
+ print(_table(["Session", "First call", "Last call", *_FIGURE_HEADERS], rows, right={3, 4, 5, 6, 7}))
+ return EXIT_OK
+
+
+def _runs(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from ..pricing.money import format_usd_auto
+ from .queries import run_economics, top_runs
+
+ if args.top < 0:
+  raise CliError(f"--top {args.top}: must not be negative", EXIT_USAGE)
+ filt = _filter(args)
+ with _open(args, project_dir) as ledger:
+  found = top_runs(ledger, args.top, filt)
+  economics = run_economics(ledger, filt)
+ if args.json:
+  _print_json({"top": [r.as_dict() for r in found], "economics": economics.as_dict()})
+  return EXIT_OK
+ rows = [[r.run_id, r.status, f"{r.figures.calls:,}", r.figures.cost_label, _clip(r.goal, 50)] for r in found]
+ print(_table(["Run", "Status", "Calls", "Cost", "Goal"], rows, right={2, 3}))
+ per = economics.cost_per_successful_run_units
+ print(
+  f"{economics.runs:,} runs, {economics.successful_runs:,} done; cost per successful run: "
+  + ("n/a (no run done yet)" if per is None else format_usd_auto(per))
+ )
+ return EXIT_OK
+
+
+def _clip(text: str, width: int) -> str:
+ return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _export(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .exports import export_calls
+
+ if args.format not in FORMATS:
+  raise CliError(f"--format {args.format}: unknown format (use {', '.join(FORMATS)})", EXIT_USAGE)
+ filt = _filter(args)
+ output: Path = args.output
+ if not output.parent.is_dir():
+  raise CliError(f"{output}: cannot write: the folder {output.parent} does not exist")
+ with _open(args, project_dir) as ledger:
+  if args.format == "pdf":
+   from .pdf import write_pdf_report
+
+   write_pdf_report(ledger, output, filt, tz=_tz(args))
+   count = None
+  else:
+   count = export_calls(ledger, output, args.format, filt, progress=True if args.progress else None)
+ if args.json:
+  _print_json({"output": str(output), "format": args.format, "calls": count})
+ else:
+  print(f"wrote {output}" + (f" ({count:,} calls)" if count is not None else ""))
+ return EXIT_OK
+
+
+def _import(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .exports import import_calls
+
+ with _open(args, project_dir, write=True) as ledger:
+  stored, duplicates = import_calls(ledger, args.file, progress=True if args.progress else None)
+ if args.json:
+  _print_json({"stored": stored, "already_present": duplicates})
+ else:
+  print(f"imported {stored:,} calls from {args.file} ({duplicates:,} already in the ledger)")
+ return EXIT_OK
+
+
+def _pricing(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from ..cost_tracker import configure_pricing
+ from ..pricing.report import pricing_rows, render_pricing_text
+ from .queries import unpriced_models_in_ledger
+
+ book = configure_pricing(project_dir)
+ with _open(args, project_dir) as ledger:
+  in_ledger = unpriced_models_in_ledger(ledger)
+ for model, _ in in_ledger:
+  book.price(model)
+ rows = pricing_rows(book)
+ if args.json:
+  _print_json({"models": rows, "unpriced": sorted(book.unpriced_models()), "unpriced_in_ledger": dict(in_ledger)})
+  return EXIT_OK
+ print(render_pricing_text(rows, book.unpriced_models(), book.sources))
+ if in_ledger:
+  print("Unpriced calls in the ledger: " + ", ".join(f"{model} ({calls:,})" for model, calls in in_ledger))
+ return EXIT_OK
+
+
+_HANDLERS = {
+ "summary": _summary,
+ "breakdown": _breakdown,
+ "sessions": _sessions,
+ "runs": _runs,
+ "export": _export,
+ "import": _import,
+ "pricing": _pricing,
+}

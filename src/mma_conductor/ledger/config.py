@@ -1,0 +1,88 @@
+"""Where the ledger lives and whether the local API runs: the `[ledger]` table of `mma_conductor.toml`.
+
+    [ledger]
+    path = "costs/ledger.sqlite3"   # relative to the project folder; default: the user data directory
+    api_port = 8765                 # serve the read-only local API on 127.0.0.1:8765 (default: off)
+    record_simulated = false        # also record the offline simulated provider's calls (default: no;
+                                    # they cost nothing, so history and milestones hold real spend only)
+
+Precedence of the ledger's path: an explicit path (`--ledger`), `$MMA_CONDUCTOR_LEDGER`, the project's
+`[ledger] path`, then `ledger.sqlite3` in the user data directory (`$MMA_CONDUCTOR_DATA_DIR` or platformdirs).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..files import read_toml
+
+LEDGER_FILE_NAME = "ledger.sqlite3"
+MILESTONE_LOG_NAME = "costs.log"
+PROJECT_CONFIG_NAME = "mma_conductor.toml"
+
+
+class LedgerConfigError(ValueError):
+ """A `[ledger]` table that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSettings:
+ """The project's ledger settings: a path (None: the default) and the local API port (None: off)."""
+
+ path: Path | None = None
+ api_port: int | None = None
+ record_simulated: bool = False
+
+
+def user_data_dir() -> Path:
+ """The user data directory of mma-conductor (`$MMA_CONDUCTOR_DATA_DIR` overrides platformdirs)."""
+ override = os.environ.get("MMA_CONDUCTOR_DATA_DIR")
+ if override:
+  return Path(override)
+ from platformdirs import user_data_dir as platform_data_dir
+
+ return Path(platform_data_dir("mma-conductor", appauthor=False))
+
+
+def default_ledger_path() -> Path:
+ """`ledger.sqlite3` in the user data directory."""
+ return user_data_dir() / LEDGER_FILE_NAME
+
+
+def load_ledger_settings(project_dir: Path | str | None) -> LedgerSettings:
+ """Read `[ledger]` from the project's `mma_conductor.toml` (missing file or table: defaults)."""
+ if project_dir is None:
+  return LedgerSettings()
+ path = Path(project_dir) / PROJECT_CONFIG_NAME
+ data = read_toml(path, LedgerConfigError) if not path.is_dir() else None
+ table = (data or {}).get("ledger", {})
+ if not isinstance(table, dict):
+  raise LedgerConfigError(f"{path}: ledger must be a table")
+ unknown = set(table) - {"path", "api_port", "record_simulated"}
+ if unknown:
+  raise LedgerConfigError(f"{path}: ledger.{sorted(unknown)[0]}: unknown key (known: api_port, path, record_simulated)")
+ record_simulated = table.get("record_simulated", False)
+ if type(record_simulated) is not bool:
+  raise LedgerConfigError(f"{path}: ledger.record_simulated: expected true or false, got {record_simulated!r}")
+ ledger_path = table.get("path")
+ if ledger_path is not None:
+  if not isinstance(ledger_path, str) or not ledger_path.strip():
+   raise LedgerConfigError(f"{path}: ledger.path: expected a file path, got {ledger_path!r}")
+  ledger_path = Path(project_dir) / Path(ledger_path).expanduser()
+ port = table.get("api_port")
+ if port is not None and (type(port) is not int or not 1 <= port <= 65535):
+  raise LedgerConfigError(f"{path}: ledger.api_port: expected a port from 1 to 65535, got {port!r}")
+ return LedgerSettings(ledger_path, port, record_simulated)
+
+
+def resolve_ledger_path(explicit: Path | str | None = None, project_dir: Path | str | None = None) -> Path:
+ """The ledger file to use, by the precedence in the module docstring."""
+ if explicit:
+  return Path(explicit).expanduser()
+ env = os.environ.get("MMA_CONDUCTOR_LEDGER")
+ if env:
+  return Path(env).expanduser()
+ configured = load_ledger_settings(project_dir).path
+ return configured if configured is not None else default_ledger_path()

@@ -1,0 +1,227 @@
+"""Calls out of the ledger and back in: CSV (safe to open in a spreadsheet), JSON lines, and JSON-lines import.
+
+CSV cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+return) are prefixed with a single quote, as OWASP's "CSV Injection" page recommends; quoting is the csv
+module's. Exports are written to a temporary file beside the target and renamed, so a failed export never
+leaves half a file, nor replaces an earlier one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..files import atomic_writer
+from ..pricing.usage import Usage, UsageError
+from .progress import Progress
+from .queries import ALL_CALLS, CallFilter, LedgerRecord, count_calls, iter_calls
+from .store import Ledger, LedgerCall, check_call
+
+EXPORT_FORMATS = ("csv", "json", "pdf")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+ "id",
+ "ts",
+ "session_id",
+ "run_id",
+ "ticket_id",
+ "tier",
+ "agent",
+ "provider",
+ "model",
+ "requested_model",
+ "input_tokens",
+ "output_tokens",
+ "cache_read_tokens",
+ "cache_write_tokens",
+ "cache_write_1h_tokens",
+ "reasoning_tokens",
+ "request_id",
+ "cost_usd",
+ "latency_s",
+ "status",
+ "error",
+ "attempts",
+ "price_source",
+ "price_as_of",
+)
+_IMPORT_BATCH = 2000
+
+
+class ExportError(Exception):
+ """An export or import that cannot be done; the message names the file."""
+
+
+def neutralize_cell(value: object) -> str:
+ """A cell's text, with a leading `'` when a spreadsheet would otherwise read it as a formula."""
+ text = "" if value is None else str(value)
+ return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_row(record: LedgerRecord) -> list[str]:
+ """One call as neutralized CSV cells, in CSV_COLUMNS order."""
+ data = record.as_dict()
+ price = data["price"] or {}
+ data["price_source"] = price.get("source", "")
+ data["price_as_of"] = price.get("as_of", "")
+ return [neutralize_cell(data[name]) for name in CSV_COLUMNS]
+
+
+def write_csv(records: Iterable[LedgerRecord], out: TextIO, on_row: Callable[[], None] = lambda: None) -> int:
+ """Write a header and one row per call; return the number of calls."""
+ writer = csv.writer(out, lineterminator="\r\n")
+ writer.writerow(CSV_COLUMNS)
+ count = 0
+ for record in records:
+  writer.writerow(csv_row(record))
+  count += 1
+  on_row()
+ return count
+
+
+def write_jsonl(records: Iterable[LedgerRecord], out: TextIO, on_row: Callable[[], None] = lambda: None) -> int:
+ """Write one JSON object per line per call (exact cost as a decimal string); return the number of calls."""
+ count = 0
+ for record in records:
+  out.write(json.dumps(record.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+  count += 1
+  on_row()
+ return count
+
+
+def export_calls(
+ ledger: Ledger, path: Path, fmt: str, filt: CallFilter = ALL_CALLS, *, progress: bool | None = None
+) -> int:
+ """Export the calls matching `filt` to `path` as csv or json (JSON lines); return the number of calls.
+ `progress` None shows a bar when stderr is a terminal; True always; False never."""
+ if fmt not in ("csv", "json"):
+  raise ExportError(f"{path}: unknown export format {fmt!r} (use csv or json; pdf is a report)")
+ bar = Progress(count_calls(ledger, filt), f"exporting {path.name}", force=bool(progress))
+ bar.enabled = bar.enabled and progress is not False
+ writer = write_csv if fmt == "csv" else write_jsonl
+
+ def produce(handle: TextIO) -> int:
+  return writer(iter_calls(ledger, filt), handle, lambda: bar.advance())
+
+ count = write_atomically(path, produce, newline="" if fmt == "csv" else None)
+ bar.done()
+ return count
+
+
+def write_atomically(path: Path, produce: Callable[[TextIO], Any], *, newline: str | None = None) -> Any:
+ """Run `produce(handle)` on a temporary file beside `path`, then rename it to `path`; ExportError names
+ `path` when the folder is missing or unwritable or the disk is full."""
+ return _replace(path, lambda: atomic_writer(path, "w", encoding="utf-8", newline=newline), produce)
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+ """`data` to `path` through a temporary file and a rename (ExportError names `path`)."""
+ _replace(path, lambda: atomic_writer(path, "wb"), lambda handle: handle.write(data))
+
+
+def _replace(path: Path, open_writer: Callable[[], Any], produce: Callable[[Any], Any]) -> Any:
+ path = Path(path)
+ if path.is_dir():
+  raise ExportError(f"{path}: is a directory, not a file")
+ try:
+  with open_writer() as handle:
+   return produce(handle)
+ except OSError as exc:
+  raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+# Import -----------------------------------------------------------------------------------------------------------
+
+
+def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
+ """A LedgerCall from one exported JSON object. A call exported without a request id gets a stable one
+ derived from its content (`ledger:<sha256>`), so that importing the same file twice stores it once."""
+ if not isinstance(data, dict):
+  raise ExportError(f"{where}: expected a JSON object, got {type(data).__name__}")
+ try:
+  tokens = {k: data.get(k, 0) for k in Usage.__dataclass_fields__}
+  usage = Usage.from_dict(tokens, where) if any(tokens.values()) or data.get("raw_usage") else None
+  cost = data.get("cost_units")
+  request_id = data.get("request_id") or ""
+  if not request_id:
+   identity = {k: v for k, v in data.items() if k not in ("id", "request_id")}
+   digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()
+   request_id = f"ledger:{digest}"
+  return LedgerCall(
+   timestamp=data["ts_us"] / 1_000_000,
+   session_id=data["session_id"],
+   run_id=data.get("run_id", ""),
+   ticket_id=data.get("ticket_id", ""),
+   tier=data.get("tier", ""),
+   agent=data.get("agent", ""),
+   provider=data.get("provider", ""),
+   model=data["model"],
+   usage=usage,
+   cost_units=cost,
+   request_id=request_id,
+   status=data.get("status", "success"),
+   latency_s=data.get("latency_s", 0.0),
+   price=data.get("price"),
+   raw_usage=data.get("raw_usage"),
+   requested_model=data.get("requested_model", ""),
+   error=data.get("error", ""),
+   attempts=data.get("attempts", 1),
+  )
+ except KeyError as exc:
+  raise ExportError(f"{where}: missing field {exc.args[0]!r}") from None
+ except (TypeError, UsageError) as exc:
+  raise ExportError(f"{where}: {exc}") from None
+
+
+def _read_calls(path: Path, bar: Progress) -> Iterator[LedgerCall]:
+ with open(path, encoding="utf-8") as handle:
+  for number, line in enumerate(handle, 1):
+   bar.advance(len(line.encode("utf-8")))
+   if not line.strip():
+    continue
+   try:
+    data = json.loads(line)
+   except json.JSONDecodeError as exc:
+    raise ExportError(f"{path}:{number}: not JSON ({exc.msg})") from None
+   call = call_from_export(data, f"{path}:{number}")
+   try:
+    check_call(call)
+   except ValueError as exc:
+    raise ExportError(f"{path}:{number}: {str(exc).removeprefix('call 0: ')}") from None
+   yield call
+
+
+def import_calls(ledger: Ledger, path: Path, *, progress: bool | None = None) -> tuple[int, int]:
+ """Import a JSON-lines export; return (stored, already present). Everything is checked first, so a bad
+ line stores nothing."""
+ path = Path(path)
+ try:
+  size = path.stat().st_size
+ except OSError as exc:
+  raise ExportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+ check = Progress(size, f"checking {path.name}", force=bool(progress))
+ check.enabled = check.enabled and progress is not False
+ try:
+  calls = list(_read_calls(path, check))
+ except (OSError, UnicodeDecodeError) as exc:
+  raise ExportError(f"{path}: cannot read: {exc}") from None
+ except ValueError as exc:
+  raise ExportError(str(exc)) from None
+ check.done()
+ bar = Progress(len(calls), f"importing {path.name}", force=bool(progress))
+ bar.enabled = bar.enabled and progress is not False
+ stored = duplicates = 0
+ for start in range(0, len(calls), _IMPORT_BATCH):
+  try:
+   outcome = ledger.record_calls(calls[start : start + _IMPORT_BATCH])
+  except ValueError as exc:
+   raise ExportError(f"{path}: {exc}") from None
+  stored += outcome.stored
+  duplicates += outcome.duplicates
+  bar.advance(min(_IMPORT_BATCH, len(calls) - start))
+ bar.done()
+ return stored, duplicates

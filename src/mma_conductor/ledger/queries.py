@@ -1,0 +1,786 @@
+"""Reading the ledger: records with filters and pages, summaries, sessions, runs, spend rate, re-pricing.
+
+Summaries at recorded prices come from the hourly rollup for the whole hours of the range and from the calls
+themselves for the partial hours at its edges (and for hours that a local day boundary splits, in zones whose
+offset is not whole hours), so they are exact for any range and fast for long ones. Every sum is a Python int:
+SQL adds the split parts (cost_hi, cost_lo), never whole units, so nothing overflows SQLite's 64 bits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import tzinfo
+from typing import Any
+
+from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
+from ..pricing.usage import Usage
+from .periods import PERIODS, iso_utc, period_bounds, period_key, to_us
+from .rollups import LATENCY_MS_SQL, call_cost
+from .schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, join_cost
+from .store import Ledger
+
+COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
+GROUPINGS = (*COLUMN_GROUPS, *PERIODS)
+PRICE_MODES = ("recorded", "today")
+SUCCESSFUL_RUN_STATUS = "done"
+
+_CALL_COLUMNS = (
+ "c.id, c.ts_us, c.session_id, c.run_id, c.ticket_id, c.tier, c.agent, c.provider, c.model, c.requested_model, "
+ "c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens, c.cache_write_1h_tokens, "
+ "c.reasoning_tokens, c.request_id, c.cost_units, c.cost_units_big, p.price_json, c.latency_s, c.status, c.error, "
+ "c.attempts, c.raw_usage"
+)
+_LATENCY_MS = LATENCY_MS_SQL
+VECTOR_SIZE = 10  # calls, unpriced calls, cost units, six token counts, latency ms
+_RAW_VECTOR = (
+ "count(*), total(cost_units IS NULL AND cost_units_big IS NULL), "
+ f"coalesce(sum(cost_units >> {COST_SPLIT_BITS}), 0), coalesce(sum(cost_units & {COST_LO_MASK}), 0), "
+ + ", ".join(f"coalesce(sum({c}), 0)" for c in TOKEN_COLUMNS)
+ + f", coalesce(sum({_LATENCY_MS}), 0)"
+)
+_ROLLUP_VECTOR = "sum(calls), sum(unpriced_calls), sum(cost_hi), sum(cost_lo), " + ", ".join(
+ f"sum({c})" for c in (*TOKEN_COLUMNS, "latency_ms")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+ """Which calls: a time range [since, until) in epoch microseconds, and exact matches on the other fields."""
+
+ since_us: int | None = None
+ until_us: int | None = None
+ session_id: str | None = None
+ run_id: str | None = None
+ agent: str | None = None
+ model: str | None = None
+ provider: str | None = None
+ tier: str | None = None
+ status: str | None = None
+
+ def matches(self) -> list[tuple[str, str]]:
+  """(column, value) of the exact-match filters that are set."""
+  names = ("session_id", "run_id", "agent", "model", "provider", "tier", "status")
+  return [(name, getattr(self, name)) for name in names if getattr(self, name) is not None]
+
+ @property
+ def rollup_ok(self) -> bool:
+  """Whether the hourly rollup (keyed by provider, model, tier, agent, status) can answer."""
+  return self.session_id is None and self.run_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+ """Cost and tokens of a group of calls. `cost_units` is exact; `unpriced_calls` had usage but no price."""
+
+ key: str
+ cost_units: int = 0
+ calls: int = 0
+ unpriced_calls: int = 0
+ input_tokens: int = 0
+ output_tokens: int = 0
+ cache_read_tokens: int = 0
+ cache_write_tokens: int = 0
+ cache_write_1h_tokens: int = 0
+ reasoning_tokens: int = 0
+ latency_ms: int = 0
+
+ @property
+ def cost_usd(self) -> float:
+  """Float USD, for display edges only."""
+  return self.cost_units / UNITS_PER_USD
+
+ @property
+ def cost_label(self) -> str:
+  """`$1.23`, `unpriced`, or `$1.23 + unpriced`."""
+  return cost_label(self.cost_units, self.calls, self.unpriced_calls)
+
+ @property
+ def mean_latency_s(self) -> float:
+  """Mean latency per call in seconds (0 when there are no calls)."""
+  return self.latency_ms / 1000 / self.calls if self.calls else 0.0
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready: exact `cost_usd` as a decimal string, `cost_units` as an integer, the display label."""
+  out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+  out["cost_usd"] = exact_usd(self.cost_units)
+  out["cost"] = self.cost_label
+  out["mean_latency_s"] = round(self.mean_latency_s, 3)
+  return out
+
+
+def exact_usd(units: int) -> str:
+ """Units as an exact USD decimal string with 15 places."""
+ return format(units_to_decimal(units), ".15f")
+
+
+ALL_CALLS = CallFilter()
+
+
+def _figures(key: str, vector: list[int]) -> Figures:
+ return Figures(key, vector[2], vector[0], vector[1], *vector[3:])
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+ """A range's total and its groups (chronological for periods, costliest first otherwise)."""
+
+ by: str | None
+ since_us: int | None
+ until_us: int | None
+ prices: str
+ total: Figures
+ groups: tuple[Figures, ...] = ()
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready."""
+  return {
+   "by": self.by,
+   "since": iso_utc(self.since_us) if self.since_us is not None else None,
+   "until": iso_utc(self.until_us) if self.until_us is not None else None,
+   "prices": self.prices,
+   "total": self.total.as_dict(),
+   "groups": [g.as_dict() for g in self.groups],
+  }
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+ """One stored call."""
+
+ id: int
+ ts_us: int
+ session_id: str
+ run_id: str
+ ticket_id: str
+ tier: str
+ agent: str
+ provider: str
+ model: str
+ requested_model: str
+ usage: Usage
+ request_id: str
+ cost_units: int | None
+ price_json: str | None
+ latency_s: float
+ status: str
+ error: str
+ attempts: int
+ raw_usage: str | None
+
+ @property
+ def timestamp(self) -> float:
+  """Epoch seconds."""
+  return self.ts_us / 1_000_000
+
+ @property
+ def price(self) -> dict[str, Any] | None:
+  """The prices used and where they came from (ModelPrice.as_dict() and how the name resolved)."""
+  return json.loads(self.price_json) if self.price_json else None
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready, exact cost as a decimal string (None when unpriced)."""
+  return {
+   "id": self.id,
+   "ts": iso_utc(self.ts_us),
+   "ts_us": self.ts_us,
+   "session_id": self.session_id,
+   "run_id": self.run_id,
+   "ticket_id": self.ticket_id,
+   "tier": self.tier,
+   "agent": self.agent,
+   "provider": self.provider,
+   "model": self.model,
+   "requested_model": self.requested_model,
+   **self.usage.to_dict(),
+   "request_id": self.request_id,
+   "cost_units": self.cost_units,
+   "cost_usd": None if self.cost_units is None else exact_usd(self.cost_units),
+   "price": self.price,
+   "latency_s": self.latency_s,
+   "status": self.status,
+   "error": self.error,
+   "attempts": self.attempts,
+   "raw_usage": json.loads(self.raw_usage) if self.raw_usage else None,
+  }
+
+
+def _record(row: tuple) -> LedgerRecord:
+ return LedgerRecord(
+  row[0],
+  row[1],
+  row[2],
+  row[3],
+  row[4],
+  row[5],
+  row[6],
+  row[7],
+  row[8],
+  row[9],
+  Usage(*row[10:16]),
+  row[16] or "",
+  call_cost(row[17], row[18]),
+  row[19],
+  row[20],
+  row[21],
+  row[22],
+  row[23],
+  row[24],
+ )
+
+
+def narrowed(ledger: Ledger, filt: CallFilter) -> CallFilter:
+ """`filt` with its time range cut to the span of its session or run (from their rollups), so that the
+ calls of one session or run are found through the time index."""
+ spans = []
+ if filt.session_id is not None:
+  spans.append(("SELECT first_us, last_us FROM sessions WHERE session_id = ?", filt.session_id))
+ if filt.run_id is not None:
+  spans.append(("SELECT first_us, last_us FROM run_costs WHERE run_id = ?", filt.run_id))
+ since, until = filt.since_us, filt.until_us
+ for sql, key in spans:
+  with ledger.reading() as conn:
+   row = conn.execute(sql, (key,)).fetchone()
+  first, last = row if row else (0, -1)  # unknown: an empty range
+  since = first if since is None else max(since, first)
+  until = last + 1 if until is None else min(until, last + 1)
+ if (since, until) == (filt.since_us, filt.until_us):
+  return filt
+ if since is not None and until is not None and until < since:
+  until = since
+ return _range(filt, since, until)
+
+
+def _where(filt: CallFilter, prefix: str = "") -> tuple[str, list[Any]]:
+ conditions, params = [], []
+ if filt.since_us is not None:
+  conditions.append(f"{prefix}ts_us >= ?")
+  params.append(filt.since_us)
+ if filt.until_us is not None:
+  conditions.append(f"{prefix}ts_us < ?")
+  params.append(filt.until_us)
+ for column, value in filt.matches():
+  conditions.append(f"{prefix}{column} = ?")
+  params.append(value)
+ return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+# Records ----------------------------------------------------------------------------------------------------------
+
+
+def list_calls(
+ ledger: Ledger, filt: CallFilter = ALL_CALLS, *, limit: int = 100, offset: int = 0, newest_first: bool = True
+) -> list[LedgerRecord]:
+ """One page of calls matching `filt`, newest first by default."""
+ filt = narrowed(ledger, filt)
+ if limit < 0 or offset < 0:
+  raise ValueError(f"limit and offset must not be negative (got {limit}, {offset})")
+ where, params = _where(filt, "c.")
+ order = "DESC" if newest_first else "ASC"
+ sql = (
+  f"SELECT {_CALL_COLUMNS} FROM calls c LEFT JOIN prices p ON p.id = c.price_id{where} "
+  f"ORDER BY c.ts_us {order}, c.id {order} LIMIT ? OFFSET ?"
+ )
+ with ledger.reading():
+  rows = ledger.connection.execute(sql, [*params, limit, offset]).fetchall()
+ return [_record(r) for r in rows]
+
+
+def count_calls(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> int:
+ """How many calls match `filt`."""
+ filt = narrowed(ledger, filt)
+ where, params = _where(filt)
+ with ledger.reading():
+  return ledger.connection.execute(f"SELECT count(*) FROM calls{where}", params).fetchone()[0]
+
+
+def iter_calls(ledger: Ledger, filt: CallFilter = ALL_CALLS, chunk: int = 2000) -> Iterator[LedgerRecord]:
+ """Every matching call in storage order, a chunk at a time (the lock is not held between chunks)."""
+ filt = narrowed(ledger, filt)
+ where, params = _where(filt, "c.")
+ glue = " AND " if where else " WHERE "
+ last = 0
+ while True:
+  sql = f"SELECT {_CALL_COLUMNS} FROM calls c LEFT JOIN prices p ON p.id = c.price_id{where}{glue}c.id > ? "
+  with ledger.reading():
+   rows = ledger.connection.execute(sql + "ORDER BY c.id LIMIT ?", [*params, last, chunk]).fetchall()
+  if not rows:
+   return
+  for row in rows:
+   yield _record(row)
+  last = rows[-1][0]
+
+
+# Summaries --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Groups:
+ by: str | None
+ tz: tzinfo | None
+ sums: dict[str, list[int]] = field(default_factory=dict)
+ hour_keys: dict[int, str | None] = field(default_factory=dict)
+
+ def add(self, key: str, vector: list[int] | tuple) -> None:
+  current = self.sums.get(key)
+  if current is None:
+   self.sums[key] = list(vector)
+  else:
+   for i, value in enumerate(vector):
+    current[i] += value
+
+ def hour_key(self, hour: int) -> str | None:
+  """The period key of a whole hour, or None when a period boundary falls inside it."""
+  try:
+   return self.hour_keys[hour]
+  except KeyError:
+   first = period_key(hour * US_PER_HOUR, self.by, self.tz)
+   last = period_key((hour + 1) * US_PER_HOUR - 1, self.by, self.tz)
+   key = self.hour_keys[hour] = first if first == last else None
+   return key
+
+
+def _vector(row: tuple) -> list[int]:
+ """A (calls, unpriced, hi, lo, tokens..., latency) SQL row as a vector with exact joined cost."""
+ return [row[0], int(row[1]), join_cost(row[2], row[3]), *row[4:]]
+
+
+def summarize(
+ ledger: Ledger,
+ by: str | None = None,
+ filt: CallFilter = ALL_CALLS,
+ *,
+ tz: tzinfo | None = None,
+ prices: str = "recorded",
+ book: Any = None,
+) -> Summary:
+ """Total and groups (`by`: provider, model, tier, agent, status, day, week, month, or None) of the calls
+ matching `filt`. `prices="today"` re-prices every call's usage with `book` (default: the active price book)
+ instead of the prices recorded with it. Periods are calendar periods in `tz` (None: local time)."""
+ if by is not None and by not in GROUPINGS:
+  raise ValueError(f"unknown grouping {by!r} (use {', '.join(GROUPINGS)})")
+ if prices not in PRICE_MODES:
+  raise ValueError(f"unknown prices {prices!r} (use recorded or today)")
+ query = narrowed(ledger, filt)
+ groups = _Groups(by, tz)
+ with ledger.reading():
+  if prices == "today":
+   _repriced(ledger, query, groups, book)
+  else:
+   _recorded(ledger, query, groups)
+ total = [0] * VECTOR_SIZE
+ for vector in groups.sums.values():
+  for i, value in enumerate(vector):
+   total[i] += value
+ figures = [_figures(key, vector) for key, vector in groups.sums.items()]
+ if by in PERIODS:
+  figures.sort(key=lambda f: f.key)
+ else:
+  figures.sort(key=lambda f: (-f.cost_units, -f.calls, f.key))
+ return Summary(by, filt.since_us, filt.until_us, prices, _figures("total", total), tuple(figures) if by else ())
+
+
+def _recorded(ledger: Ledger, filt: CallFilter, groups: _Groups) -> None:
+ conn = ledger.connection
+ since, until = filt.since_us, filt.until_us
+ first_hour = None if since is None else -(-since // US_PER_HOUR)
+ end_hour = None if until is None else until // US_PER_HOUR
+ if not filt.rollup_ok or (first_hour is not None and end_hour is not None and first_hour >= end_hour):
+  _raw(conn, filt, groups)
+  return
+ conditions, params = [], []
+ if first_hour is not None:
+  conditions.append("hour >= ?")
+  params.append(first_hour)
+ if end_hour is not None:
+  conditions.append("hour < ?")
+  params.append(end_hour)
+ for column, value in filt.matches():
+  conditions.append(f"{column} = ?")
+  params.append(value)
+ where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
+ column = groups.by if groups.by in COLUMN_GROUPS else ("hour" if groups.by in PERIODS else "'total'")
+ sql = f"SELECT {column}, {_ROLLUP_VECTOR} FROM hourly{where} GROUP BY 1"
+ split_hours = []
+ for row in conn.execute(sql, params):
+  if groups.by in PERIODS:
+   key = groups.hour_key(row[0])
+   if key is None:
+    split_hours.append(row[0])
+    continue
+  else:
+   key = row[0]
+  groups.add(key, _vector(row[1:]))
+ if first_hour is not None:
+  _raw(conn, _range(filt, since, first_hour * US_PER_HOUR), groups)
+ if end_hour is not None:
+  _raw(conn, _range(filt, end_hour * US_PER_HOUR, until), groups)
+ for hour in split_hours:
+  _raw(conn, _range(filt, hour * US_PER_HOUR, (hour + 1) * US_PER_HOUR), groups, per_call=True)
+
+
+def _range(filt: CallFilter, since: int | None, until: int | None) -> CallFilter:
+ values = {f.name: getattr(filt, f.name) for f in fields(filt)}
+ values.update(since_us=since, until_us=until)
+ return CallFilter(**values)
+
+
+def _raw(conn, filt: CallFilter, groups: _Groups, per_call: bool = False) -> None:
+ """Add the matching calls, summed in SQL by group (by hour for periods; per call for split hours)."""
+ if filt.since_us is not None and filt.until_us is not None and filt.since_us >= filt.until_us:
+  return
+ where, params = _where(filt)
+ by = groups.by
+ if by in COLUMN_GROUPS:
+  column = by
+ elif by in PERIODS:
+  column = "ts_us" if per_call else f"ts_us / {US_PER_HOUR}"
+ else:
+  column = "'total'"
+ split_hours = []
+ for row in conn.execute(f"SELECT {column}, {_RAW_VECTOR} FROM calls{where} GROUP BY 1", params):
+  key = _raw_key(row[0], groups, per_call)
+  if key is None:
+   split_hours.append(row[0])
+   continue
+  groups.add(key, _vector(row[1:]))
+ glue = " AND " if where else " WHERE "
+ for row in conn.execute(f"SELECT {column}, cost_units_big FROM calls{where}{glue}cost_units_big IS NOT NULL", params):
+  key = _raw_key(row[0], groups, per_call)
+  if key is not None:
+   groups.add(key, [0, 0, int(row[1])] + [0] * (VECTOR_SIZE - 3))
+ for hour in split_hours:
+  _raw(conn, _range(filt, max(hour * US_PER_HOUR, filt.since_us or 0), _min_until(hour, filt)), groups, True)
+
+
+def _min_until(hour: int, filt: CallFilter) -> int:
+ end = (hour + 1) * US_PER_HOUR
+ return end if filt.until_us is None else min(end, filt.until_us)
+
+
+def _raw_key(value: Any, groups: _Groups, per_call: bool) -> str | None:
+ if groups.by in PERIODS:
+  return period_key(value, groups.by, groups.tz) if per_call else groups.hour_key(value)
+ return value
+
+
+def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: Any) -> None:
+ if book is None:
+  from ..cost_tracker import price_book
+
+  book = price_book()
+ where, params = _where(filt)
+ sql = (
+  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {_LATENCY_MS} FROM calls{where}"
+ )
+ by = groups.by
+ index = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}.get(by) if by else None
+ for row in ledger.connection.execute(sql, params):
+  tokens = row[6:12]
+  if not any(tokens):  # no usage (a call that failed before anything was billed) costs nothing at any price
+   cost, unpriced = 0, 0
+  else:
+   cost = book.cost_units(row[2], Usage(*tokens))
+   cost, unpriced = (0, 1) if cost is None else (cost, 0)
+  if by in PERIODS:
+   key = groups.hour_key(row[0] // US_PER_HOUR) or period_key(row[0], by, groups.tz)
+  else:
+   key = row[index] if index is not None else "total"
+  groups.add(key, [1, unpriced, cost, *row[6:13]])
+
+
+def period_summary(ledger: Ledger, *, now: float | None = None, tz: tzinfo | None = None) -> dict[str, Figures]:
+ """Figures of today, this week (ISO, from Monday), this month (local calendar in `tz`) and all time."""
+ now_us = to_us(time.time() if now is None else now)
+ out = {}
+ for name, period in (("today", "day"), ("this_week", "week"), ("this_month", "month")):
+  start, end = period_bounds(period, now_us, tz)
+  out[name] = _renamed(summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz).total, name)
+ out["all_time"] = all_time(ledger)
+ return out
+
+
+def all_time(ledger: Ledger) -> Figures:
+ """All-time figures from the totals row (instant)."""
+ with ledger.reading():
+  row = ledger.connection.execute(
+   "SELECT calls, unpriced_calls, cost_hi, cost_lo, "
+   + ", ".join(TOKEN_COLUMNS)
+   + ", latency_ms FROM totals WHERE id = 1"
+  ).fetchone()
+ return _figures("all time", _vector(row))
+
+
+def today_and_all_time(
+ ledger: Ledger, *, now: float | None = None, tz: tzinfo | None = None
+) -> tuple[Figures, Figures]:
+ """(today, all time): what the GUI's Cost Analytics shows beside the session's figures."""
+ now_us = to_us(time.time() if now is None else now)
+ start, end = period_bounds("day", now_us, tz)
+ today = summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz).total
+ return _renamed(today, "today"), all_time(ledger)
+
+
+def _renamed(figures: Figures, key: str) -> Figures:
+ values = {f.name: getattr(figures, f.name) for f in fields(figures)}
+ values["key"] = key
+ return Figures(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class SpendRate:
+ """Spend over a span of time: exact units, and the rate per hour and per day (rounded to whole units)."""
+
+ cost_units: int
+ span_s: float
+ units_per_hour: int
+ units_per_day: int
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready."""
+  return {
+   "cost_usd": exact_usd(self.cost_units),
+   "span_hours": round(self.span_s / 3600, 3),
+   "usd_per_hour": exact_usd(self.units_per_hour),
+   "usd_per_day": exact_usd(self.units_per_day),
+   "per_day": format_usd_auto(self.units_per_day),
+  }
+
+
+def spend_rate(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, now: float | None = None) -> SpendRate:
+ """Cost of the range divided by its length; an open start begins at the first matching call, an open end
+ is now. The rates divide by at least one day: ten minutes of calls say nothing about a day's spend, and
+ multiplying them by 144 would forecast a bill nobody will pay."""
+ now_us = to_us(time.time() if now is None else now)
+ total = summarize(ledger, None, filt).total
+ start = filt.since_us
+ if start is None:
+  where, params = _where(filt)
+  with ledger.reading():
+   start = ledger.connection.execute(f"SELECT min(ts_us) FROM calls{where}", params).fetchone()[0]
+ end = filt.until_us if filt.until_us is not None else now_us
+ span_us = max(0, end - start) if start is not None else 0
+ if span_us == 0:
+  return SpendRate(total.cost_units, 0.0, 0, 0)
+ divisor = max(span_us, US_PER_HOUR * 24)
+ per_hour = _div(total.cost_units * US_PER_HOUR, divisor)
+ per_day = _div(total.cost_units * US_PER_HOUR * 24, divisor)
+ return SpendRate(total.cost_units, span_us / 1_000_000, per_hour, per_day)
+
+
+def _div(numerator: int, denominator: int) -> int:
+ """Integer division rounded half to even."""
+ quotient, remainder = divmod(numerator, denominator)
+ if remainder * 2 > denominator or (remainder * 2 == denominator and quotient % 2):
+  quotient += 1
+ return quotient
+
+
+def call_span(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> tuple[int | None, int | None]:
+ """(first, last) timestamp in epoch microseconds of the matching calls, (None, None) when there are none."""
+ filt = narrowed(ledger, filt)
+ where, params = _where(filt)
+ with ledger.reading():
+  first, last = ledger.connection.execute(f"SELECT min(ts_us), max(ts_us) FROM calls{where}", params).fetchone()
+ return first, last
+
+
+# Sessions ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFigures:
+ """One session's all-time figures and the span of its calls."""
+
+ session_id: str
+ first_us: int
+ last_us: int
+ figures: Figures
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready."""
+  return {"session_id": self.session_id, "first": iso_utc(self.first_us), "last": iso_utc(self.last_us)} | {
+   k: v for k, v in self.figures.as_dict().items() if k != "key"
+  }
+
+
+_VECTOR_COLUMNS = "calls, unpriced_calls, cost_hi, cost_lo, " + ", ".join(TOKEN_COLUMNS) + ", latency_ms"
+
+
+def sessions(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, limit: int = 50, offset: int = 0) -> list[SessionFigures]:
+ """Sessions with calls in the range (their whole figures), most recent first."""
+ conditions, params = _overlap(filt, "first_us", "last_us")
+ sql = (
+  f"SELECT session_id, first_us, last_us, {_VECTOR_COLUMNS} FROM sessions{conditions} "
+  "ORDER BY last_us DESC, session_id LIMIT ? OFFSET ?"
+ )
+ with ledger.reading():
+  rows = ledger.connection.execute(sql, [*params, limit, offset]).fetchall()
+ return [SessionFigures(r[0], r[1], r[2], _figures(r[0], _vector(r[3:]))) for r in rows]
+
+
+def _overlap(filt: CallFilter, first: str, last: str) -> tuple[str, list[int]]:
+ conditions, params = [], []
+ if filt.since_us is not None:
+  conditions.append(f"{last} >= ?")
+  params.append(filt.since_us)
+ if filt.until_us is not None:
+  conditions.append(f"{first} < ?")
+  params.append(filt.until_us)
+ return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+@dataclass(frozen=True, slots=True)
+class SessionBreakdown:
+ """One session's figures by model and by tier."""
+
+ session_id: str
+ total: Figures
+ by_model: tuple[Figures, ...]
+ by_tier: tuple[Figures, ...]
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready."""
+  return {
+   "session_id": self.session_id,
+   "total": self.total.as_dict(),
+   "by_model": [f.as_dict() for f in self.by_model],
+   "by_tier": [f.as_dict() for f in self.by_tier],
+  }
+
+
+def session_breakdown(ledger: Ledger, session_id: str) -> SessionBreakdown:
+ """Figures of one session by model and by tier."""
+ filt = CallFilter(session_id=session_id)
+ by_model = summarize(ledger, "model", filt)
+ by_tier = summarize(ledger, "tier", filt)
+ return SessionBreakdown(
+  session_id, by_model.total, by_model.groups, tuple(sorted(by_tier.groups, key=lambda f: f.key))
+ )
+
+
+# Runs -------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunFigures:
+ """One run: its status (unknown when only calls were recorded), goal, span and all-time figures."""
+
+ run_id: str
+ status: str
+ goal: str
+ first_us: int | None
+ last_us: int | None
+ figures: Figures
+
+ @property
+ def successful(self) -> bool:
+  """Whether the run finished with every ticket done."""
+  return self.status == SUCCESSFUL_RUN_STATUS
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready."""
+  return {
+   "run_id": self.run_id,
+   "status": self.status,
+   "goal": self.goal,
+   "first": iso_utc(self.first_us) if self.first_us is not None else None,
+   "last": iso_utc(self.last_us) if self.last_us is not None else None,
+  } | {k: v for k, v in self.figures.as_dict().items() if k != "key"}
+
+
+_RUNS_SQL = f"""
+SELECT run_id, coalesce(status, 'unknown'), coalesce(goal, ''), first_us, last_us, {_VECTOR_COLUMNS} FROM (
+ SELECT c.run_id, r.status, r.goal, min(coalesce(r.started_us, c.first_us), c.first_us) AS first_us,
+  max(coalesce(r.ended_us, c.last_us), c.last_us) AS last_us, c.calls, c.unpriced_calls, c.cost_hi, c.cost_lo,
+  {", ".join("c." + t for t in TOKEN_COLUMNS)}, c.latency_ms
+ FROM run_costs c LEFT JOIN runs r ON r.run_id = c.run_id
+ UNION ALL
+ SELECT r.run_id, r.status, r.goal, r.started_us, coalesce(r.ended_us, r.updated_us), 0, 0, 0, 0,
+  {", ".join("0" for _ in TOKEN_COLUMNS)}, 0
+ FROM runs r WHERE r.run_id NOT IN (SELECT run_id FROM run_costs)
+)"""
+
+
+def runs(
+ ledger: Ledger,
+ filt: CallFilter = ALL_CALLS,
+ *,
+ status: str | None = None,
+ limit: int | None = 50,
+ offset: int = 0,
+ costliest: bool = False,
+) -> list[RunFigures]:
+ """Runs active in the range of `filt` (optionally with this run `status`) with their totals, most recent
+ (or costliest) first."""
+ conditions, params = _overlap(filt, "first_us", "last_us")
+ if status is not None:
+  conditions += (" AND " if conditions else " WHERE ") + "coalesce(status, 'unknown') = ?"
+  params.append(status)
+ order = "cost_hi DESC, cost_lo DESC, run_id" if costliest else "last_us DESC, run_id"
+ sql = f"{_RUNS_SQL}{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
+ with ledger.reading():
+  rows = ledger.connection.execute(sql, [*params, -1 if limit is None else limit, offset]).fetchall()
+ return [RunFigures(r[0], r[1], r[2], r[3], r[4], _figures(r[0], _vector(r[5:]))) for r in rows]
+
+
+def top_runs(ledger: Ledger, n: int = 10, filt: CallFilter = ALL_CALLS) -> list[RunFigures]:
+ """The `n` costliest runs active in the range."""
+ if n < 0:
+  raise ValueError(f"top N must not be negative, got {n}")
+ return runs(ledger, filt, limit=n, costliest=True)
+
+
+def run_totals(ledger: Ledger, run_id: str) -> RunFigures | None:
+ """One run's totals, or None."""
+ with ledger.reading():
+  row = ledger.connection.execute(f"{_RUNS_SQL} WHERE run_id = ?", (run_id,)).fetchone()
+ return None if row is None else RunFigures(row[0], row[1], row[2], row[3], row[4], _figures(row[0], _vector(row[5:])))
+
+
+@dataclass(frozen=True, slots=True)
+class RunEconomics:
+ """What runs cost: all runs, the successful ones, and the cost per successful run (all runs' cost, failures
+ included, divided by the successful runs: what one delivered result really cost)."""
+
+ runs: int
+ successful_runs: int
+ cost_units: int
+ successful_cost_units: int
+ cost_per_successful_run_units: int | None
+ mean_successful_run_units: int | None
+
+ def as_dict(self) -> dict[str, Any]:
+  """JSON-ready."""
+  per = self.cost_per_successful_run_units
+  mean = self.mean_successful_run_units
+  return {
+   "runs": self.runs,
+   "successful_runs": self.successful_runs,
+   "cost_usd": exact_usd(self.cost_units),
+   "successful_cost_usd": exact_usd(self.successful_cost_units),
+   "cost_per_successful_run_usd": None if per is None else exact_usd(per),
+   "mean_successful_run_usd": None if mean is None else exact_usd(mean),
+  }
+
+
+def run_economics(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> RunEconomics:
+ """Cost per successful run over the runs active in the range."""
+ all_runs = runs(ledger, CallFilter(since_us=filt.since_us, until_us=filt.until_us), limit=None)
+ total = sum(r.figures.cost_units for r in all_runs)
+ good = [r for r in all_runs if r.successful]
+ good_cost = sum(r.figures.cost_units for r in good)
+ per = _div(total, len(good)) if good else None
+ mean = _div(good_cost, len(good)) if good else None
+ return RunEconomics(len(all_runs), len(good), total, good_cost, per, mean)
+
+
+def unpriced_models_in_ledger(ledger: Ledger) -> list[tuple[str, int]]:
+ """(model, calls) of the models recorded with usage but without a price."""
+ with ledger.reading():
+  rows = ledger.connection.execute(
+   "SELECT model, sum(unpriced_calls) FROM hourly GROUP BY model HAVING sum(unpriced_calls) > 0 ORDER BY model"
+  ).fetchall()
+ return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,255 @@
+"""Rollups of the ledger's calls: per hour and cell, per session, per run, and all time.
+
+After a batch of calls is inserted (in the same transaction, so the rollups always agree with the calls), SQL
+sums the new rows (a contiguous id range: the writer holds the write lock) per key and upserts each key once.
+Costs are summed as split parts and stored as (cost_hi, cost_lo), normalized so that 0 <= cost_lo < 2^32
+(see ledger_schema); the rare cost too large for an INTEGER is added from Python.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, split_cost
+
+_STORED = (
+ "calls",
+ "unpriced_calls",
+ "cost_hi",
+ "cost_lo",
+ *TOKEN_COLUMNS,
+ "latency_ms",
+)
+_COLS = ", ".join(_STORED)
+# Latency in whole ms, rounded half up; ledger_queries uses the same expression.
+LATENCY_MS_SQL = "CAST(latency_s * 1000 + 0.5 AS INTEGER)"
+# Sums of the new calls per group: split cost parts first, then normalized in the outer SELECT.
+_SUMS = (
+ "count(*) AS calls, total(cost_units IS NULL AND cost_units_big IS NULL) AS unpriced_calls, "
+ f"coalesce(sum(cost_units >> {COST_SPLIT_BITS}), 0) AS hi, coalesce(sum(cost_units & {COST_LO_MASK}), 0) AS lo, "
+ + ", ".join(f"coalesce(sum({c}), 0) AS {c}" for c in TOKEN_COLUMNS)
+ + f", coalesce(sum({LATENCY_MS_SQL}), 0) AS latency_ms"
+)
+_NORMALIZED = (
+ f"calls, CAST(unpriced_calls AS INTEGER) AS unpriced_calls, hi + (lo >> {COST_SPLIT_BITS}) AS cost_hi, "
+ f"lo & {COST_LO_MASK} AS cost_lo, " + ", ".join(TOKEN_COLUMNS) + ", latency_ms"
+)
+
+
+def _set_clause() -> str:
+ parts = []
+ for name in _STORED:
+  if name == "cost_hi":
+   parts.append(f"cost_hi = cost_hi + excluded.cost_hi + ((cost_lo + excluded.cost_lo) >> {COST_SPLIT_BITS})")
+  elif name == "cost_lo":
+   parts.append(f"cost_lo = (cost_lo + excluded.cost_lo) & {COST_LO_MASK}")
+  else:
+   parts.append(f"{name} = {name} + excluded.{name}")
+ return ", ".join(parts)
+
+
+_SPAN_UPDATE = "first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us)"
+_BATCH_KEY = "hour, provider, model, tier, agent, status, session_id, run_id"
+# The new calls summed once by their finest key (a few dozen rows per batch); every rollup reads from that.
+_BATCH_TABLE = (
+ f"CREATE TEMP TABLE IF NOT EXISTS rollup_batch (hour, provider, model, tier, agent, status, session_id, run_id, "
+ f"first_us, last_us, {_COLS})"
+)
+_FILL_BATCH = (
+ f"INSERT INTO rollup_batch SELECT {_BATCH_KEY}, first_us, last_us, {_NORMALIZED} FROM ("
+ f"SELECT ts_us / {US_PER_HOUR} AS hour, provider, model, tier, agent, status, session_id, run_id, "
+ f"min(ts_us) AS first_us, max(ts_us) AS last_us, {_SUMS} FROM calls WHERE id BETWEEN ? AND ? "
+ "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8)"
+)
+_BATCH_SUMS = (
+ "sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls, sum(cost_hi) AS hi, sum(cost_lo) AS lo, "
+ + ", ".join(f"sum({c}) AS {c}" for c in TOKEN_COLUMNS)
+ + ", sum(latency_ms) AS latency_ms"
+)
+_NORMALIZED_BATCH = _NORMALIZED.replace("CAST(unpriced_calls AS INTEGER)", "unpriced_calls")
+_ROLL_HOURLY = (
+ f"INSERT INTO hourly (hour, provider, model, tier, agent, status, {_COLS}) "
+ f"SELECT hour, provider, model, tier, agent, status, {_NORMALIZED_BATCH} FROM ("
+ f"SELECT hour, provider, model, tier, agent, status, {_BATCH_SUMS} FROM rollup_batch "
+ "GROUP BY 1, 2, 3, 4, 5, 6) WHERE true "
+ f"ON CONFLICT (hour, provider, model, tier, agent, status) DO UPDATE SET {_set_clause()}"
+)
+_ROLL_SESSIONS = (
+ f"INSERT INTO sessions (session_id, first_us, last_us, {_COLS}) "
+ f"SELECT session_id, first_us, last_us, {_NORMALIZED_BATCH} FROM ("
+ f"SELECT session_id, min(first_us) AS first_us, max(last_us) AS last_us, {_BATCH_SUMS} FROM rollup_batch "
+ "GROUP BY session_id) WHERE true "
+ f"ON CONFLICT (session_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
+)
+_ROLL_RUNS = (
+ f"INSERT INTO run_costs (run_id, first_us, last_us, {_COLS}) "
+ f"SELECT run_id, first_us, last_us, {_NORMALIZED_BATCH} FROM ("
+ f"SELECT run_id, min(first_us) AS first_us, max(last_us) AS last_us, {_BATCH_SUMS} FROM rollup_batch "
+ "WHERE run_id != '' GROUP BY run_id) WHERE true "
+ f"ON CONFLICT (run_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
+)
+_NEW_TOTAL = f"SELECT {_NORMALIZED_BATCH} FROM (SELECT {_BATCH_SUMS} FROM rollup_batch)"
+_ADD_TOTAL = (
+ "UPDATE totals SET "
+ + ", ".join(
+  f"cost_hi = cost_hi + ? + ((cost_lo + ?) >> {COST_SPLIT_BITS})"
+  if name == "cost_hi"
+  else f"cost_lo = (cost_lo + ?) & {COST_LO_MASK}"
+  if name == "cost_lo"
+  else f"{name} = {name} + ?"
+  for name in _STORED
+ )
+ + " WHERE id = 1"
+)
+
+
+def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
+ """Add the calls with ids first_id..last_id to every rollup (inside the caller's transaction)."""
+ bounds = (first_id, last_id)
+ conn.execute(_BATCH_TABLE)
+ conn.execute("DELETE FROM rollup_batch")
+ conn.execute(_FILL_BATCH, bounds)
+ conn.execute(_ROLL_HOURLY)
+ conn.execute(_ROLL_SESSIONS)
+ conn.execute(_ROLL_RUNS)
+ new = conn.execute(_NEW_TOTAL).fetchone()
+ conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
+ big = conn.execute(
+  "SELECT ts_us, provider, model, tier, agent, status, session_id, run_id, cost_units_big FROM calls "
+  "WHERE id BETWEEN ? AND ? AND cost_units_big IS NOT NULL",
+  bounds,
+ ).fetchall()
+ for ts_us, provider, model, tier, agent, status, session_id, run_id, text in big:
+  _add_cost(conn, int(text), (ts_us // US_PER_HOUR, provider, model, tier, agent, status), session_id, run_id)
+
+
+_ADD = f"cost_hi = cost_hi + ? + ((cost_lo + ?) >> {COST_SPLIT_BITS}), cost_lo = (cost_lo + ?) & {COST_LO_MASK}"
+
+
+def _add_cost(conn: sqlite3.Connection, units: int, hour_key: tuple, session_id: str, run_id: str) -> None:
+ hi, lo = split_cost(units)
+ parts = (hi, lo, lo)
+ conn.execute(
+  f"UPDATE hourly SET {_ADD} WHERE hour = ? AND provider = ? AND model = ? AND tier = ? AND agent = ? AND status = ?",
+  (*parts, *hour_key),
+ )
+ conn.execute(f"UPDATE sessions SET {_ADD} WHERE session_id = ?", (*parts, session_id))
+ if run_id:
+  conn.execute(f"UPDATE run_costs SET {_ADD} WHERE run_id = ?", (*parts, run_id))
+ conn.execute(f"UPDATE totals SET {_ADD} WHERE id = 1", parts)
+
+
+# Positions in the calls-table rows that Ledger.record_calls builds (the order of its INSERT's columns).
+ROW_TS, ROW_SESSION, ROW_RUN, ROW_TIER, ROW_AGENT, ROW_PROVIDER, ROW_MODEL = 0, 1, 2, 4, 5, 6, 7
+ROW_TOKENS = slice(9, 15)
+ROW_COST, ROW_COST_BIG, ROW_LATENCY, ROW_STATUS = 16, 17, 18, 19
+
+_VALUE_MARKS = ", ".join("?" * len(_STORED))
+_HOURLY_VALUES = (
+ f"INSERT INTO hourly (hour, provider, model, tier, agent, status, {_COLS}) VALUES (?, ?, ?, ?, ?, ?, {_VALUE_MARKS}) "
+ f"ON CONFLICT (hour, provider, model, tier, agent, status) DO UPDATE SET {_set_clause()}"
+)
+_SESSION_VALUES = (
+ f"INSERT INTO sessions (session_id, first_us, last_us, {_COLS}) VALUES (?, ?, ?, {_VALUE_MARKS}) "
+ f"ON CONFLICT (session_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
+)
+_RUN_VALUES = (
+ f"INSERT INTO run_costs (run_id, first_us, last_us, {_COLS}) VALUES (?, ?, ?, {_VALUE_MARKS}) "
+ f"ON CONFLICT (run_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
+)
+
+
+def roll_up_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+ """Add freshly inserted calls (all of `rows`, none skipped) to every rollup, summing in Python first: the
+ fast path of a batch without repeated request ids. Same result as roll_up over their ids."""
+ cells: dict[tuple, list[int]] = {}
+ for row in rows:
+  ts = row[ROW_TS]
+  key = (ts // US_PER_HOUR, row[ROW_PROVIDER], row[ROW_MODEL], row[ROW_TIER], row[ROW_AGENT], row[ROW_STATUS])
+  key += (row[ROW_SESSION], row[ROW_RUN])
+  cell = cells.get(key)
+  if cell is None:
+   cell = cells[key] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ts, ts]
+  cost = row[ROW_COST]
+  if cost is None:
+   cost = row[ROW_COST_BIG]
+   if cost is None:
+    cell[1] += 1
+   else:
+    cell[2] += int(cost)
+  else:
+   cell[2] += cost
+  cell[0] += 1
+  i, o, cr, cw, cw1h, reasoning = row[ROW_TOKENS]
+  cell[3] += i
+  cell[4] += o
+  cell[5] += cr
+  cell[6] += cw
+  cell[7] += cw1h
+  cell[8] += reasoning
+  cell[9] += int(row[ROW_LATENCY] * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
+  if ts < cell[10]:
+   cell[10] = ts
+  elif ts > cell[11]:
+   cell[11] = ts
+ hourly: dict[tuple, list[int]] = {}
+ sessions: dict[str, list[int]] = {}
+ runs: dict[str, list[int]] = {}
+ total = [0] * 10
+ for key, cell in cells.items():
+  _merge(hourly, key[:6], cell)
+  _merge(sessions, key[6], cell)
+  if key[7]:
+   _merge(runs, key[7], cell)
+  for index in range(10):
+   total[index] += cell[index]
+ conn.executemany(_HOURLY_VALUES, [(*key, *_stored(cell)) for key, cell in hourly.items()])
+ conn.executemany(_SESSION_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in sessions.items()])
+ conn.executemany(_RUN_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in runs.items()])
+ new = _stored(total)
+ conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
+
+
+def _merge(into: dict, key: object, cell: list[int]) -> None:
+ current = into.get(key)
+ if current is None:
+  into[key] = list(cell)
+ else:
+  _merge_into(current, cell)
+
+
+def _merge_into(current: list[int], cell: list[int]) -> None:
+ for index in range(10):
+  current[index] += cell[index]
+ current[10] = min(current[10], cell[10])
+ current[11] = max(current[11], cell[11])
+
+
+def _stored(cell: list[int]) -> list[int]:
+ """calls, unpriced, cost_hi, cost_lo, six token sums, latency: a cell as the rollup tables store it."""
+ hi, lo = split_cost(cell[2])
+ return [cell[0], cell[1], hi, lo, *cell[3:10]]
+
+
+def read_total_units(conn: sqlite3.Connection) -> int:
+ """All-time cost in units, from the totals row."""
+ hi, lo = conn.execute("SELECT cost_hi, cost_lo FROM totals WHERE id = 1").fetchone()
+ return (hi << COST_SPLIT_BITS) + lo
+
+
+def call_cost(cost_units: int | None, cost_units_big: str | None) -> int | None:
+ """The exact cost of a stored call (None: unpriced)."""
+ if cost_units is not None:
+  return cost_units
+ return int(cost_units_big) if cost_units_big is not None else None
+
+
+def rebuild_rollups(conn: sqlite3.Connection) -> None:
+ """Recompute every rollup from the calls table (migrations and repair), inside the caller's transaction."""
+ conn.execute("DELETE FROM hourly")
+ conn.execute("DELETE FROM sessions")
+ conn.execute("DELETE FROM run_costs")
+ conn.execute("UPDATE totals SET " + ", ".join(f"{name} = 0" for name in _STORED) + " WHERE id = 1")
+ first, last = conn.execute("SELECT min(id), max(id) FROM calls").fetchone()
+ if first is not None:
+  roll_up(conn, first, last)

@@ -1,0 +1,180 @@
+"""The cost ledger's SQLite schema, its version history and the migrations between versions.
+
+The file is recognised by `PRAGMA application_id` (APPLICATION_ID); `PRAGMA user_version` holds the schema
+version. Money: a call's exact cost in units (10^-15 USD) is an INTEGER when it fits in SQLite's signed
+64 bits (up to ~$9,223 per call, far above any real call) and a decimal TEXT in `cost_units_big` otherwise.
+Aggregates never use SQL SUM() over units (it raises "integer overflow" past 2^63 units, ~$9,223 in total):
+rollups keep every sum as two INTEGERs, `cost_hi * 2^32 + cost_lo` with `0 <= cost_lo < 2^32`, and the
+reader joins them in Python ints. See docs/ledger.md.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+APPLICATION_ID = 0x4D4D4143  # "MMAC"
+SCHEMA_VERSION = 2
+COST_SPLIT_BITS = 32
+COST_LO_MASK = (1 << COST_SPLIT_BITS) - 1
+INT64_MAX = (1 << 63) - 1
+US_PER_HOUR = 3_600_000_000
+
+# The six normalized usage counts, in Usage field order.
+TOKEN_COLUMNS = (
+ "input_tokens",
+ "output_tokens",
+ "cache_read_tokens",
+ "cache_write_tokens",
+ "cache_write_1h_tokens",
+ "reasoning_tokens",
+)
+
+# Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
+SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE prices (
+ id INTEGER PRIMARY KEY,
+ model TEXT NOT NULL,
+ price_json TEXT NOT NULL UNIQUE
+);
+CREATE TABLE calls (
+ id INTEGER PRIMARY KEY,
+ ts_us INTEGER NOT NULL,
+ session_id TEXT NOT NULL,
+ run_id TEXT NOT NULL,
+ ticket_id TEXT NOT NULL,
+ tier TEXT NOT NULL,
+ agent TEXT NOT NULL,
+ provider TEXT NOT NULL,
+ model TEXT NOT NULL,
+ requested_model TEXT NOT NULL,
+ input_tokens INTEGER NOT NULL,
+ output_tokens INTEGER NOT NULL,
+ cache_read_tokens INTEGER NOT NULL,
+ cache_write_tokens INTEGER NOT NULL,
+ cache_write_1h_tokens INTEGER NOT NULL,
+ reasoning_tokens INTEGER NOT NULL,
+ request_id TEXT,
+ cost_units INTEGER,
+ price_id INTEGER REFERENCES prices(id),
+ latency_s REAL NOT NULL,
+ status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'blocked')),
+ error TEXT NOT NULL,
+ raw_usage TEXT
+);
+CREATE INDEX calls_ts ON calls(ts_us);
+CREATE UNIQUE INDEX calls_request ON calls(request_id);
+CREATE INDEX calls_session ON calls(session_id, ts_us);
+CREATE TABLE runs (
+ run_id TEXT PRIMARY KEY,
+ status TEXT NOT NULL,
+ goal TEXT NOT NULL DEFAULT '',
+ started_us INTEGER,
+ ended_us INTEGER,
+ updated_us INTEGER NOT NULL
+);
+"""
+
+_VECTOR = """
+ calls INTEGER NOT NULL DEFAULT 0,
+ unpriced_calls INTEGER NOT NULL DEFAULT 0,
+ cost_hi INTEGER NOT NULL DEFAULT 0,
+ cost_lo INTEGER NOT NULL DEFAULT 0,
+ input_tokens INTEGER NOT NULL DEFAULT 0,
+ output_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+ reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+ latency_ms INTEGER NOT NULL DEFAULT 0"""
+
+# Version 2: costs too large for INTEGER, call attempts, and the rollups that make summaries fast. The
+# per-session index goes: a session's calls are found through its time span in `sessions`, and one index
+# fewer makes recording ~10% faster. Request ids become unique per hour of the call: provider ids are random,
+# so one index over all of them takes a random page write per call and recording fell to ~40,000 calls/s at a
+# million calls; keyed by the hour first, new ids land in one small region and it stays above 100,000/s. A
+# call delivered twice carries the same timestamp, so it is still stored once.
+MIGRATION_V2 = f"""
+ALTER TABLE calls ADD COLUMN cost_units_big TEXT;
+ALTER TABLE calls ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE hourly (
+ hour INTEGER NOT NULL,
+ provider TEXT NOT NULL,
+ model TEXT NOT NULL,
+ tier TEXT NOT NULL,
+ agent TEXT NOT NULL,
+ status TEXT NOT NULL,{_VECTOR},
+ PRIMARY KEY (hour, provider, model, tier, agent, status)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+ session_id TEXT PRIMARY KEY,
+ first_us INTEGER NOT NULL,
+ last_us INTEGER NOT NULL,{_VECTOR}
+) WITHOUT ROWID;
+CREATE TABLE run_costs (
+ run_id TEXT PRIMARY KEY,
+ first_us INTEGER NOT NULL,
+ last_us INTEGER NOT NULL,{_VECTOR}
+) WITHOUT ROWID;
+CREATE TABLE totals (
+ id INTEGER PRIMARY KEY CHECK (id = 1),{_VECTOR}
+);
+INSERT INTO totals (id) VALUES (1);
+CREATE INDEX run_costs_cost ON run_costs(cost_hi, cost_lo);
+DROP INDEX calls_session;
+DROP INDEX calls_request;
+CREATE UNIQUE INDEX calls_request_hour ON calls(ts_us / 3600000000, request_id);
+CREATE INDEX runs_status ON runs(status);
+"""
+
+
+class SchemaError(Exception):
+ """The file's schema cannot be used by this version (newer, or not a ledger)."""
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+ """Create the current schema in an empty database (inside the caller's transaction)."""
+ _run_script(conn, SCHEMA_V1)
+ conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+ conn.execute("PRAGMA user_version = 1")
+ migrate(conn, 1)
+
+
+def migrate(conn: sqlite3.Connection, version: int) -> int:
+ """Bring a schema at `version` to SCHEMA_VERSION, step by step, inside the caller's transaction."""
+ if version > SCHEMA_VERSION:
+  raise SchemaError(f"schema version {version} is newer than this mma-conductor reads (up to {SCHEMA_VERSION})")
+ while version < SCHEMA_VERSION:
+  step = _MIGRATIONS[version]
+  step(conn)
+  version += 1
+  conn.execute(f"PRAGMA user_version = {version}")
+ return version
+
+
+def _to_v2(conn: sqlite3.Connection) -> None:
+ from .rollups import rebuild_rollups
+
+ _run_script(conn, MIGRATION_V2)
+ rebuild_rollups(conn)
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v2}
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+ # executescript() would COMMIT the caller's transaction; run statement by statement instead.
+ for statement in script.split(";"):
+  if statement.strip():
+   conn.execute(statement)
+
+
+def split_cost(units: int) -> tuple[int, int]:
+ """`units` as (hi, lo) with units == hi * 2^32 + lo and 0 <= lo < 2^32."""
+ return units >> COST_SPLIT_BITS, units & COST_LO_MASK
+
+
+def join_cost(hi: int, lo: int) -> int:
+ """The exact units of a (hi, lo) pair, whatever the size of `lo`."""
+ return (hi << COST_SPLIT_BITS) + lo

@@ -1,0 +1,253 @@
+"""Recording calls off the GUI thread: `LedgerWriter(ledger).submit(call_record)` returns at once, a background
+thread writes in batches.
+
+    writer = LedgerWriter(ledger, on_error=show_in_status_bar)
+    writer.submit(call_record)            # events.CallRecord or ledger.LedgerCall; never blocks on the disk
+    writer.submit_run("track-1", "done")  # or writer.submit(track_update) with an events.TrackUpdate
+    writer.flush()                        # wait until everything submitted so far is written
+    writer.close()
+
+A batch is written when `batch_size` calls are waiting or `flush_interval_s` has passed, in one transaction,
+so a crash loses at most the calls not yet written. When writing fails (disk full, read-only file, a lock
+held too long) the calls stay queued, `on_error` is told once per distinct problem, and the writer retries
+with a growing pause; the app keeps running. Submitted calls are validated at once (ValueError in the caller).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .store import Ledger, LedgerCall, LedgerError, check_call
+
+TERMINAL_RUN_STATUSES = frozenset({"done", "blocked", "stopped", "error"})
+_RETRY_FIRST_S = 0.25
+_RETRY_MAX_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class _RunUpdate:
+ run_id: str
+ status: str
+ goal: str
+ at: float
+
+
+class LedgerWriter:
+ """A background thread that writes submitted calls and run updates to `ledger` in batches."""
+
+ def __init__(
+  self,
+  ledger: Ledger,
+  *,
+  batch_size: int = 1000,
+  flush_interval_s: float = 0.2,
+  price_book: Any = None,
+  on_error: Callable[[str], None] | None = None,
+  on_milestone: Callable[[str], None] | None = None,
+ ) -> None:
+  if batch_size < 1 or flush_interval_s <= 0:
+   raise ValueError(f"batch_size must be >= 1 and flush_interval_s > 0, got {batch_size}, {flush_interval_s}")
+  self.ledger = ledger
+  self.batch_size = batch_size
+  self.flush_interval_s = flush_interval_s
+  self._book = price_book
+  self._on_error = on_error
+  self._on_milestone = on_milestone
+  self._queue: deque[LedgerCall | _RunUpdate] = deque()
+  self._cond = threading.Condition()
+  self._submitted = 0
+  self._done = 0
+  self._stored = 0
+  self._closing = False
+  self._flush_wanted = False
+  self._prices: dict[str, tuple[object, dict[str, Any] | None]] = {}
+  self.last_error = ""
+  self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
+  self._thread.start()
+
+ # Submitting (any thread) -------------------------------------------------------------------------------------
+
+ def submit(self, item: Any) -> None:
+  """Queue an events.CallRecord, a LedgerCall or an events.TrackUpdate; returns at once."""
+  if isinstance(item, LedgerCall):
+   call = item
+  else:
+   kind = type(item).__name__
+   if kind == "TrackUpdate":
+    self.submit_run(item.track_id, item.status, goal=item.goal)
+    return
+   if kind != "CallRecord":
+    raise ValueError(f"cannot record a {kind} in the ledger (expected CallRecord, LedgerCall or TrackUpdate)")
+   call = self.ledger_call(item)
+  check_call(call)
+  self._put(call)
+
+ def submit_run(self, run_id: str, status: str, *, goal: str = "") -> None:
+  """Queue a run's status (first seen = its start; done, blocked, stopped or error = its end)."""
+  if not isinstance(run_id, str) or not run_id or not isinstance(status, str) or not status:
+   raise ValueError(f"run id and status must be non-empty strings, got {run_id!r}, {status!r}")
+  self._put(_RunUpdate(run_id, status, goal or "", time.time()))
+
+ def _put(self, item: LedgerCall | _RunUpdate) -> None:
+  with self._cond:
+   if self._closing:
+    raise LedgerError(f"{self.ledger.path}: the ledger writer is closed")
+   self._queue.append(item)
+   self._submitted += 1
+   if len(self._queue) >= self.batch_size:
+    self._cond.notify_all()
+
+ def ledger_call(self, record: Any) -> LedgerCall:
+  """A LedgerCall from an events.CallRecord: the price in force for its model, with where it came from."""
+  price = self._price_of(record.model) if record.usage is not None else None
+  cost = record.cost_units
+  if cost is None and record.usage is not None and price is not None:
+   cost = self._book_now().cost_units(record.model, record.usage)
+  return LedgerCall(
+   timestamp=record.timestamp,
+   session_id=record.session_id,
+   run_id=record.track_id,
+   ticket_id=record.ticket_id,
+   tier=record.tier,
+   agent=record.role,
+   provider=record.provider,
+   model=record.model,
+   usage=record.usage,
+   cost_units=cost,
+   request_id=record.request_id or "",
+   status=record.status,
+   latency_s=record.latency_s,
+   price=price,
+   raw_usage=list(getattr(record, "raw_usage", ())) or None,  # the provider's own usage objects
+   requested_model=record.requested_model,
+   error=record.error,
+   attempts=record.attempts,
+  )
+
+ def _book_now(self) -> Any:
+  if self._book is not None:
+   return self._book
+  from ..cost_tracker import price_book
+
+  return price_book()
+
+ def _price_of(self, model: str) -> dict[str, Any] | None:
+  book = self._book_now()
+  cached = self._prices.get(model)
+  if cached is not None and cached[0] is book:
+   return cached[1]
+  found = book.resolve(model)
+  price = None if found is None else {**found.price.as_dict(), "matched": found.matched, "rule": found.rule}
+  self._prices[model] = (book, price)
+  return price
+
+ # State --------------------------------------------------------------------------------------------------------
+
+ @property
+ def pending(self) -> int:
+  """Items submitted and not yet written."""
+  with self._cond:
+   return self._submitted - self._done
+
+ @property
+ def stored(self) -> int:
+  """Calls written so far (repeated request ids not counted)."""
+  return self._stored
+
+ def flush(self, timeout: float | None = None) -> bool:
+  """Wait until everything submitted before this call is written; False if `timeout` passed first."""
+  deadline = None if timeout is None else time.monotonic() + timeout
+  with self._cond:
+   target = self._submitted
+   self._flush_wanted = True
+   self._cond.notify_all()
+   while self._done < target:
+    remaining = None if deadline is None else deadline - time.monotonic()
+    if remaining is not None and remaining <= 0:
+     return False
+    if not self._thread.is_alive():
+     return False
+    self._cond.wait(remaining if remaining is not None else 0.5)
+  return True
+
+ def close(self, timeout: float | None = 10.0) -> int:
+  """Write what is queued (waiting up to `timeout`), stop the thread; return how many items stay unwritten."""
+  self.flush(timeout)
+  with self._cond:
+   self._closing = True
+   self._cond.notify_all()
+  self._thread.join(timeout)
+  with self._cond:
+   return self._submitted - self._done
+
+ # The thread ---------------------------------------------------------------------------------------------------
+
+ def _run(self) -> None:
+  pause = _RETRY_FIRST_S
+  while True:
+   with self._cond:
+    while not self._queue and not self._closing:
+     self._cond.wait()
+    if not self._queue:
+     return
+    if len(self._queue) < self.batch_size and not self._closing and not self._flush_wanted:
+     self._cond.wait(self.flush_interval_s)
+    batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+    if not self._queue:
+     self._flush_wanted = False
+   left = self._write(batch)
+   with self._cond:
+    self._done += len(batch) - len(left)
+    self._cond.notify_all()
+    if not left:
+     pause = _RETRY_FIRST_S
+     continue
+    self._queue.extendleft(reversed(left))
+    if self._closing:
+     return
+    self._cond.wait(pause)
+    pause = min(_RETRY_MAX_S, pause * 2)
+
+ def _write(self, batch: list[LedgerCall | _RunUpdate]) -> list[LedgerCall | _RunUpdate]:
+  """Write the batch; return what is still unwritten (calls are one transaction, so all or none of them)."""
+  calls = [item for item in batch if isinstance(item, LedgerCall)]
+  runs = [item for item in batch if isinstance(item, _RunUpdate)]
+  if self.ledger.readonly:
+   self.ledger.try_writable()
+  if calls:
+   try:
+    outcome = self.ledger.record_calls(calls)
+   except (LedgerError, ValueError) as exc:
+    self._report(f"{exc} (will retry; {len(batch)} item(s) kept in memory)")
+    return batch
+   self._stored += outcome.stored
+   for line in outcome.milestone_lines:
+    self._tell(self._on_milestone, line)
+   if outcome.warning:
+    self._report(outcome.warning)
+  for index, item in enumerate(runs):
+   ended = item.at if item.status in TERMINAL_RUN_STATUSES else None
+   try:
+    self.ledger.record_run(item.run_id, item.status, goal=item.goal, started_at=item.at, ended_at=ended)
+   except (LedgerError, ValueError) as exc:
+    self._report(f"{exc} (will retry; {len(runs) - index} run update(s) kept in memory)")
+    return list(runs[index:])
+  self.last_error = ""
+  return []
+
+ def _report(self, message: str) -> None:
+  if message != self.last_error:
+   self.last_error = message
+   self._tell(self._on_error, message)
+
+ @staticmethod
+ def _tell(callback: Callable[[str], None] | None, message: str) -> None:
+  if callback is not None:
+   with contextlib.suppress(Exception):  # a broken callback must not stop the recording
+    callback(message)

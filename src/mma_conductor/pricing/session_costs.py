@@ -1,0 +1,324 @@
+"""Session accumulators: exact cost and tokens by model (grouped by provider), tier and agent.
+
+Every recorded call lands in one cell keyed (provider, model, tier, agent); the per-model, per-tier,
+per-provider and per-agent figures are sums over cells, computed when a snapshot is taken (a handful of
+cells, once per change) instead of on every call. All figures are integers, so totals are exact and do not
+depend on the order or thread in which calls arrive.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .book import PriceBook
+from .money import UNITS_PER_USD, cost_label
+from .prices import provider_of
+from .usage import Usage
+
+# Cell layout: cost units, calls, unpriced calls, then the six Usage counts.
+_COST, _CALLS, _UNPRICED, _IN, _OUT, _CR, _CW, _CW1H, _REASON = range(9)
+TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")
+
+
+@dataclass(frozen=True, slots=True)
+class CostFigures:
+ """Cost and tokens of one group of calls (a model, tier, provider, agent, or the whole session)."""
+
+ key: str
+ provider: str
+ cost_units: int
+ calls: int
+ unpriced_calls: int
+ input_tokens: int
+ output_tokens: int
+ cache_read_tokens: int
+ cache_write_tokens: int
+ cache_write_1h_tokens: int
+ reasoning_tokens: int
+
+ @property
+ def cost_usd(self) -> float:
+  """Cost as float USD (display and API edge only)."""
+  return self.cost_units / UNITS_PER_USD
+
+ @property
+ def total_tokens(self) -> int:
+  """Input plus output tokens."""
+  return self.input_tokens + self.output_tokens
+
+ @property
+ def cached_tokens(self) -> int:
+  """Cache reads plus cache writes, the "Cached" column of the tier table."""
+  return self.cache_read_tokens + self.cache_write_tokens
+
+ @property
+ def fully_unpriced(self) -> bool:
+  """True when every call of the group had no price: show "unpriced", not $0.00."""
+  return self.calls > 0 and self.unpriced_calls == self.calls
+
+ @property
+ def cost_label(self) -> str:
+  """`$0.0123`, `unpriced`, or `$0.0123 + unpriced` when some calls had no price."""
+  return cost_label(self.cost_units, self.calls, self.unpriced_calls)
+
+ def usage(self) -> Usage:
+  """The group's summed tokens as a Usage."""
+  return Usage(
+   self.input_tokens,
+   self.output_tokens,
+   self.cache_read_tokens,
+   self.cache_write_tokens,
+   self.cache_write_1h_tokens,
+   self.reasoning_tokens,
+  )
+
+
+@dataclass(frozen=True, slots=True)
+class CellFigures:
+ """One cell: the calls of one model in one tier by one agent."""
+
+ provider: str
+ model: str
+ tier: str
+ agent: str
+ figures: CostFigures
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSnapshot:
+ """An immutable view of the session's figures at one version; cheap to share with any thread."""
+
+ session_id: str
+ version: int
+ started_at: float
+ total: CostFigures
+ by_tier: tuple[CostFigures, ...]
+ by_model: tuple[CostFigures, ...]
+ by_provider: tuple[CostFigures, ...]
+ by_agent: tuple[CostFigures, ...]
+ cells: tuple[CellFigures, ...]
+ unpriced_models: tuple[str, ...]
+
+ def tier(self, name: str) -> CostFigures:
+  """Figures of one tier (zeros when it has not run)."""
+  for figures in self.by_tier:
+   if figures.key == name:
+    return figures
+  return _figures(name, "", None)
+
+ def models_in_tier(self, tier: str) -> tuple[str, ...]:
+  """Models that actually ran in `tier`, most expensive first."""
+  costs: dict[str, int] = {}
+  for cell in self.cells:
+   if cell.tier == tier:
+    costs[cell.model] = costs.get(cell.model, 0) + cell.figures.cost_units
+  return tuple(sorted(costs, key=lambda m: (-costs[m], m)))
+
+ def models_of_provider(self, provider: str) -> tuple[CostFigures, ...]:
+  """Per-model figures of one provider, in by_model order."""
+  return tuple(f for f in self.by_model if f.provider == provider)
+
+
+def _figures(key: str, provider: str, cell: list[int] | None) -> CostFigures:
+ values = cell if cell is not None else [0] * 9
+ return CostFigures(key, provider, *values)
+
+
+def _add(into: list[int], cell: list[int]) -> None:
+ for i in range(9):
+  into[i] += cell[i]
+
+
+class SessionCosts:
+ """Thread-safe accumulators of one session's costs.
+
+ `record()` takes one call (its model, normalized usage, tier and agent) and prices it with the price book
+ (or takes a cost already computed); a repeated `request_id` is counted once. `apply_tier_usage()` takes the
+ conductor's cumulative per-tier snapshots and adds only what is new since the last snapshot, so applying
+ the same snapshot twice changes nothing. `snapshot()` returns immutable figures, rebuilt only after a change.
+ """
+
+ def __init__(self, price_book: PriceBook | None = None, session_id: str | None = None) -> None:
+  self.price_book = price_book if price_book is not None else _default_book()
+  self._lock = threading.Lock()
+  self._cells: dict[tuple[str, str, str, str], list[int]] = {}
+  self._request_ids: set[str] = set()
+  self._tier_seen: dict[tuple[str, str], Usage] = {}
+  self._version = 0
+  self._snapshot: SessionSnapshot | None = None
+  self.session_id = session_id or new_session_id()
+  self.started_at = time.time()
+
+ @property
+ def version(self) -> int:
+  """Increases with every change; readers rebuild derived data only when it moves."""
+  return self._version
+
+ def record(
+  self,
+  model: str,
+  usage: Usage,
+  *,
+  tier: str = "",
+  agent: str = "",
+  provider: str | None = None,
+  request_id: str | None = None,
+  cost_units: int | None = None,
+ ) -> int | None:
+  """Add one call. Returns its cost in units, None when the model is unpriced, or -1 for a duplicate
+  `request_id` (not counted again). `cost_units` skips pricing when the caller already priced the call."""
+  price = None
+  if cost_units is None:
+   price = self.price_book.price(model)
+   if price is not None:
+    cost_units = price.cost_units(usage)
+  if provider is None:
+   if price is None:
+    price = self.price_book.price(model)
+   provider = price.provider if price is not None else provider_of(model)
+  key = (provider, model, tier, agent)
+  with self._lock:
+   if request_id is not None:
+    if request_id in self._request_ids:
+     return -1
+    self._request_ids.add(request_id)
+   cell = self._cells.get(key)
+   if cell is None:
+    cell = self._cells[key] = [0] * 9
+   if cost_units is None:
+    cell[_UNPRICED] += 1
+   else:
+    cell[_COST] += cost_units
+   cell[_CALLS] += 1
+   cell[_IN] += usage.input_tokens
+   cell[_OUT] += usage.output_tokens
+   cell[_CR] += usage.cache_read_tokens
+   cell[_CW] += usage.cache_write_tokens
+   cell[_CW1H] += usage.cache_write_1h_tokens
+   cell[_REASON] += usage.reasoning_tokens
+   self._version += 1
+  return cost_units
+
+ def apply_tier_usage(self, tier_usage: Mapping[str, Mapping[str, Usage | Mapping[str, int]]], agent: str = "") -> int:
+  """Apply a cumulative snapshot {tier: {model: usage so far}}; add only the growth since the last one.
+
+  A count that went down means the producer started over (a new engine), so that snapshot counts from zero.
+  Returns the units added. Costs of deltas cannot see a single call's long-context tier: feed `record()`
+  per call where that matters (the conductor does).
+  """
+  added = 0
+  for tier, models in tier_usage.items():
+   for model, raw in models.items():
+    usage = raw if isinstance(raw, Usage) else _usage_from_counts(raw, f"tier_usage[{tier!r}][{model!r}]")
+    with self._lock:
+     seen = self._tier_seen.get((tier, model))
+     self._tier_seen[(tier, model)] = usage
+    delta = _delta(usage, seen)
+    if delta is None or delta == Usage():
+     continue
+    units = self.record(model, delta, tier=tier, agent=agent)
+    added += units or 0
+  return added
+
+ def reset(self, session_id: str | None = None) -> str:
+  """Clear every figure and start a new session; returns the new session id."""
+  with self._lock:
+   self._cells.clear()
+   self._request_ids.clear()
+   self._tier_seen.clear()
+   self.session_id = session_id or new_session_id()
+   self.started_at = time.time()
+   self._version += 1
+   return self.session_id
+
+ def snapshot(self) -> SessionSnapshot:
+  """Immutable figures of the session now; the same object until something changes."""
+  cached = self._snapshot
+  if cached is not None and cached.version == self._version:
+   return cached
+  with self._lock:
+   version = self._version
+   cells = {key: list(cell) for key, cell in self._cells.items()}
+   session_id, started_at = self.session_id, self.started_at
+  snap = _build_snapshot(session_id, version, started_at, cells, self.price_book.unpriced_models())
+  self._snapshot = snap
+  return snap
+
+ def record_many(self, calls: Iterable[tuple[str, Usage, str, str]]) -> int:
+  """Add many (model, usage, tier, agent) calls; returns the units added."""
+  total = 0
+  for model, usage, tier, agent in calls:
+   total += self.record(model, usage, tier=tier, agent=agent) or 0
+  return total
+
+
+def _usage_from_counts(raw: Mapping[str, int], where: str) -> Usage:
+ names = {"input": "input_tokens", "output": "output_tokens", "cached": "cache_read_tokens"}
+ return Usage.from_dict({names.get(k, k): v for k, v in raw.items() if k != "model"}, where)
+
+
+def _delta(now: Usage, before: Usage | None) -> Usage | None:
+ if before is None:
+  return now
+ fields = now.to_dict()
+ old = before.to_dict()
+ if any(fields[k] < old[k] for k in fields):
+  return now
+ return Usage(**{k: fields[k] - old[k] for k in fields})
+
+
+def _build_snapshot(
+ session_id: str,
+ version: int,
+ started_at: float,
+ cells: dict[tuple[str, str, str, str], list[int]],
+ unpriced: frozenset[str],
+) -> SessionSnapshot:
+ total = [0] * 9
+ groups: dict[str, dict[str, list[int]]] = {"tier": {}, "model": {}, "provider": {}, "agent": {}}
+ model_provider: dict[str, str] = {}
+ cell_figures = []
+ for (provider, model, tier, agent), cell in cells.items():
+  _add(total, cell)
+  model_provider[model] = provider
+  for group, key in (("tier", tier), ("model", model), ("provider", provider), ("agent", agent)):
+   _add(groups[group].setdefault(key, [0] * 9), cell)
+  cell_figures.append(CellFigures(provider, model, tier, agent, _figures(model, provider, cell)))
+
+ def ordered(group: str, provider_for=lambda key: "") -> tuple[CostFigures, ...]:
+  items = [_figures(key, provider_for(key), cell) for key, cell in groups[group].items()]
+  return tuple(sorted(items, key=lambda f: (-f.cost_units, f.key)))
+
+ by_tier = tuple(sorted((_figures(k, "", c) for k, c in groups["tier"].items()), key=lambda f: _tier_order(f.key)))
+ seen_models = set(model_provider)
+ return SessionSnapshot(
+  session_id=session_id,
+  version=version,
+  started_at=started_at,
+  total=_figures("total", "", total),
+  by_tier=by_tier,
+  by_model=ordered("model", model_provider.get),
+  by_provider=ordered("provider", lambda key: key),
+  by_agent=ordered("agent"),
+  cells=tuple(cell_figures),
+  unpriced_models=tuple(sorted(m for m in unpriced if m in seen_models)),
+ )
+
+
+def _tier_order(name: str) -> tuple[int, str]:
+ return (TIERS.index(name), name) if name in TIERS else (len(TIERS), name)
+
+
+def new_session_id() -> str:
+ """A short random id for a new session."""
+ return uuid.uuid4().hex[:12]
+
+
+def _default_book() -> PriceBook:
+ from .. import cost_tracker
+
+ return cost_tracker.price_book()

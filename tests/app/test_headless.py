@@ -1,0 +1,92 @@
+"""`mma-conductor run`: progress per tier, a final cost table, and exit codes."""
+
+import io
+import re
+import subprocess
+import sys
+
+import pytest
+
+from mma_conductor.app.controller import AppController
+from mma_conductor.app.headless import EXIT_BLOCKED, EXIT_DONE, run_headless
+
+
+@pytest.fixture(autouse=True)
+def no_keys(monkeypatch, tmp_path):
+ for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY"):
+  monkeypatch.delenv(var, raising=False)
+ monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def project(tmp_path, reject_rate=0.0):
+ (tmp_path / "mma_conductor.toml").write_text(f"[simulated]\nseed = 4\nlatency_ms = 0\nreject_rate = {reject_rate}\n")
+ return tmp_path
+
+
+def test_run_prints_progress_and_a_cost_table_that_matches_the_session(tmp_path):
+ out = io.StringIO()
+ controller = AppController(project(tmp_path))
+ code = run_headless("Build a word counter CLI", tmp_path, out=out, controller=controller)
+ text = out.getvalue()
+ assert code == EXIT_DONE
+ snap = controller.session()
+ assert re.search(r"^\[Tier 1\] plan\s+gemini-2\.5-pro \(simulated\): [\d,]+ in / [\d,]+ out, \$", text, re.M)
+ assert "[Tier 4]" in text and "ticket T1 done" in text
+ total_line = next(line for line in text.splitlines() if line.startswith("Total"))
+ assert total_line.split()[-1] == snap.total.cost_label
+ assert f"{snap.total.input_tokens:,}" in total_line
+ for tier in ("Tier 1", "Tier 2", "Tier 3", "Tier 4"):
+  line = next(line for line in text.splitlines() if line.startswith(tier + " "))
+  assert line.split()[-1] == snap.tier(tier).cost_label
+ for figures in snap.by_model:
+  line = next(line for line in text.splitlines() if line.startswith(figures.key + " "))
+  assert "simulated" in line and line.split()[-1] == figures.cost_label
+
+
+def test_blocked_tickets_exit_3(tmp_path):
+ out = io.StringIO()
+ code = run_headless("Build a parser", project(tmp_path, reject_rate=1.0), out=out)
+ assert code == EXIT_BLOCKED
+ assert "blocked (QA rejected 3 attempts" in out.getvalue()
+
+
+def test_cli_run_needs_a_goal_and_resume_works(tmp_path):
+ env_project = project(tmp_path)
+ result = subprocess.run(
+  [sys.executable, "-m", "mma_conductor.cli", "--project", str(env_project), "run"],
+  capture_output=True,
+  text=True,
+ )
+ assert result.returncode == 2 and "needs --goal" in result.stderr
+ result = subprocess.run(
+  [sys.executable, "-m", "mma_conductor.cli", "--project", str(env_project), "run", "--goal", "Tiny tool", "--quiet"],
+  capture_output=True,
+  text=True,
+  timeout=120,
+ )
+ assert result.returncode == 0, result.stderr
+ assert "Total" in result.stdout and "[Tier 1]" not in result.stdout
+ track_id = re.search(r"track (\S+) done", result.stdout).group(1)
+ again = subprocess.run(
+  [sys.executable, "-m", "mma_conductor.cli", "--project", str(env_project), "run", "--resume", track_id],
+  capture_output=True,
+  text=True,
+  timeout=120,
+ )
+ assert again.returncode == 0 and f"track {track_id} done" in again.stdout
+ missing = subprocess.run(
+  [sys.executable, "-m", "mma_conductor.cli", "--project", str(env_project), "run", "--resume", "nope"],
+  capture_output=True,
+  text=True,
+ )
+ assert missing.returncode == 1 and "no such track" in missing.stderr
+
+
+def test_gui_without_a_display_says_how_to_run_in_one_line(tmp_path):
+ env = {k: v for k, v in __import__("os").environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+ result = subprocess.run(
+  [sys.executable, "-m", "mma_conductor.cli", "--project", str(tmp_path)], capture_output=True, text=True, env=env
+ )
+ assert result.returncode == 2
+ lines = result.stderr.strip().splitlines()
+ assert len(lines) == 1 and "xvfb-run -a mma-conductor" in lines[0] and "mma-conductor run --goal" in lines[0]

@@ -1,0 +1,250 @@
+"""The real app wiring, driven by the ImGui Test Engine in a real window under Xvfb."""
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.live
+
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def display():
+ """A virtual screen: the existing DISPLAY, else an Xvfb started for these tests."""
+ if os.environ.get("DISPLAY"):
+  yield os.environ["DISPLAY"]
+  return
+ xvfb = shutil.which("Xvfb")
+ if xvfb is None:
+  pytest.skip("Xvfb is not installed (apt-get install xvfb; .ci/run installs it)")
+ number = 90 + os.getpid() % 50
+ proc = subprocess.Popen(
+  [xvfb, f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+  stdout=subprocess.DEVNULL,
+  stderr=subprocess.DEVNULL,
+ )
+ socket = Path(f"/tmp/.X11-unix/X{number}")
+ deadline = time.monotonic() + 10
+ while not socket.exists() and time.monotonic() < deadline and proc.poll() is None:
+  time.sleep(0.05)
+ if not socket.exists():
+  proc.kill()
+  pytest.skip(f"Xvfb did not start on :{number}")
+ os.environ["DISPLAY"] = f":{number}"
+ yield os.environ["DISPLAY"]
+ del os.environ["DISPLAY"]
+ proc.terminate()
+ proc.wait(5)
+
+
+@pytest.fixture
+def live_app(display, tmp_path, monkeypatch):
+ """A GuiApp on the simulated provider (no keys in the environment) and its runner params."""
+ for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY"):
+  monkeypatch.delenv(var, raising=False)
+ monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+ from mma_conductor.app.controller import AppController
+ from mma_conductor.app.project_config import SimulatedConfig, load_project_config
+ from mma_conductor.gui.app import GuiApp, build_runner_params
+
+ def start(latency_ms=0.0):
+  config = load_project_config(tmp_path)
+  config = dataclasses.replace(config, simulated=SimulatedConfig(seed=5, latency_ms=latency_ms, reject_rate=0.3))
+  controller = AppController(tmp_path, config=config)
+  app = GuiApp(controller)
+  params, addons = build_runner_params(app, ini_disable=True)
+  return app, params, addons
+
+ return start
+
+
+def run_app(test_function, params, addons):
+ from imgui_bundle.immapp import testing
+
+ testing.run(test_function=test_function, runner_params=params, add_ons_params=addons)
+
+
+def wait_until(ctx, predicate, frames=3000):
+ for _ in range(frames):
+  if predicate():
+   return True
+  ctx.yield_(1)
+ return predicate()
+
+
+def copied_rows(ctx, window: str, button: str) -> tuple[str, list[list[str]]]:
+ from imgui_bundle import imgui
+
+ ctx.set_ref(f"//{window}")
+ ctx.item_click(f"**/{button}")
+ ctx.yield_(2)
+ text = imgui.get_clipboard_text()
+ rows = [
+  [c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines() if line.strip().startswith("|")
+ ]
+ return text, rows
+
+
+def test_run_track_then_panel_and_tier_table_equal_the_controller(live_app):
+ app, params, addons = live_app()
+ controller = app.controller
+ ARTIFACTS.mkdir(exist_ok=True)
+ results = {}
+
+ def scenario(ctx):
+  from imgui_bundle.immapp import testing
+
+  ctx.yield_(3)
+  testing.capture(ctx, str(ARTIFACTS / "app_before_run.png"))
+  app.goal = "Build a word counter CLI with tests"
+  ctx.set_ref("//Track")
+  ctx.item_click("**/Run (F5)")
+  assert wait_until(
+   ctx, lambda: controller.track_status in ("done", "blocked", "error") and not controller.engine.running
+  )
+  ctx.yield_(3)
+  testing.capture(ctx, str(ARTIFACTS / "app_after_run.png"))
+  results["panel"] = copied_rows(ctx, "Cost Analytics", "Copy")
+  results["tiers"] = copied_rows(ctx, "MMA Dashboard", "Copy table")
+  results["snapshot"] = controller.session()
+
+ run_app(scenario, params, addons)
+ snap = results["snapshot"]
+ assert snap.total.calls > 0 and snap.total.cost_units > 0
+ panel_text, panel_rows = results["panel"]
+ assert f"Session total: {snap.total.cost_label}" in panel_text
+ assert f"{snap.total.calls:,} calls" in panel_text
+ by_name = {r[0]: r for r in panel_rows}
+ for figures in snap.by_model:
+  row = by_name[figures.key]
+  assert row[1:] == [
+   f"{figures.input_tokens:,}",
+   f"{figures.output_tokens:,}",
+   f"{figures.cached_tokens:,}",
+   figures.cost_label,
+  ]
+ assert "Simulated (offline)" in by_name
+ _, tier_rows = results["tiers"]
+ assert tier_rows[0][-1] == "Est. Cost"
+ body = {r[0]: r for r in tier_rows[1:]}
+ for tier in ("Tier 1", "Tier 2", "Tier 3", "Tier 4"):
+  assert body[tier][5] == snap.tier(tier).cost_label
+  assert body[tier][1] == (", ".join(snap.models_in_tier(tier)) or "-")
+ assert body["Total"][5] == snap.total.cost_label
+ assert (ARTIFACTS / "app_after_run.png").stat().st_size > 10_000
+
+
+def test_header_opens_and_closes_and_reset_session_zeroes_everything(live_app):
+ app, params, addons = live_app()
+ controller = app.controller
+ results = {}
+
+ def scenario(ctx):
+  app.goal = "Build a small parser"
+  ctx.set_ref("//Track")
+  ctx.item_click("**/Run (F5)")
+  assert wait_until(ctx, lambda: not controller.engine.running and controller.track_status != "starting")
+  ctx.yield_(2)
+  ctx.set_ref("//Cost Analytics")
+  ctx.item_close("**/Cost Analytics")
+  ctx.yield_(2)
+  results["closed"] = copied_visible(ctx)
+  ctx.item_open("**/Cost Analytics")
+  ctx.yield_(2)
+  results["before_reset"] = controller.session()
+  results["old_tickets"] = dict(controller.tickets)
+  ctx.item_click("**/Reset Session")
+  ctx.yield_(2)
+  ctx.set_ref("//" + "Reset session?")
+  ctx.item_click("Reset")
+  ctx.yield_(3)
+  results["after_reset"] = controller.session()
+  results["tier_usage"] = controller.tier_usage
+  results["tickets"] = dict(controller.tickets)
+  results["panel"] = copied_rows(ctx, "Cost Analytics", "Copy")
+  results["tiers"] = copied_rows(ctx, "MMA Dashboard", "Copy table")
+  results["badge"] = app.view.cost.badge
+
+ def copied_visible(ctx):
+  # The header is closed: the Copy button inside it is not drawn any more.
+  from imgui_bundle import imgui
+
+  info = ctx.item_info("**/Copy", imgui.test_engine.TestOpFlags_.no_error)
+  return info.id_ == 0
+
+ run_app(scenario, params, addons)
+ assert results["closed"], "Copy is still drawn while the Cost Analytics header is closed"
+ before, after = results["before_reset"], results["after_reset"]
+ assert before.total.cost_units > 0
+ assert after.session_id != before.session_id
+ assert after.total.cost_units == 0 and after.total.calls == 0 and after.by_model == ()
+ assert results["tier_usage"] == {t: {} for t in ("Tier 1", "Tier 2", "Tier 3", "Tier 4")}
+ assert results["tickets"] == results["old_tickets"]
+ panel_text, _ = results["panel"]
+ assert "Session total: $0.00" in panel_text and after.session_id in panel_text
+ _, tier_rows = results["tiers"]
+ assert [r[5] for r in tier_rows[1:]] == ["$0.00"] * 5
+ assert results["badge"] == "Session $0.00"
+
+
+def test_pausing_the_conductor_stops_new_cost_arriving(live_app):
+ app, params, addons = live_app(latency_ms=120)
+ controller = app.controller
+ results = {}
+
+ def scenario(ctx):
+  app.goal = "Build a word counter CLI with tests"
+  ctx.set_ref("//Track")
+  ctx.item_click("**/Run (F5)")
+  assert wait_until(ctx, lambda: controller.session().total.calls >= 3)
+  ctx.item_click("**/Pause (F6)")
+  deadline = time.monotonic() + 1.0  # in-flight calls finish (and count)
+  while time.monotonic() < deadline:
+   ctx.yield_(1)
+  paused_total = controller.session().total.cost_units
+  paused_calls = controller.session().total.calls
+  deadline = time.monotonic() + 1.5
+  while time.monotonic() < deadline:
+   ctx.yield_(1)
+  results["paused"] = (
+   paused_calls,
+   paused_total,
+   controller.session().total.calls,
+   controller.session().total.cost_units,
+  )
+  results["status"] = controller.track_status
+  ctx.item_click("**/Resume (F6)")
+  assert wait_until(ctx, lambda: not controller.engine.running)
+  results["final_calls"] = controller.session().total.calls
+
+ run_app(scenario, params, addons)
+ calls_then, units_then, calls_later, units_later = results["paused"]
+ assert (calls_later, units_later) == (calls_then, units_then)
+ assert results["status"] == "paused"
+ assert results["final_calls"] > calls_then
+
+
+def test_layout_and_settings_persist_between_runs(display, tmp_path, monkeypatch):
+ monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+ from mma_conductor.app import settings as app_settings
+ from mma_conductor.app.controller import AppController
+ from mma_conductor.gui.app import GuiApp, build_runner_params
+
+ def first(ctx):
+  ctx.yield_(3)
+  app.goal = "Remember this goal"
+
+ app = GuiApp(AppController(tmp_path, persist=False), settings=app_settings.load_settings())
+ params, addons = build_runner_params(app)
+ run_app(first, params, addons)
+ layout = (tmp_path / "config" / "layout.ini").read_text()
+ assert "[Window][Cost Analytics]" in layout and "[Window][MMA Dashboard]" in layout
+ assert app_settings.load_settings().goal == "Remember this goal"
+ again = GuiApp(AppController(tmp_path, persist=False), settings=app_settings.load_settings())
+ assert again.goal == "Remember this goal"

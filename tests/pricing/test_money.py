@@ -1,0 +1,68 @@
+from decimal import Decimal
+
+import pytest
+
+from mma_conductor.pricing.money import (
+ UNITS_PER_USD,
+ PriceError,
+ format_usd,
+ format_usd_auto,
+ parse_price,
+ rate_units,
+ units_to_decimal,
+ usd_to_units,
+)
+
+
+def test_parse_price_accepts_numbers_and_keeps_decimal_text():
+ assert parse_price(0.1, "x") == Decimal("0.1")
+ assert parse_price("2.50", "x") == Decimal("2.50")
+ assert parse_price(3, "x") == Decimal(3)
+ assert parse_price(Decimal("0.075"), "x") == Decimal("0.075")
+
+
+@pytest.mark.parametrize(
+ ("value", "fragment"),
+ [
+  (-1, "must not be negative"),
+  (float("nan"), "finite"),
+  (float("inf"), "finite"),
+  ("abc", "must be a number"),
+  (True, "boolean"),
+  (None, "must be a number"),
+  ([1], "must be a number"),
+  ("NaN", "finite"),
+ ],
+)
+def test_parse_price_rejects_bad_values_naming_where(value, fragment):
+ with pytest.raises(PriceError) as info:
+  parse_price(value, "pricing.toml: models.x.input")
+ assert "pricing.toml: models.x.input" in str(info.value)
+ assert fragment in str(info.value)
+
+
+def test_rate_units_is_exact_to_nine_decimals_and_refuses_finer():
+ assert rate_units(Decimal("2.5")) == 2_500_000_000
+ assert rate_units(Decimal("0.000000001")) == 1
+ with pytest.raises(PriceError, match="nine decimals"):
+  rate_units(Decimal("0.0000000001"))
+
+
+def test_units_round_trip_and_formatting():
+ units = usd_to_units("1234.56789")
+ assert units == 1234_567_890_000_000_000
+ assert units_to_decimal(units) == Decimal("1234.56789")
+ assert format_usd(units, 2) == "$1,234.57"
+ assert format_usd(units, 4) == "$1,234.5679"
+ assert format_usd(-units, 2) == "-$1,234.57"
+ assert format_usd_auto(0) == "$0.00"
+ assert format_usd_auto(UNITS_PER_USD * 3) == "$3.00"
+ assert format_usd_auto(UNITS_PER_USD // 20) == "$0.0500"
+ assert format_usd_auto(usd_to_units("0.000123")) == "$0.0001"
+ assert format_usd_auto(usd_to_units("0.0000123")) == "$0.000012"
+
+
+def test_format_rounds_half_even_without_float_error():
+ # 0.125 and 0.135 are not exact binary floats; exact units round as a person would expect (banker's).
+ assert format_usd(usd_to_units("0.125"), 2) == "$0.12"
+ assert format_usd(usd_to_units("0.135"), 2) == "$0.14"
