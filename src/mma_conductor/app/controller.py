@@ -27,8 +27,9 @@ from ..engine.tickets import Track
 from ..engine.track_store import load_track
 from ..pricing.book import PriceBook
 from ..pricing.session_costs import SessionCosts, SessionSnapshot
+from ..pricing.tiers import TIER_NAMES
 from ..pricing.usage import Usage
-from .project_config import TIER_NAMES, ProjectConfig, TierConfig, load_project_config
+from .project_config import ProjectConfig, TierConfig, load_project_config
 
 CALL_LOG_LIMIT = 10_000
 TEXT_LIMIT = 200_000

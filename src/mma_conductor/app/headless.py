@@ -11,9 +11,9 @@ from ..engine.events import CallRecord
 from ..pricing.money import format_usd_auto
 from ..pricing.report import format_table
 from ..pricing.session_costs import SessionSnapshot
+from ..pricing.tiers import TIER_NAMES
 from .controller import AppController
 from .ledger_link import connect_ledger
-from .project_config import TIER_NAMES
 
 EXIT_DONE = 0
 EXIT_ERROR = 1

@@ -27,9 +27,7 @@ from typing import Any
 from ..files import read_toml
 
 CONFIG_NAME = "mma_conductor.toml"
-TIER_NAMES = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")
 TIER_KEYS = {"tier1": "Tier 1", "tier2": "Tier 2", "tier3": "Tier 3", "tier4": "Tier 4"}
-TIER_ROLES = {"Tier 1": "orchestrator", "Tier 2": "tech-lead", "Tier 3": "worker", "Tier 4": "qa"}
 PROVIDERS = ("gemini", "anthropic", "deepseek", "openai", "simulated")
 
 

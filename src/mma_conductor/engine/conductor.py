@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import cost_tracker
-from ..app.project_config import TIER_NAMES, TIER_ROLES, ProjectConfig, TierConfig
+from ..app.project_config import ProjectConfig, TierConfig
+from ..pricing.tiers import TIER_NAMES, TIER_ROLES
 from ..pricing.usage import Usage
 from ..providers.types import CallError, CallResult, LLMClient
 from .events import CallRecord, LogEvent, MmaStateUpdate, TextDelta, TicketUpdate, TrackUpdate

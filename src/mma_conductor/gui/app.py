@@ -17,8 +17,9 @@ from imgui_bundle import hello_imgui, imgui, immapp
 from ..app import settings as app_settings
 from ..app.controller import AppController
 from ..app.ledger_link import connect_ledger
-from ..app.project_config import TIER_NAMES, TierConfig
+from ..app.project_config import TierConfig
 from ..engine.track_store import list_tracks, load_track_file
+from ..pricing.tiers import TIER_NAMES
 from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
 from .cost_panel import render_cost_panel

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..app.project_config import TIER_NAMES
 from ..pricing.money import UNITS_PER_USD
 from ..pricing.session_costs import CostFigures, SessionSnapshot
+from ..pricing.tiers import TIER_NAMES
 
 PROVIDER_ORDER = ("gemini", "anthropic", "deepseek", "openai", "simulated", "other")
 PROVIDER_TITLES = {

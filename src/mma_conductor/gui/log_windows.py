@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from ..app.project_config import TIER_NAMES
+from ..pricing.tiers import TIER_NAMES
 from .style import BAD, GOOD, MUTED, SIMULATED
 from .view_cache import ViewCache
 

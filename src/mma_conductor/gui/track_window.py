@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from ..app.project_config import PROVIDERS, TIER_NAMES, TIER_ROLES, TierConfig
+from ..app.project_config import PROVIDERS, TierConfig
+from ..pricing.tiers import TIER_NAMES, TIER_ROLES
 from .style import BAD, GOOD, MUTED, SIMULATED
 
 ACTIVE = ("starting", "planning", "running", "paused", "step")

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from .book import PriceBook
 from .money import UNITS_PER_USD, cost_label
 from .prices import provider_of
+from .tiers import TIER_NAMES
 from .usage import Usage
 
 # Cell layout: cost units, calls, unpriced calls, then the six Usage counts.
 _COST, _CALLS, _UNPRICED, _IN, _OUT, _CR, _CW, _CW1H, _REASON = range(9)
-TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +310,7 @@ def _build_snapshot(
 
 
 def _tier_order(name: str) -> tuple[int, str]:
- return (TIERS.index(name), name) if name in TIERS else (len(TIERS), name)
+ return (TIER_NAMES.index(name), name) if name in TIER_NAMES else (len(TIER_NAMES), name)
 
 
 def new_session_id() -> str:
