@@ -10,7 +10,8 @@ import urllib.request
 from mma_conductor.app.controller import AppController
 from mma_conductor.app.headless import EXIT_DONE, run_headless
 from mma_conductor.app.ledger_link import connect_ledger, session_json
-from mma_conductor.app.project_config import SimulatedConfig, load_project_config
+from mma_conductor.app.project_config import load_project_config
+from mma_conductor.engine.config import SimulatedConfig
 from mma_conductor.ledger.queries import all_time, count_calls, run_totals, runs, sessions
 from mma_conductor.ledger.store import Ledger
 
@@ -158,7 +159,7 @@ def test_read_only_disk_is_reported_and_the_app_keeps_running(tmp_path, monkeypa
 def test_the_providers_own_usage_is_kept_with_each_call(tmp_path, monkeypatch, provider_server, clean_provider_env):
  from provider_servers import openai_stream_frames, sse_reply
 
- from mma_conductor.app.project_config import TierConfig
+ from mma_conductor.engine.config import TierConfig
  from mma_conductor.ledger.queries import list_calls
 
  usage = {

@@ -1,6 +1,7 @@
 import pytest
 
-from mma_conductor.app.project_config import DEFAULT_TIERS, ConfigError, load_project_config
+from mma_conductor.app.project_config import ConfigError, load_project_config
+from mma_conductor.engine.config import DEFAULT_TIERS
 
 
 def write(tmp_path, text):

@@ -6,7 +6,8 @@ import time
 import pytest
 
 from mma_conductor.app.controller import AppController
-from mma_conductor.app.project_config import ProjectConfig, SimulatedConfig, TierConfig, load_project_config
+from mma_conductor.app.project_config import load_project_config
+from mma_conductor.engine.config import ProjectConfig, SimulatedConfig, TierConfig
 from mma_conductor.engine.events import CallRecord
 from mma_conductor.engine.tickets import Ticket, Track
 from mma_conductor.engine.track_store import load_track
@@ -51,8 +52,8 @@ def test_full_lifecycle_plans_briefs_works_and_reviews(tmp_path):
  assert controller.wait_idle(30)
  assert controller.track_status == "done"
  tickets = list(controller.tickets.values())
- assert tickets and all(t["status"] == "done" for t in tickets)
- assert all(t["brief"] and t["output"] and t["review"].startswith("APPROVE") for t in tickets)
+ assert tickets and all(t.status == "done" for t in tickets)
+ assert all(t.brief and t.output and t.review.startswith("APPROVE") for t in tickets)
  assert len(rec.by_tier("Tier 1")) == 1
  assert len(rec.by_tier("Tier 2")) == len(tickets)
  assert len(rec.by_tier("Tier 3")) == len(rec.by_tier("Tier 4")) == len(tickets)
@@ -60,18 +61,20 @@ def test_full_lifecycle_plans_briefs_works_and_reviews(tmp_path):
  assert all(r.usage.input_tokens > 0 and r.cost_units > 0 for r in rec.records)
  # every ticket's cost is the sum of its calls' costs
  for ticket in tickets:
-  assert int(ticket["cost_units"]) == sum(r.cost_units for r in rec.records if r.ticket_id == ticket["id"])
+  assert ticket.cost_units == sum(r.cost_units for r in rec.records if r.ticket_id == ticket.id)
  # priced at the model that actually ran, per tier
  assert {r.model for r in rec.by_tier("Tier 1")} == {"gemini-2.5-pro"}
  assert {r.model for r in rec.by_tier("Tier 3")} == {LADDER[0]}
  saved = load_track(tmp_path, track.id)
  assert saved.status == "done" and all(t.status == "done" for t in saved.tickets)
- # tier usage equals the sum of the records per tier and model
- for tier, models in controller.tier_usage.items():
-  for model, usage in models.items():
-   rows = [r for r in rec.by_tier(tier) if r.model == model]
-   assert usage.input_tokens == sum(r.usage.input_tokens for r in rows)
-   assert usage.output_tokens == sum(r.usage.output_tokens for r in rows)
+ # the session's tier x model cells (the one owner of per-tier usage) equal the sum of the records
+ cells = controller.session().cells
+ assert {(c.tier, c.model) for c in cells} == {(r.tier, r.model) for r in rec.records}
+ for cell in cells:
+  rows = [r for r in rec.by_tier(cell.tier) if r.model == cell.model]
+  assert cell.figures.input_tokens == sum(r.usage.input_tokens for r in rows)
+  assert cell.figures.output_tokens == sum(r.usage.output_tokens for r in rows)
+  assert cell.figures.cost_units == sum(r.cost_units for r in rows)
 
 
 def test_rejections_escalate_up_the_ladder_then_block(tmp_path):
@@ -80,29 +83,29 @@ def test_rejections_escalate_up_the_ladder_then_block(tmp_path):
  assert controller.wait_idle(30)
  assert controller.track_status == "blocked"
  tickets = list(controller.tickets.values())
- first = [t for t in tickets if not t["depends_on"]]
+ first = [t for t in tickets if not t.depends_on]
  assert first
  for ticket in first:
-  assert ticket["status"] == "blocked" and ticket["attempts"] == 3
-  assert ticket["blocked_reason"].startswith("QA rejected 3 attempts; last: ")
-  models = [r.model for r in rec.by_tier("Tier 3") if r.ticket_id == ticket["id"]]
+  assert ticket.status == "blocked" and ticket.attempts == 3
+  assert ticket.blocked_reason.startswith("QA rejected 3 attempts; last: ")
+  models = [r.model for r in rec.by_tier("Tier 3") if r.ticket_id == ticket.id]
   assert models == list(LADDER)
-  assert ticket["models"] == list(LADDER)
- dependents = [t for t in tickets if t["depends_on"]]
+  assert ticket.models == list(LADDER)
+ dependents = [t for t in tickets if t.depends_on]
  for ticket in dependents:
-  assert ticket["status"] == "blocked" and "depends on blocked ticket" in ticket["blocked_reason"]
-  assert not [r for r in rec.records if r.ticket_id == ticket["id"]]
+  assert ticket.status == "blocked" and "depends on blocked ticket" in ticket.blocked_reason
+  assert not [r for r in rec.records if r.ticket_id == ticket.id]
 
 
 def test_escalation_recovers_when_a_stronger_model_is_approved(tmp_path):
  controller, rec = make(tmp_path, reject_rate=0.5, seed=1)
  controller.start_track("Write an exporter with tests")
  assert controller.wait_idle(30)
- escalated = [t for t in controller.tickets.values() if t["attempts"] > 1 and t["status"] == "done"]
+ escalated = [t for t in controller.tickets.values() if t.attempts > 1 and t.status == "done"]
  assert escalated, "seed 1 is expected to approve at least one ticket after a rejection"
  for ticket in escalated:
-  models = [r.model for r in rec.by_tier("Tier 3") if r.ticket_id == ticket["id"]]
-  assert models == list(LADDER[: ticket["attempts"]])
+  models = [r.model for r in rec.by_tier("Tier 3") if r.ticket_id == ticket.id]
+  assert models == list(LADDER[: ticket.attempts])
 
 
 def independent_track(count: int) -> Track:
@@ -185,7 +188,7 @@ def test_pause_stops_new_calls_and_step_allows_exactly_one(tmp_path):
 def test_stop_cancels_in_flight_calls_and_the_track_resumes_from_toml(tmp_path):
  controller, _rec = make(tmp_path, latency_ms=40)
  track = controller.start_track("Build a word counter with a parser and tests")
- assert wait_for(lambda: any(t["status"] == "done" for t in controller.tickets.values()), controller)
+ assert wait_for(lambda: any(t.status == "done" for t in controller.tickets.values()), controller)
  started = time.monotonic()
  controller.stop()
  assert controller.engine.join(5)
@@ -217,8 +220,7 @@ def test_reset_session_keeps_tickets_and_starts_from_zero(tmp_path):
  snap = controller.session()
  assert new_id != old.session_id and snap.session_id == new_id
  assert snap.total.cost_units == 0 and snap.total.calls == 0
- assert controller.tier_usage == {t: {} for t in ("Tier 1", "Tier 2", "Tier 3", "Tier 4")}
- assert controller.engine.tier_usage == controller.tier_usage
+ assert snap.cells == () and all(snap.tier(t).calls == 0 for t in ("Tier 1", "Tier 2", "Tier 3", "Tier 4"))
  assert controller.tickets == tickets
  assert controller.cost_timeline == []
 
@@ -248,8 +250,8 @@ def test_a_failed_call_blocks_its_ticket_with_the_reason(tmp_path):
  controller.start_track("Build a parser")
  assert controller.wait_idle(30)
  assert controller.track_status == "blocked"
- blocked = [t for t in controller.tickets.values() if t["status"] == "blocked" and not t["depends_on"]]
- assert blocked and all(t["blocked_reason"].startswith("call failed:") for t in blocked)
+ blocked = [t for t in controller.tickets.values() if t.status == "blocked" and not t.depends_on]
+ assert blocked and all(t.blocked_reason.startswith("call failed:") for t in blocked)
  failed = [r for r in rec.records if r.status == "failed"]
  assert failed and all(r.usage is None and r.cost_units is None and r.error for r in failed)
  assert controller.session().total.calls == len([r for r in rec.records if r.usage is not None])
@@ -308,4 +310,4 @@ def test_a_call_that_broke_after_billing_is_still_counted(tmp_path):
  assert total.cost_units == sum(r.cost_units for r in rec.records if r.cost_units)
  assert total.calls == len(rec.records)
  ticket = controller.tickets[broken[0].ticket_id]
- assert ticket["status"] == "blocked" and ticket["blocked_reason"].startswith("call failed:")
+ assert ticket.status == "blocked" and ticket.blocked_reason.startswith("call failed:")

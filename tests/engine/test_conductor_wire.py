@@ -12,7 +12,8 @@ from provider_servers import json_reply, openai_error, openai_stream_frames, sse
 
 from mma_conductor.app.controller import AppController
 from mma_conductor.app.headless import EXIT_DONE, EXIT_ERROR, run_headless
-from mma_conductor.app.project_config import TierConfig, load_project_config
+from mma_conductor.app.project_config import load_project_config
+from mma_conductor.engine.config import TierConfig
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 MODEL = "gpt-4o-mini"

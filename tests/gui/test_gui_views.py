@@ -189,7 +189,7 @@ def test_view_cache_rebuilds_only_on_change_and_windows_draw(imgui_context, tmp_
 
 
 def test_history_from_the_ledger_shows_beside_the_session(imgui_context, tmp_path):
- from mma_conductor.engine.events import HistoryUpdate, LedgerProblem
+ from mma_conductor.app.ledger_link import HistoryUpdate, LedgerProblem
 
  controller = AppController(tmp_path, persist=False)
  app = GuiApp(controller)

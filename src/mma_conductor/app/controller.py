@@ -13,23 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine.conductor import ClientFactory, ConductorEngine
-from ..engine.events import (
- CallRecord,
- HistoryUpdate,
- LedgerProblem,
- LogEvent,
- MmaStateUpdate,
- TextDelta,
- TicketUpdate,
- TrackUpdate,
-)
-from ..engine.tickets import Track
+from ..engine.config import ProjectConfig, TierConfig
+from ..engine.events import CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
+from ..engine.tickets import Ticket, Track
 from ..engine.track_store import load_track
 from ..pricing.book import PriceBook
+from ..pricing.config import load_price_book
 from ..pricing.session_costs import SessionCosts, SessionSnapshot
 from ..pricing.tiers import TIER_NAMES
-from ..pricing.usage import Usage
-from .project_config import ProjectConfig, TierConfig, load_project_config
+from .ledger_link import HistoryUpdate, LedgerLink, LedgerProblem
+from .project_config import load_project_config
 
 CALL_LOG_LIMIT = 10_000
 TEXT_LIMIT = 200_000
@@ -73,9 +66,15 @@ class AppController:
  ) -> None:
   self.project_dir = Path(project_dir)
   self.config = config or load_project_config(self.project_dir)
-  self.costs = SessionCosts(price_book)
+  self.price_book = price_book or load_price_book(self.project_dir)
+  self.costs = SessionCosts(self.price_book)
   self.engine = ConductorEngine(
-   self.config, self.post, client_factory=client_factory, session_id=self.costs.session_id, persist=persist
+   self.config,
+   self.post,
+   price_book=self.price_book,
+   client_factory=client_factory,
+   session_id=self.costs.session_id,
+   persist=persist,
   )
   self.wakeup: Callable[[], None] | None = None
   self.record_sinks: list[Callable[[CallRecord], None]] = []
@@ -91,9 +90,8 @@ class AppController:
   self.track: Track | None = None
   self.track_status = "idle"
   self.track_message = ""
-  self.tickets: dict[str, dict] = {}
+  self.tickets: dict[str, Ticket] = {}
   self.tickets_version = 0
-  self.tier_usage: dict[str, dict[str, Usage]] = {tier: {} for tier in TIER_NAMES}
   self.call_log: deque[CallRecord] = deque(maxlen=CALL_LOG_LIMIT)
   self.call_log_version = 0
   self.cost_timeline: list[tuple[float, int]] = []
@@ -144,11 +142,19 @@ class AppController:
     self._drained.notify_all()
 
  def _apply_events(self, events: list[object], budget_s: float | None) -> int:
-  if budget_s is None:
-   for event in events:
-    self._apply(event)
-   self.events_applied += len(events)
-   return len(events)
+  applied = self._apply_all(events) if budget_s is None else self._apply_within(events, budget_s)
+  if applied < len(events):
+   with self._pending_lock:
+    self._pending[:0] = events[applied:]
+  self.events_applied += applied
+  return applied
+
+ def _apply_all(self, events: list[object]) -> int:
+  for event in events:
+   self._apply(event)
+  return len(events)
+
+ def _apply_within(self, events: list[object], budget_s: float) -> int:
   deadline = time.perf_counter() + budget_s
   applied = 0
   for event in events:
@@ -156,38 +162,39 @@ class AppController:
    applied += 1
    if applied % 64 == 0 and time.perf_counter() > deadline:
     break
-  if applied < len(events):
-   with self._pending_lock:
-    self._pending[:0] = events[applied:]
-  self.events_applied += applied
   return applied
 
  def _apply(self, event: object) -> None:
-  if isinstance(event, CallRecord):
-   self._apply_call(event)
-  elif isinstance(event, TextDelta):
-   self.tier_streams[event.tier].append(event.text)
-  elif isinstance(event, MmaStateUpdate):
-   self.tier_usage = event.tier_usage
-  elif isinstance(event, TicketUpdate):
-   self.tickets[event.ticket["id"]] = event.ticket
-   self.tickets_version += 1
-  elif isinstance(event, TrackUpdate):
-   self.track_status = event.status
-   self.track_message = event.message
-   for sink in self.track_sinks:
-    sink(event)
-  elif isinstance(event, LogEvent):
-   self.log.append(event)
-   self.log_version += 1
-  elif isinstance(event, HistoryUpdate):
-   self.history = event
-   self.history_version += 1
-   self.ledger_problem = ""
-  elif isinstance(event, LedgerProblem):
-   self.ledger_problem = event.message
-   self.history_version += 1
-   self._apply(LogEvent("error", f"ledger: {event.message}"))
+  handler = _APPLY.get(type(event))
+  if handler is not None:
+   handler(self, event)
+
+ def _apply_text(self, event: TextDelta) -> None:
+  self.tier_streams[event.tier].append(event.text)
+
+ def _apply_ticket(self, event: TicketUpdate) -> None:
+  self.tickets[event.ticket.id] = event.ticket
+  self.tickets_version += 1
+
+ def _apply_track(self, event: TrackUpdate) -> None:
+  self.track_status = event.status
+  self.track_message = event.message
+  for sink in self.track_sinks:
+   sink(event)
+
+ def _apply_log(self, event: LogEvent) -> None:
+  self.log.append(event)
+  self.log_version += 1
+
+ def _apply_history(self, event: HistoryUpdate) -> None:
+  self.history = event
+  self.history_version += 1
+  self.ledger_problem = ""
+
+ def _apply_ledger_problem(self, event: LedgerProblem) -> None:
+  self.ledger_problem = event.message
+  self.history_version += 1
+  self._apply_log(LogEvent("error", f"ledger: {event.message}"))
 
  def _apply_call(self, record: CallRecord) -> None:
   self.call_log.append(record)
@@ -213,8 +220,6 @@ class AppController:
  def attach_ledger(self, ledger, *, record_simulated: bool = False) -> object:
   """Record every real call and every run in `ledger` (off this thread; simulated calls only when asked)
   and receive today's and all-time figures."""
-  from .ledger_link import LedgerLink
-
   self.ledger_link = LedgerLink(self, ledger, record_simulated=record_simulated)
   return self.ledger_link
 
@@ -239,7 +244,7 @@ class AppController:
   if self.engine.running:
    raise RuntimeError("a track is already running; stop it first")
   self.track = track
-  self.tickets = {t.id: t.to_dict() for t in track.tickets}
+  self.tickets = {t.id: t.copy() for t in track.tickets}
   self.tickets_version += 1
   for stream in self.tier_streams.values():
    stream.text.clear()
@@ -273,12 +278,10 @@ class AppController:
   self.engine.stop()
 
  def reset_session(self) -> str:
-  """Start a new session: clear session figures, tier usage and the cost timeline. Tickets are untouched;
+  """Start a new session: clear session figures (per tier and model too) and the cost timeline. Tickets are untouched;
   the call log and the ledger keep the old session's calls."""
   session_id = self.costs.reset()
   self.engine.session_id = session_id
-  self.engine.reset_tier_usage()
-  self.tier_usage = {tier: {} for tier in TIER_NAMES}
   self.cost_timeline = []
   self._timeline_units = 0
   self.post(LogEvent("info", f"new session {session_id}"))
@@ -305,3 +308,15 @@ class AppController:
    if unwritten:
     self.post(LogEvent("error", f"ledger: {unwritten} item(s) could not be written"))
    self.drain_pending()  # what the writer said while finishing (milestones, problems)
+
+
+# What each event does to the app state: one handler per event type (all run on the draining thread).
+_APPLY: dict[type, Callable[[AppController, object], None]] = {
+ CallRecord: AppController._apply_call,
+ TextDelta: AppController._apply_text,
+ TicketUpdate: AppController._apply_ticket,
+ TrackUpdate: AppController._apply_track,
+ LogEvent: AppController._apply_log,
+ HistoryUpdate: AppController._apply_history,
+ LedgerProblem: AppController._apply_ledger_problem,
+}

@@ -80,10 +80,10 @@ def _print_ticket_changes(controller: AppController, seen: dict[str, str], out: 
  if quiet:
   return
  for ticket_id, ticket in controller.tickets.items():
-  status = ticket["status"]
+  status = ticket.status
   if seen.get(ticket_id) != status and status in ("done", "blocked"):
    seen[ticket_id] = status
-   detail = f" ({ticket['blocked_reason']})" if status == "blocked" else ""
+   detail = f" ({ticket.blocked_reason})" if status == "blocked" else ""
    print(f"  ticket {ticket_id} {status}{detail}", file=out, flush=True)
 
 

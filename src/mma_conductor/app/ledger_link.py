@@ -5,15 +5,35 @@ thread), today's and all-time figures come back as events, and the local API ser
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
-from ..engine.events import CallRecord, HistoryUpdate, LedgerProblem, LogEvent, TrackUpdate
+from ..engine.events import CallRecord, LogEvent, TrackUpdate
 from ..ledger.store import Ledger
 from ..ledger.writer import LedgerWriter
 from ..pricing.money import format_usd, units_to_decimal
 from ..pricing.session_costs import CostFigures, SessionSnapshot
 
 HISTORY_REFRESH_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryUpdate:
+ """Today's and all-time figures from the ledger (posted to the controller like any conductor event)."""
+
+ today_units: int
+ today_calls: int
+ all_time_units: int
+ all_time_calls: int
+ today_label: str
+ all_time_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerProblem:
+ """The ledger cannot be written right now (the calls wait in memory and are retried)."""
+
+ message: str
 
 
 class LedgerLink:

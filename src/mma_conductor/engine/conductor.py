@@ -16,12 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import cost_tracker
-from ..app.project_config import ProjectConfig, TierConfig
-from ..pricing.tiers import TIER_NAMES, TIER_ROLES
-from ..pricing.usage import Usage
+from ..pricing.book import PriceBook
+from ..pricing.tiers import TIER_ROLES
 from ..providers.types import CallError, CallResult, LLMClient
-from .events import CallRecord, LogEvent, MmaStateUpdate, TextDelta, TicketUpdate, TrackUpdate
+from .config import ProjectConfig, TierConfig
+from .events import CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
 from .prompts import (
  ORCHESTRATOR_SYSTEM,
  QA_SYSTEM,
@@ -34,7 +33,7 @@ from .prompts import (
  review_prompt,
  work_prompt,
 )
-from .tickets import FINISHED, PlanError, Ticket, Track, ready_tickets, stuck_tickets
+from .tickets import FINISHED, UNFINISHED, PlanError, Ticket, Track, ready_tickets, stuck_tickets
 from .track_store import save_track
 
 ClientFactory = Callable[[TierConfig, ProjectConfig], LLMClient]
@@ -57,6 +56,43 @@ class _RunState:
  clients: dict[str, LLMClient]
 
 
+@dataclass(frozen=True, slots=True)
+class _CallContext:
+ """Who makes one call: the track, the ticket (None for Tier 1's plan), the tier and the requested model."""
+
+ track_id: str
+ ticket: Ticket | None
+ tier: str
+ model: str
+
+ @property
+ def ticket_id(self) -> str:
+  return self.ticket.id if self.ticket else ""
+
+
+class _TextCoalescer:
+ """Streamed text pieces joined into one event per TEXT_FLUSH_S: the GUI redraws at frame rate, so one event
+ per frame is all it can show."""
+
+ def __init__(self, send: Callable[[str], None]) -> None:
+  self._send = send
+  self._pieces: list[str] = []
+  self._last_flush = time.monotonic()
+
+ def add(self, text: str) -> None:
+  """Take one streamed piece; send what has gathered once TEXT_FLUSH_S has passed."""
+  self._pieces.append(text)
+  if time.monotonic() - self._last_flush >= TEXT_FLUSH_S:
+   self.flush()
+
+ def flush(self) -> None:
+  """Send what has gathered (if anything)."""
+  if self._pieces:
+   self._send("".join(self._pieces))
+   self._pieces.clear()
+  self._last_flush = time.monotonic()
+
+
 class ConductorEngine:
  """Runs one track at a time on its own thread. Thread-safe controls: pause, resume, step, stop."""
 
@@ -65,17 +101,18 @@ class ConductorEngine:
   config: ProjectConfig,
   emit: Emit,
   *,
+  price_book: PriceBook,
   client_factory: ClientFactory | None = None,
   session_id: str = "",
   persist: bool = True,
  ) -> None:
   self.config = config
+  self.price_book = price_book
   self.session_id = session_id
   self.persist = persist
   self._emit = emit
   self._client_factory = client_factory or default_client_factory
   self._lock = threading.Lock()
-  self._tier_usage: dict[str, dict[str, Usage]] = {tier: {} for tier in TIER_NAMES}
   self._mode = "running"
   self._permits = 0
   self._thread: threading.Thread | None = None
@@ -83,23 +120,11 @@ class ConductorEngine:
   self._wake: asyncio.Event | None = None
   self._main_task: asyncio.Task | None = None
   self._stop_requested = False
-  self._auth_reported: set[str] = set()
   self._saved_once: set[str] = set()
   self._last_save = 0.0
   self.track: Track | None = None
 
  # Controls (any thread) ------------------------------------------------------------------------------
-
- @property
- def tier_usage(self) -> dict[str, dict[str, Usage]]:
-  """Cumulative usage per tier and model since start or the last reset (a copy)."""
-  with self._lock:
-   return {tier: dict(models) for tier, models in self._tier_usage.items()}
-
- def reset_tier_usage(self) -> None:
-  """Start tier usage from zero (a new session); tickets are not touched."""
-  with self._lock:
-   self._tier_usage = {tier: {} for tier in TIER_NAMES}
 
  @property
  def running(self) -> bool:
@@ -171,7 +196,7 @@ class ConductorEngine:
    track.status = self._mode
    self._emit(TrackUpdate(track.id, track.status, goal=track.goal))
 
- # The run (worker thread) ------------------------------------------------------------------------------
+  # The run (worker thread) ------------------------------------------------------------------------------
 
  def _thread_main(self, track: Track) -> None:
   try:
@@ -195,65 +220,78 @@ class ConductorEngine:
     raise asyncio.CancelledError
    await self._run(state)
   except asyncio.CancelledError:
-   for ticket in track.tickets:
-    if ticket.status in ("in_progress", "review"):
-     ticket.status = "todo"
-     self._ticket_changed(track, ticket)
-   track.status = "stopped"
-   self._save(track)
-   self._emit(TrackUpdate(track.id, "stopped", "stopped by the user", track.goal))
+   self._stopped(track)
   except TrackAborted as exc:
-   track.status, track.error = "error", str(exc)
-   self._save(track)
-   self._emit(LogEvent("error", str(exc)))
-   self._emit(TrackUpdate(track.id, "error", str(exc), track.goal))
+   self._aborted(track, str(exc))
   finally:
-   for client in state.clients.values():
-    with contextlib.suppress(Exception):  # closing must not hide the run's outcome
-     await client.aclose()
+   await _close_clients(state.clients.values())
+
+ def _stopped(self, track: Track) -> None:
+  for ticket in track.tickets:
+   if ticket.status in UNFINISHED:
+    ticket.status = "todo"
+    self._ticket_changed(track, ticket)
+  track.status = "stopped"
+  self._save(track)
+  self._emit(TrackUpdate(track.id, "stopped", "stopped by the user", track.goal))
+
+ def _aborted(self, track: Track, reason: str) -> None:
+  track.status, track.error = "error", reason
+  self._save(track)
+  self._emit(LogEvent("error", reason))
+  self._emit(TrackUpdate(track.id, "error", reason, track.goal))
 
  async def _run(self, state: _RunState) -> None:
   track = state.track
   for ticket in track.tickets:
-   if ticket.status in ("in_progress", "review"):
+   if ticket.status in UNFINISHED:
     ticket.status = "todo"
   if not track.tickets:
-   track.status = "planning"
-   self._emit(TrackUpdate(track.id, "planning", "Tier 1 is planning", track.goal))
-   track.tickets = await self._plan(state)
-   for ticket in track.tickets:
-    self._ticket_changed(track, ticket)
+   await self._plan_tickets(state)
   track.status = self._mode
   self._save(track)
   self._emit(TrackUpdate(track.id, track.status, f"{len(track.tickets)} tickets", track.goal))
-  limit = asyncio.Semaphore(self.config.max_parallel)
-  running: dict[str, asyncio.Task] = {}
-  try:
-   while True:
-    for ticket in ready_tickets(track.tickets):
-     if ticket.id not in running:
-      running[ticket.id] = asyncio.create_task(self._ticket_under(limit, state, ticket), name=ticket.id)
-    if not running:
-     break
-    finished, _ = await asyncio.wait(running.values(), return_when=asyncio.FIRST_COMPLETED)
-    for task in finished:
-     del running[task.get_name()]
-     task.result()
-  finally:
-   for task in running.values():
-    task.cancel()
-   if running:
-    await asyncio.gather(*running.values(), return_exceptions=True)
-  for ticket in stuck_tickets(track.tickets):
-   blocked = [d for d in ticket.depends_on if track.ticket(d).status != "done"]
-   ticket.status = "blocked"
-   ticket.blocked_reason = f"depends on blocked ticket(s): {', '.join(blocked)}"
-   self._ticket_changed(track, ticket)
+  await self._work_ready_tickets(state)
+  self._block_stuck(track)
   counts = track.counts()
   track.status = "done" if counts["done"] == len(track.tickets) else "blocked"
   self._save(track)
   message = f"{counts['done']} done, {counts['blocked']} blocked"
   self._emit(TrackUpdate(track.id, track.status, message, track.goal))
+
+ async def _plan_tickets(self, state: _RunState) -> None:
+  track = state.track
+  track.status = "planning"
+  self._emit(TrackUpdate(track.id, "planning", "Tier 1 is planning", track.goal))
+  track.tickets = await self._plan(state)
+  for ticket in track.tickets:
+   self._ticket_changed(track, ticket)
+
+ async def _work_ready_tickets(self, state: _RunState) -> None:
+  limit = asyncio.Semaphore(self.config.max_parallel)
+  running: dict[str, asyncio.Task] = {}
+  try:
+   while self._start_ready(state, limit, running):
+    finished, _ = await asyncio.wait(running.values(), return_when=asyncio.FIRST_COMPLETED)
+    for task in finished:
+     del running[task.get_name()]
+     task.result()
+  finally:
+   await _cancel_all(running.values())
+
+ def _start_ready(self, state: _RunState, limit: asyncio.Semaphore, running: dict[str, asyncio.Task]) -> bool:
+  """Start a task for every ready ticket not yet running; False when nothing runs any more."""
+  for ticket in ready_tickets(state.track.tickets):
+   if ticket.id not in running:
+    running[ticket.id] = asyncio.create_task(self._ticket_under(limit, state, ticket), name=ticket.id)
+  return bool(running)
+
+ def _block_stuck(self, track: Track) -> None:
+  for ticket in stuck_tickets(track.tickets):
+   blocked = [d for d in ticket.depends_on if track.ticket(d).status != "done"]
+   ticket.status = "blocked"
+   ticket.blocked_reason = f"depends on blocked ticket(s): {', '.join(blocked)}"
+   self._ticket_changed(track, ticket)
 
  async def _plan(self, state: _RunState) -> list[Ticket]:
   error = ""
@@ -277,44 +315,59 @@ class ConductorEngine:
   ticket.status = "in_progress"
   self._ticket_changed(track, ticket)
   try:
-   if not ticket.brief:
-    done = [t for t in track.tickets if t.status == "done"]
-    result = await self._call(
-     state, ticket, "Tier 2", None, TECH_LEAD_SYSTEM, brief_prompt(track.goal, ticket, done), 1024
-    )
-    ticket.brief = result.text.strip()
-    self._ticket_changed(track, ticket)
-   worker = self.config.tiers["Tier 3"]
-   ladder = [worker.model, *worker.escalation]
-   rejection = ""
-   for attempt in range(self.config.max_escalations + 1):
-    model = ladder[min(attempt, len(ladder) - 1)]
-    ticket.attempts += 1
-    ticket.status = "in_progress"
-    self._ticket_changed(track, ticket)
-    result = await self._call(state, ticket, "Tier 3", model, WORKER_SYSTEM, work_prompt(ticket, rejection), 4096)
-    ticket.output = result.text
-    ticket.status = "review"
-    self._ticket_changed(track, ticket)
-    review = await self._call(state, ticket, "Tier 4", None, QA_SYSTEM, review_prompt(ticket, result.text), 1024)
-    approved, reason = parse_verdict(review.text)
-    ticket.review = review.text.strip()
-    if approved:
-     ticket.status = "done"
-     self._ticket_changed(track, ticket)
-     return
-    rejection = reason
-    if attempt < self.config.max_escalations:
-     nxt = ladder[min(attempt + 1, len(ladder) - 1)]
-     self._emit(LogEvent("info", f"{ticket.id}: QA rejected ({reason}); retrying on {nxt}"))
-   ticket.status = "blocked"
-   ticket.blocked_reason = f"QA rejected {self.config.max_escalations + 1} attempts; last: {rejection}"
+   await self._brief(state, ticket)
+   await self._attempts(state, ticket)
   except (CallError, CallFailed) as exc:
    if isinstance(exc, CallError) and exc.kind == "auth":
     raise TrackAborted(f"{exc.provider or 'provider'}: {exc}") from None
    ticket.status = "blocked"
    ticket.blocked_reason = f"call failed: {exc}"
   self._ticket_changed(track, ticket)
+
+ async def _brief(self, state: _RunState, ticket: Ticket) -> None:
+  if ticket.brief:
+   return
+  track = state.track
+  done = [t for t in track.tickets if t.status == "done"]
+  result = await self._call(
+   state, ticket, "Tier 2", None, TECH_LEAD_SYSTEM, brief_prompt(track.goal, ticket, done), 1024
+  )
+  ticket.brief = result.text.strip()
+  self._ticket_changed(track, ticket)
+
+ async def _attempts(self, state: _RunState, ticket: Ticket) -> None:
+  """Tier 3 works and Tier 4 reviews, climbing the escalation ladder on each rejection; blocked at the top."""
+  worker = self.config.tiers["Tier 3"]
+  ladder = [worker.model, *worker.escalation]
+  tries = self.config.max_escalations + 1
+  rejection = ""
+  for attempt in range(tries):
+   approved, rejection = await self._attempt(state, ticket, ladder[min(attempt, len(ladder) - 1)], rejection)
+   if approved:
+    return
+   if attempt + 1 < tries:
+    nxt = ladder[min(attempt + 1, len(ladder) - 1)]
+    self._emit(LogEvent("info", f"{ticket.id}: QA rejected ({rejection}); retrying on {nxt}"))
+  ticket.status = "blocked"
+  ticket.blocked_reason = f"QA rejected {tries} attempts; last: {rejection}"
+
+ async def _attempt(self, state: _RunState, ticket: Ticket, model: str, rejection: str) -> tuple[bool, str]:
+  """One Tier 3 attempt and its Tier 4 review: (approved, QA's reason)."""
+  track = state.track
+  ticket.attempts += 1
+  ticket.status = "in_progress"
+  self._ticket_changed(track, ticket)
+  result = await self._call(state, ticket, "Tier 3", model, WORKER_SYSTEM, work_prompt(ticket, rejection), 4096)
+  ticket.output = result.text
+  ticket.status = "review"
+  self._ticket_changed(track, ticket)
+  review = await self._call(state, ticket, "Tier 4", None, QA_SYSTEM, review_prompt(ticket, result.text), 1024)
+  approved, reason = parse_verdict(review.text)
+  ticket.review = review.text.strip()
+  if approved:
+   ticket.status = "done"
+   self._ticket_changed(track, ticket)
+  return approved, reason
 
  async def _call(
   self,
@@ -329,62 +382,50 @@ class ConductorEngine:
   tier_config = self.config.tiers[tier]
   model = model or tier_config.model
   await self._gate(state.track, tier, ticket, model)
-  client = state.clients.get(tier_config.provider)
-  if client is None:
-   try:
-    client = self._client_factory(tier_config, self.config)
-   except (ValueError, ImportError, CallError) as exc:  # no SDK, a broken keys file, a missing key
-    raise TrackAborted(f"{tier}: cannot use provider {tier_config.provider}: {exc}") from None
-   state.clients[tier_config.provider] = client
-  ticket_id = ticket.id if ticket else ""
-  track_id = state.track.id
-
-  pending_text: list[str] = []
-  last_flush = [time.monotonic()]
-
-  def flush_text() -> None:
-   if pending_text:
-    self._emit(TextDelta(track_id, ticket_id, tier, "".join(pending_text)))
-    pending_text.clear()
-   last_flush[0] = time.monotonic()
-
-  def on_text(text: str) -> None:
-   # Coalesced: the GUI redraws at frame rate, so one event per TEXT_FLUSH_S is all it can show.
-   pending_text.append(text)
-   if time.monotonic() - last_flush[0] >= TEXT_FLUSH_S:
-    flush_text()
-
+  client = self._client_for(state, tier, tier_config)
+  call = _CallContext(state.track.id, ticket, tier, model)
+  text = _TextCoalescer(lambda joined: self._emit(TextDelta(call.track_id, call.ticket_id, tier, joined)))
   started = time.perf_counter()
   try:
    result = await client.complete(
-    model=model, system=system, prompt=prompt, max_tokens=max_tokens, stream=True, on_text=on_text
+    model=model, system=system, prompt=prompt, max_tokens=max_tokens, stream=True, on_text=text.add
    )
   except CallError as exc:
-   flush_text()
-   self._record_failure(state.track, ticket, tier, client.provider, model, exc, time.perf_counter() - started)
-   if exc.kind == "auth" and client.provider not in self._auth_reported:
-    self._auth_reported.add(client.provider)
+   text.flush()
+   self._emit(self._failure_record(call, client.provider, exc, time.perf_counter() - started))
    raise
-  flush_text()
-  cost_units = None
-  if result.usage is not None:
-   cost_units = cost_tracker.usage_cost_units(result.model, result.usage)
-   with self._lock:
-    models = self._tier_usage[tier]
-    models[result.model] = models.get(result.model, Usage()) + result.usage
+  text.flush()
+  self._account(call, result)
+  if not result.ok:
+   raise CallFailed(result.error or "the call broke after the provider started answering")
+  return result
+
+ def _client_for(self, state: _RunState, tier: str, tier_config: TierConfig) -> LLMClient:
+  client = state.clients.get(tier_config.provider)
+  if client is not None:
+   return client
+  try:
+   client = self._client_factory(tier_config, self.config)
+  except (ValueError, ImportError, CallError) as exc:  # no SDK, a broken keys file, a missing key
+   raise TrackAborted(f"{tier}: cannot use provider {tier_config.provider}: {exc}") from None
+  state.clients[tier_config.provider] = client
+  return client
+
+ def _account(self, call: _CallContext, result: CallResult) -> None:
+  """Price the call at the model the API reported, charge its ticket, and report the CallRecord."""
+  cost_units = None if result.usage is None else self.price_book.cost_units(result.model, result.usage)
+  ticket = call.ticket
   if ticket is not None:
    ticket.cost_units += cost_units or 0
-   if tier == "Tier 3":
-    if result.model not in ticket.models:
-     ticket.models.append(result.model)
-    ticket.tier, ticket.model = tier, result.model
+   if call.tier == "Tier 3":
+    _charge_worker_model(ticket, result.model)
   self._emit(
    CallRecord(
     session_id=self.session_id,
-    track_id=track_id,
-    ticket_id=ticket_id,
-    tier=tier,
-    role=TIER_ROLES[tier],
+    track_id=call.track_id,
+    ticket_id=call.ticket_id,
+    tier=call.tier,
+    role=TIER_ROLES[call.tier],
     provider=result.provider,
     model=result.model,
     usage=result.usage,
@@ -393,37 +434,29 @@ class ConductorEngine:
     request_id=result.request_id or "",
     status=result.status,
     error=result.error or "",
-    requested_model=model,
+    requested_model=call.model,
     attempts=result.attempts,
     raw_usage=result.raw_usage,
    )
   )
-  self._emit(MmaStateUpdate(track_id, self.tier_usage, state.track.counts()))
-  if not result.ok:
-   raise CallFailed(result.error or "the call broke after the provider started answering")
-  return result
 
- def _record_failure(
-  self, track: Track, ticket: Ticket | None, tier: str, provider: str, model: str, exc: CallError, latency: float
- ) -> None:
-  self._emit(
-   CallRecord(
-    session_id=self.session_id,
-    track_id=track.id,
-    ticket_id=ticket.id if ticket else "",
-    tier=tier,
-    role=TIER_ROLES[tier],
-    provider=provider,
-    model=model,
-    usage=None,
-    cost_units=None,
-    latency_s=latency,
-    request_id=exc.request_id or "",
-    status="failed",
-    error=f"{exc.kind}: {exc}",
-    requested_model=model,
-    attempts=exc.attempts,
-   )
+ def _failure_record(self, call: _CallContext, provider: str, exc: CallError, latency: float) -> CallRecord:
+  return CallRecord(
+   session_id=self.session_id,
+   track_id=call.track_id,
+   ticket_id=call.ticket_id,
+   tier=call.tier,
+   role=TIER_ROLES[call.tier],
+   provider=provider,
+   model=call.model,
+   usage=None,
+   cost_units=None,
+   latency_s=latency,
+   request_id=exc.request_id or "",
+   status="failed",
+   error=f"{exc.kind}: {exc}",
+   requested_model=call.model,
+   attempts=exc.attempts,
   )
 
  async def _gate(self, track: Track, tier: str, ticket: Ticket | None, model: str) -> None:
@@ -444,7 +477,7 @@ class ConductorEngine:
    self._wake.clear()
 
  def _ticket_changed(self, track: Track, ticket: Ticket) -> None:
-  self._emit(TicketUpdate(track.id, ticket.to_dict()))
+  self._emit(TicketUpdate(track.id, ticket.copy()))
   # A finished ticket is saved at once (a resume must never pay for it again); progress in between at
   # most every SAVE_INTERVAL_S, since an interrupted ticket restarts from its brief anyway.
   if ticket.status in FINISHED or time.monotonic() - self._last_save > SAVE_INTERVAL_S:
@@ -460,6 +493,26 @@ class ConductorEngine:
   else:
    self._saved_once.add(track.id)
    self._last_save = time.monotonic()
+
+
+async def _close_clients(clients) -> None:
+ for client in clients:
+  with contextlib.suppress(Exception):  # closing must not hide the run's outcome
+   await client.aclose()
+
+
+async def _cancel_all(tasks) -> None:
+ tasks = list(tasks)
+ for task in tasks:
+  task.cancel()
+ if tasks:
+  await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _charge_worker_model(ticket: Ticket, model: str) -> None:
+ if model not in ticket.models:
+  ticket.models.append(model)
+ ticket.tier, ticket.model = "Tier 3", model
 
 
 def default_client_factory(tier: TierConfig, config: ProjectConfig) -> LLMClient:

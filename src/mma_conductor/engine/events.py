@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..pricing.usage import Usage
+from .tickets import Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,20 +38,11 @@ class CallRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class MmaStateUpdate:
- """The engine's cumulative tier usage after a call: {tier: {model: Usage}} (a copy, never mutated)."""
-
- track_id: str
- tier_usage: dict[str, dict[str, Usage]]
- ticket_counts: dict[str, int]
-
-
-@dataclass(frozen=True, slots=True)
 class TicketUpdate:
- """A ticket changed status (or gained output); `ticket` is a copy."""
+ """A ticket changed status (or gained output); `ticket` is a copy the engine no longer changes."""
 
  track_id: str
- ticket: dict
+ ticket: Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,22 +72,3 @@ class LogEvent:
  level: str
  message: str
  timestamp: float = field(default_factory=time.time)
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryUpdate:
- """Today's and all-time figures from the ledger (posted to the controller like any conductor event)."""
-
- today_units: int
- today_calls: int
- all_time_units: int
- all_time_calls: int
- today_label: str
- all_time_label: str
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerProblem:
- """The ledger cannot be written right now (the calls wait in memory and are retried)."""
-
- message: str

@@ -6,11 +6,12 @@ import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 STATUSES = ("todo", "in_progress", "review", "done", "blocked")
 FINISHED = ("done", "blocked")
+UNFINISHED = ("in_progress", "review")  # interrupted work: back to todo when a run stops or resumes
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -44,6 +45,10 @@ class Ticket:
  models: list[str] = field(default_factory=list)
  attempts: int = 0
  cost_units: int = 0
+
+ def copy(self) -> Ticket:
+  """A copy that later changes to this ticket do not reach (what crosses to another thread)."""
+  return replace(self, depends_on=list(self.depends_on), models=list(self.models))
 
  def to_dict(self) -> dict[str, Any]:
   """Plain values for TOML."""

@@ -117,18 +117,15 @@ def history_line(history, problem: str, simulated_skipped: bool = False) -> str:
  return line + "\n(history holds real spend only: simulated calls are not recorded)" if simulated_skipped else line
 
 
-def _ticket_row(ticket: dict) -> TicketRow:
- units = int(ticket.get("cost_units", 0) or 0)
- models = ticket.get("models") or []
- detail = ticket.get("blocked_reason") or ticket.get("review", "").splitlines()[0:1]
- if isinstance(detail, list):
-  detail = detail[0] if detail else ""
+def _ticket_row(ticket) -> TicketRow:
+ units = ticket.cost_units
+ detail = ticket.blocked_reason or next(iter(ticket.review.splitlines()), "")
  return TicketRow(
-  id=ticket["id"],
-  title=ticket["title"],
-  status=ticket["status"],
-  model=" > ".join(models) if models else "-",
-  attempts=str(ticket.get("attempts", 0)),
+  id=ticket.id,
+  title=ticket.title,
+  status=ticket.status,
+  model=" > ".join(ticket.models) if ticket.models else "-",
+  attempts=str(ticket.attempts),
   cost=format_usd_auto(units) if units else "-",
   detail=detail,
  )
