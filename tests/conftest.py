@@ -25,38 +25,50 @@ def provider_server() -> Iterator[ProviderServer]:
   pytest.fail(f"requests with no scripted reply: {[(r.method, r.path) for r in server.unscripted]}")
 
 
+class _LoopbackGuard:
+ """socket's connect, connect_ex and getaddrinfo, refusing (and noting) anything that is not loopback."""
+
+ def __init__(self) -> None:
+  self.violations: list[str] = []
+  self.real_connect, self.real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+  self.real_getaddrinfo = socket.getaddrinfo
+
+ def check(self, address: object) -> None:
+  if isinstance(address, tuple) and address and address[0] not in _LOOPBACK:
+   self.violations.append(f"connect {address!r}")
+   raise ConnectionRefusedError(f"test tried to reach {address!r}; only loopback is allowed")
+
+ def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+  guard = self
+
+  def connect(sock: socket.socket, address: object) -> None:
+   guard.check(address)
+   return guard.real_connect(sock, address)
+
+  def connect_ex(sock: socket.socket, address: object) -> int:
+   guard.check(address)
+   return guard.real_connect_ex(sock, address)
+
+  monkeypatch.setattr(socket.socket, "connect", connect)
+  monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+  monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+
+ def getaddrinfo(self, host: object, *args: object, **kwargs: object) -> object:
+  name = host.decode() if isinstance(host, bytes) else host
+  if name is not None and name not in _LOOPBACK:
+   self.violations.append(f"resolve {name!r}")
+   raise socket.gaierror(f"test tried to resolve {name!r}; only loopback is allowed")
+  return self.real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
  """Refuse (and fail the test on) any connection or name lookup that is not loopback."""
- violations: list[str] = []
- real_connect, real_connect_ex, real_getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
-
- def check(address: object) -> None:
-  if isinstance(address, tuple) and address and address[0] not in _LOOPBACK:
-   violations.append(f"connect {address!r}")
-   raise ConnectionRefusedError(f"test tried to reach {address!r}; only loopback is allowed")
-
- def connect(self: socket.socket, address: object) -> None:
-  check(address)
-  return real_connect(self, address)
-
- def connect_ex(self: socket.socket, address: object) -> int:
-  check(address)
-  return real_connect_ex(self, address)
-
- def getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
-  name = host.decode() if isinstance(host, bytes) else host
-  if name is not None and name not in _LOOPBACK:
-   violations.append(f"resolve {name!r}")
-   raise socket.gaierror(f"test tried to resolve {name!r}; only loopback is allowed")
-  return real_getaddrinfo(host, *args, **kwargs)
-
- monkeypatch.setattr(socket.socket, "connect", connect)
- monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
- monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
- yield violations
- if violations:
-  pytest.fail(f"test tried to leave loopback: {violations}")
+ guard = _LoopbackGuard()
+ guard.install(monkeypatch)
+ yield guard.violations
+ if guard.violations:
+  pytest.fail(f"test tried to leave loopback: {guard.violations}")
 
 
 @pytest.fixture

@@ -9,6 +9,10 @@ from pathlib import Path
 
 from . import __version__
 from .ledger.cli import register as register_costs
+from .pricing.book import PriceBook
+from .pricing.config import load_price_book
+from .pricing.money import PriceError, format_usd
+from .pricing.usage import Usage, UsageError, usage_from_response
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -62,53 +66,36 @@ def main(argv: list[str] | None = None) -> int:
  """Entry point of the console script."""
  parser = build_parser()
  args = parser.parse_args(argv)
+ project = args.project or Path.cwd()
  if args.command == "costs":
   from .ledger.cli import run as run_costs
 
-  return run_costs(args, args.project or Path.cwd())
- from .cost_tracker import PriceError, UsageError, configure_pricing
-
+  return run_costs(args, project)
+ command = _COMMANDS.get(args.command or "gui")
+ if command is None:
+  parser.print_help()
+  return EXIT_USAGE
  try:
-  book = configure_pricing(args.project or Path.cwd())
- except PriceError as exc:
-  print(f"mma-conductor: {exc}", file=sys.stderr)
-  return EXIT_ERROR
- command = args.command or "gui"
- try:
-  if command == "pricing":
-   return _pricing(book, args)
-  if command == "estimate":
-   return _estimate(args)
-  if command == "price-response":
-   return _price_response(args)
-  if command == "run":
-   return _run(args)
-  if command == "gui":
-   from .gui.app import run_gui
-
-   return run_gui(args.project or Path.cwd())
+  return command(args, project)
  except (UsageError, PriceError, OSError, ValueError, RuntimeError) as exc:
   print(f"mma-conductor: {exc}", file=sys.stderr)
   return EXIT_ERROR
- parser.print_help()
- return EXIT_USAGE
 
 
-def _pricing(book, args) -> int:
+def _gui(args, project: Path) -> int:
+ from .gui.app import run_gui
+
+ load_price_book(project)  # a broken pricing file is reported here, before a window opens
+ return run_gui(project)
+
+
+def _pricing(args, project: Path) -> int:
  from .pricing.report import pricing_rows, render_pricing_text
 
- for name in args.model:
-  book.price(name)
+ book = load_price_book(project)
+ resolutions = {name: _resolution(book, name) for name in args.model}
  rows = pricing_rows(book, include_dataset=args.all)
- resolutions = {}
- for name in args.model:
-  found = book.resolve(name)
-  resolutions[name] = (
-   {"matched": found.matched, "rule": found.rule, "source": found.price.source, "as_of": found.price.as_of}
-   if found
-   else None
-  )
- if getattr(args, "json", False):
+ if args.json:
   payload = {"models": rows, "unpriced": sorted(book.unpriced_models()), "overrides": book.sources}
   if args.model:
    payload["resolved"] = resolutions
@@ -116,74 +103,99 @@ def _pricing(book, args) -> int:
   return EXIT_OK
  print(render_pricing_text(rows, book.unpriced_models(), book.sources))
  for name, found in resolutions.items():
-  if found is None:
-   print(f"{name}: unpriced (no table entry, dataset match or fallback)")
-  else:
-   print(f"{name}: priced as {found['matched']} ({found['rule']}; {found['source']}, {found['as_of']})")
+  print(_resolution_line(name, found))
  if not args.all:
   print("(--all adds the ~1,600 token-priced models of the genai-prices dataset)")
  return EXIT_OK
 
 
-def _run(args) -> int:
+def _resolution(book: PriceBook, name: str) -> dict | None:
+ book.price(name)  # looked up first, so that an unpriced name is reported among the unpriced
+ found = book.resolve(name)
+ if found is None:
+  return None
+ return {"matched": found.matched, "rule": found.rule, "source": found.price.source, "as_of": found.price.as_of}
+
+
+def _resolution_line(name: str, found: dict | None) -> str:
+ if found is None:
+  return f"{name}: unpriced (no table entry, dataset match or fallback)"
+ return f"{name}: priced as {found['matched']} ({found['rule']}; {found['source']}, {found['as_of']})"
+
+
+def _run(args, project: Path) -> int:
+ from .app.controller import AppController
  from .app.headless import run_headless
+ from .app.ledger_link import connect_ledger
 
  if not args.goal and not args.resume:
   print("mma-conductor: run needs --goal TEXT or --resume TRACK_ID", file=sys.stderr)
   return EXIT_USAGE
- return run_headless(args.goal, args.project or Path.cwd(), resume=args.resume, quiet=args.quiet)
+ controller = AppController(project, price_book=load_price_book(project))
+ connect_ledger(controller, project, serve_api=False)
+ return run_headless(args.goal, project, resume=args.resume, quiet=args.quiet, controller=controller)
 
 
-def _estimate(args) -> int:
- from .cost_tracker import Usage
-
+def _estimate(args, project: Path) -> int:
  usage = Usage(args.input, args.output, args.cache_read, args.cache_write, args.cache_write_1h)
- return _report_cost(args.model, usage, args.json)
+ return _report_cost(load_price_book(project), args.model, usage, args.json)
 
 
-def _price_response(args) -> int:
- from .cost_tracker import usage_from_response
-
+def _price_response(args, project: Path) -> int:
+ book = load_price_book(project)
  text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
- try:
-  payload = json.loads(text)
- except json.JSONDecodeError:
-  payload = []
-  for number, line in enumerate(text.splitlines(), 1):
-   line = line.strip().removeprefix("data:").strip()
-   if not line or line == "[DONE]":
-    continue
-   try:
-    payload.append(json.loads(line))
-   except json.JSONDecodeError as exc:
-    raise ValueError(f"{args.file}:{number}: not JSON ({exc.msg})") from None
+ payload = _response_payload(text, args.file)
  usage = usage_from_response(payload, args.provider)
  if usage is None:
   raise ValueError(f"{args.file}: the response carries no usage")
  model = args.model or _model_of(payload)
  if not model:
   raise ValueError(f"{args.file}: no model field in the response; pass --model")
- return _report_cost(model, usage, args.json)
+ return _report_cost(book, model, usage, args.json)
+
+
+def _response_payload(text: str, where: object) -> object:
+ """One JSON document, or the events of a stream saved one per line (SSE `data:` prefixes allowed)."""
+ try:
+  return json.loads(text)
+ except json.JSONDecodeError:
+  pass
+ payload = []
+ for number, line in enumerate(text.splitlines(), 1):
+  line = line.strip().removeprefix("data:").strip()
+  if line and line != "[DONE]":
+   payload.append(_json_line(line, f"{where}:{number}"))
+ return payload
+
+
+def _json_line(line: str, where: str) -> object:
+ try:
+  return json.loads(line)
+ except json.JSONDecodeError as exc:
+  raise ValueError(f"{where}: not JSON ({exc.msg})") from None
 
 
 def _model_of(payload) -> str | None:
  events = payload if isinstance(payload, list) else [payload]
  for event in events:
-  if not isinstance(event, dict):
-   continue
-  for holder in (event, event.get("message") or {}, event.get("response") or {}):
-   if isinstance(holder, dict):
-    model = holder.get("model") or holder.get("modelVersion")
-    if isinstance(model, str) and model:
-     return model
+  for holder in _model_holders(event):
+   model = holder.get("model") or holder.get("modelVersion")
+   if isinstance(model, str) and model:
+    return model
  return None
 
 
-def _report_cost(model, usage, as_json: bool) -> int:
- from .cost_tracker import format_usd, resolve_model, usage_cost_units
+def _model_holders(event: object) -> list[dict]:
+ """Where a reply's model name may stand: the event itself, its `message` or its `response`."""
+ if not isinstance(event, dict):
+  return []
+ holders = (event, event.get("message"), event.get("response"))
+ return [holder for holder in holders if isinstance(holder, dict)]
 
- found = resolve_model(model)
- units = usage_cost_units(model, usage)
+
+def _report_cost(book: PriceBook, model: str, usage: Usage, as_json: bool) -> int:
+ found = book.resolve(model)
+ units = book.cost_units(model, usage)
  if as_json:
   print(
    json.dumps(
@@ -202,6 +214,15 @@ def _report_cost(model, usage, as_json: bool) -> int:
  print("usage:  " + ", ".join(f"{k.removesuffix('_tokens')}={v:,}" for k, v in counts.items() if v))
  print("cost:   " + ("unpriced" if units is None else f"{format_usd(units, 6)}  (exact: {format_usd(units, 15)})"))
  return EXIT_OK
+
+
+_COMMANDS = {
+ "gui": _gui,
+ "pricing": _pricing,
+ "estimate": _estimate,
+ "price-response": _price_response,
+ "run": _run,
+}
 
 
 if __name__ == "__main__":

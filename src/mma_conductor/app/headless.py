@@ -35,45 +35,52 @@ def run_headless(
  if controller is None:
   controller = AppController(project_dir)
   connect_ledger(controller, project_dir, serve_api=False)
- woken = threading.Event()
- controller.wakeup = woken.set
- printed_tickets: dict[str, str] = {}
-
- def progress(record: CallRecord) -> None:
-  if quiet:
-   return
-  usage = record.usage
-  tokens = f"{usage.input_tokens:,} in / {usage.output_tokens:,} out" if usage else "no usage"
-  cost = "unpriced" if record.cost_units is None and usage else format_usd_auto(record.cost_units or 0)
-  where = record.ticket_id or "plan"
-  sim = " (simulated)" if record.simulated else ""
-  line = f"[{record.tier}] {where:<10} {record.model}{sim}: {tokens}, {cost}"
-  if record.status != "success":
-   line += f"  FAILED: {record.error}"
-  print(line, file=out, flush=True)
-
- controller.record_sinks.append(progress)
+ if not quiet:
+  controller.record_sinks.append(lambda record: print(progress_line(record), file=out, flush=True))
  track = controller.resume_track(resume) if resume else controller.start_track(goal or "")
  if not quiet:
   print(f"track {track.id}: {track.goal}", file=out, flush=True)
+ printed_tickets: dict[str, str] = {}
+ _drive(controller, lambda: _print_ticket_changes(controller, printed_tickets, out, quiet), out)
+ _print_ticket_changes(controller, printed_tickets, out, quiet)
+ _print_log(controller, out)
+ status = controller.track_status
+ print(f"\ntrack {track.id} {status}: {controller.track_message}", file=out)
+ print(cost_table(controller.session()), file=out, flush=True)
+ return {"done": EXIT_DONE, "blocked": EXIT_BLOCKED, "stopped": EXIT_STOPPED}.get(status, EXIT_ERROR)
+
+
+def _drive(controller: AppController, after_drain, out: TextIO) -> None:
+ """Apply the engine's events as they come until it ends (Ctrl-C stops it), then shut down."""
+ woken = threading.Event()
+ controller.wakeup = woken.set
  try:
   while controller.engine.running:
    woken.wait(0.25)
    woken.clear()
    controller.drain_pending()
-   _print_ticket_changes(controller, printed_tickets, out, quiet)
+   after_drain()
  except KeyboardInterrupt:
   print("stopping: cancelling calls in flight ...", file=out, flush=True)
   controller.stop()
  controller.shutdown()
- _print_ticket_changes(controller, printed_tickets, out, quiet)
+
+
+def progress_line(record: CallRecord) -> str:
+ """One call as a progress line: tier, ticket, model, tokens, cost (and the failure, if any)."""
+ usage = record.usage
+ tokens = f"{usage.input_tokens:,} in / {usage.output_tokens:,} out" if usage else "no usage"
+ cost = "unpriced" if record.cost_units is None and usage else format_usd_auto(record.cost_units or 0)
+ where = record.ticket_id or "plan"
+ sim = " (simulated)" if record.simulated else ""
+ line = f"[{record.tier}] {where:<10} {record.model}{sim}: {tokens}, {cost}"
+ return line if record.status == "success" else f"{line}  FAILED: {record.error}"
+
+
+def _print_log(controller: AppController, out: TextIO) -> None:
  for event in controller.log:
   if event.level in ("error", "milestone"):
    print(f"[{event.level}] {event.message}", file=out)
- status = controller.track_status
- print(f"\ntrack {track.id} {status}: {controller.track_message}", file=out)
- print(cost_table(controller.session()), file=out, flush=True)
- return {"done": EXIT_DONE, "blocked": EXIT_BLOCKED, "stopped": EXIT_STOPPED}.get(status, EXIT_ERROR)
 
 
 def _print_ticket_changes(controller: AppController, seen: dict[str, str], out: TextIO, quiet: bool) -> None:

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.events import CallRecord, LogEvent, TrackUpdate
-from ..ledger.store import Ledger
+from ..ledger.api import LocalApiError, start_local_api
+from ..ledger.config import load_ledger_settings
+from ..ledger.store import Ledger, LedgerError
 from ..ledger.writer import LedgerWriter
 from ..pricing.money import format_usd, units_to_decimal
 from ..pricing.session_costs import CostFigures, SessionSnapshot
@@ -152,10 +154,6 @@ def connect_ledger(controller: Any, project_dir: Any, *, serve_api: bool = True)
  """Open the project's ledger, attach it to `controller`, and start the local API when the project's
  `[ledger] api_port` asks for it. A ledger or API that cannot be used is reported in the controller's log
  (and the app goes on without it); returns (link or None, API server or None)."""
- from ..ledger.api import LocalApiError, start_local_api
- from ..ledger.config import load_ledger_settings
- from ..ledger.store import LedgerError
-
  try:
   settings = load_ledger_settings(project_dir)
   ledger = Ledger.open(project_dir=project_dir)
@@ -166,12 +164,15 @@ def connect_ledger(controller: Any, project_dir: Any, *, serve_api: bool = True)
  link = controller.attach_ledger(ledger, record_simulated=settings.record_simulated)
  if ledger.readonly:
   controller.post(LedgerProblem(f"{ledger.path} is read-only: new calls are kept in memory only"))
- server = None
- if serve_api and settings.api_port:
-  try:
-   server = start_local_api(settings.api_port, lambda: session_json(controller.session()), ledger)
-  except LocalApiError as exc:
-   controller.post(LogEvent("error", str(exc)))
-  else:
-   controller.post(LogEvent("info", f"local API on {server.url}/ (read-only)"))
+ server = _serve_api(controller, ledger, settings.api_port) if serve_api and settings.api_port else None
  return link, server
+
+
+def _serve_api(controller: Any, ledger: Ledger, port: int) -> Any:
+ try:
+  server = start_local_api(port, lambda: session_json(controller.session()), ledger)
+ except LocalApiError as exc:
+  controller.post(LogEvent("error", str(exc)))
+  return None
+ controller.post(LogEvent("info", f"local API on {server.url}/ (read-only)"))
+ return server

@@ -54,10 +54,19 @@ def review_prompt(ticket: Ticket, output: str) -> str:
 
 def parse_plan(text: str) -> list[Ticket]:
  """Tickets from Tier 1's answer (a JSON array, possibly inside code fences); PlanError says what is wrong."""
- body = text.strip()
+ raw = _plan_array(_unfenced(text.strip()))
+ if len(raw) > MAX_TICKETS:
+  raise PlanError(f"the plan has {len(raw)} tickets; at most {MAX_TICKETS} are allowed")
+ tickets = [Ticket.from_dict(_plan_fields(item), f"plan[{index}]") for index, item in enumerate(raw)]
+ return validate_plan(tickets)
+
+
+def _unfenced(body: str) -> str:
  fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
- if fenced:
-  body = fenced.group(1).strip()
+ return fenced.group(1).strip() if fenced else body
+
+
+def _plan_array(body: str) -> list:
  start, end = body.find("["), body.rfind("]")
  if start < 0 or end < start:
   raise PlanError("no JSON array in the answer")
@@ -67,14 +76,14 @@ def parse_plan(text: str) -> list[Ticket]:
   raise PlanError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
  if not isinstance(raw, list):
   raise PlanError("the plan must be a JSON array of tickets")
- if len(raw) > MAX_TICKETS:
-  raise PlanError(f"the plan has {len(raw)} tickets; at most {MAX_TICKETS} are allowed")
- tickets = []
- for index, item in enumerate(raw):
-  if isinstance(item, dict):
-   item = {k: v for k, v in item.items() if k in ("id", "title", "description", "depends_on")}
-  tickets.append(Ticket.from_dict(item, f"plan[{index}]"))
- return validate_plan(tickets)
+ return raw
+
+
+def _plan_fields(item: object) -> object:
+ # A plan may only say what the work is; status, cost and the like come from running it.
+ if isinstance(item, dict):
+  return {k: v for k, v in item.items() if k in ("id", "title", "description", "depends_on")}
+ return item
 
 
 def parse_verdict(text: str) -> tuple[bool, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -74,44 +74,62 @@ class Ticket:
   """Build from TOML/JSON values, raising PlanError naming `where` on bad fields."""
   if not isinstance(data, Mapping):
    raise PlanError(f"{where}: a ticket must be a table/object, got {type(data).__name__}")
-  ticket_id = data.get("id")
-  if not isinstance(ticket_id, str) or not _ID.match(ticket_id):
-   raise PlanError(f"{where}.id: expected a short id of letters, digits, '-', '_' or '.', got {ticket_id!r}")
-  title = data.get("title")
-  if not isinstance(title, str) or not title.strip():
-   raise PlanError(f"{where}.title: expected a non-empty string")
-  depends = data.get("depends_on", [])
-  if not isinstance(depends, list) or not all(isinstance(d, str) for d in depends):
-   raise PlanError(f"{where}.depends_on: expected a list of ticket ids")
-  status = data.get("status", "todo")
-  if status not in STATUSES:
-   raise PlanError(f"{where}.status: expected one of {', '.join(STATUSES)}, got {status!r}")
-  text = {}
-  for key in ("description", "brief", "output", "review", "blocked_reason", "tier", "model"):
-   value = data.get(key, "")
-   if not isinstance(value, str):
-    raise PlanError(f"{where}.{key}: expected a string")
-   text[key] = value
-  models = data.get("models", [])
-  if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-   raise PlanError(f"{where}.models: expected a list of model names")
-  attempts = data.get("attempts", 0)
-  if type(attempts) is not int or attempts < 0:
-   raise PlanError(f"{where}.attempts: expected a non-negative integer")
-  try:
-   cost_units = int(data.get("cost_units", 0))
-  except (TypeError, ValueError):
-   raise PlanError(f"{where}.cost_units: expected an integer") from None
+  values = {name: _field(data, name, where) for name in _FIELD_CHECKS}
   return cls(
-   id=ticket_id,
-   title=title.strip(),
-   depends_on=list(dict.fromkeys(depends)),
-   status=status,
-   models=list(models),
-   attempts=attempts,
-   cost_units=cost_units,
-   **text,
+   id=values["id"],
+   title=values["title"].strip(),
+   depends_on=list(dict.fromkeys(values["depends_on"])),
+   status=values["status"],
+   models=list(values["models"]),
+   attempts=values["attempts"],
+   cost_units=_cost_units(data.get("cost_units", 0), where),
+   **{name: values[name] for name in _TEXT_FIELDS},
   )
+
+
+def _is_id(value: Any) -> bool:
+ return isinstance(value, str) and bool(_ID.match(value))
+
+
+def _is_title(value: Any) -> bool:
+ return isinstance(value, str) and bool(value.strip())
+
+
+def _is_names(value: Any) -> bool:
+ return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_count(value: Any) -> bool:
+ return type(value) is int and value >= 0
+
+
+_TEXT_FIELDS = ("description", "brief", "output", "review", "blocked_reason", "tier", "model")
+_NO_VALUE = object()
+# field -> (default, check, what the error says is expected; "{value}" is replaced by what was found)
+_FIELD_CHECKS: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
+ "id": (_NO_VALUE, _is_id, "expected a short id of letters, digits, '-', '_' or '.', got {value}"),
+ "title": (_NO_VALUE, _is_title, "expected a non-empty string"),
+ "depends_on": ([], _is_names, "expected a list of ticket ids"),
+ "status": ("todo", lambda value: value in STATUSES, f"expected one of {', '.join(STATUSES)}, got {{value}}"),
+ **{name: ("", lambda value: isinstance(value, str), "expected a string") for name in _TEXT_FIELDS},
+ "models": ([], _is_names, "expected a list of model names"),
+ "attempts": (0, _is_count, "expected a non-negative integer"),
+}
+
+
+def _field(data: Mapping[str, Any], name: str, where: str) -> Any:
+ default, check, expected = _FIELD_CHECKS[name]
+ value = data.get(name, None if default is _NO_VALUE else default)
+ if not check(value):
+  raise PlanError(f"{where}.{name}: {expected.replace('{value}', repr(value))}")
+ return value
+
+
+def _cost_units(value: Any, where: str) -> int:
+ try:
+  return int(value)
+ except (TypeError, ValueError):
+  raise PlanError(f"{where}.cost_units: expected an integer") from None
 
 
 @dataclass
@@ -150,47 +168,64 @@ def validate_plan(tickets: Iterable[Ticket]) -> list[Ticket]:
  tickets = list(tickets)
  if not tickets:
   raise PlanError("the plan has no tickets")
- ids: set[str] = set()
+ ids = _unique_ids(tickets)
  for ticket in tickets:
-  if ticket.id in ids:
-   raise PlanError(f"duplicate ticket id {ticket.id!r}")
-  ids.add(ticket.id)
- for ticket in tickets:
-  for dep in ticket.depends_on:
-   if dep not in ids:
-    raise PlanError(f"ticket {ticket.id!r} depends on unknown ticket {dep!r}")
-   if dep == ticket.id:
-    raise CycleError([ticket.id, ticket.id])
+  _check_dependencies(ticket, ids)
  cycle = find_cycle({t.id: t.depends_on for t in tickets})
  if cycle:
   raise CycleError(cycle)
  return tickets
 
 
+def _unique_ids(tickets: list[Ticket]) -> set[str]:
+ ids: set[str] = set()
+ for ticket in tickets:
+  if ticket.id in ids:
+   raise PlanError(f"duplicate ticket id {ticket.id!r}")
+  ids.add(ticket.id)
+ return ids
+
+
+def _check_dependencies(ticket: Ticket, ids: set[str]) -> None:
+ for dep in ticket.depends_on:
+  if dep not in ids:
+   raise PlanError(f"ticket {ticket.id!r} depends on unknown ticket {dep!r}")
+  if dep == ticket.id:
+   raise CycleError([ticket.id, ticket.id])
+
+
 def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
  """A dependency cycle as [a, b, ..., a], or None. Iterative DFS, so deep plans do not hit recursion limits."""
- white, grey, black = 0, 1, 2
- color = dict.fromkeys(graph, white)
+ color = dict.fromkeys(graph, _WHITE)
  for start in graph:
-  if color[start] != white:
+  cycle = _cycle_from(graph, start, color) if color[start] == _WHITE else None
+  if cycle:
+   return cycle
+ return None
+
+
+_WHITE, _GREY, _BLACK = 0, 1, 2
+
+
+def _cycle_from(graph: Mapping[str, Iterable[str]], start: str, color: dict[str, int]) -> list[str] | None:
+ """Depth-first from `start`, colouring as it goes: grey on the current path, black when finished."""
+ stack: list[tuple[str, list[str]]] = [(start, list(graph[start]))]
+ path = [start]
+ color[start] = _GREY
+ while stack:
+  node, pending = stack[-1]
+  if not pending:
+   color[node] = _BLACK
+   stack.pop()
+   path.pop()
    continue
-  stack: list[tuple[str, list[str]]] = [(start, list(graph[start]))]
-  path = [start]
-  color[start] = grey
-  while stack:
-   node, pending = stack[-1]
-   if pending:
-    nxt = pending.pop()
-    if color.get(nxt, black) == grey:
-     return [*path[path.index(nxt) :], nxt]
-    if color.get(nxt) == white:
-     color[nxt] = grey
-     stack.append((nxt, list(graph[nxt])))
-     path.append(nxt)
-   else:
-    color[node] = black
-    stack.pop()
-    path.pop()
+  nxt = pending.pop()
+  if color.get(nxt, _BLACK) == _GREY:
+   return [*path[path.index(nxt) :], nxt]
+  if color.get(nxt) == _WHITE:
+   color[nxt] = _GREY
+   stack.append((nxt, list(graph[nxt])))
+   path.append(nxt)
  return None
 
 

@@ -55,35 +55,45 @@ def load_track_file(path: Path) -> Track:
  data = read_toml(path, TrackFileError, what="track file")
  if data is None:
   raise TrackFileError(f"{path}: cannot read track file: no such file")
+ head = _track_head(data, path)
+ created = head.get("created_at", 0.0)
+ return Track(
+  goal=head["goal"],
+  id=head["id"],
+  tickets=_tickets(data, path),
+  status=str(head.get("status", "new")),
+  created_at=float(created) if isinstance(created, int | float) else 0.0,
+  error=str(head.get("error", "")),
+ )
+
+
+def _track_head(data: dict, path: Path) -> dict:
  head = data.get("track")
  if not isinstance(head, dict):
   raise TrackFileError(f"{path}: missing [track] table")
- goal, track_id = head.get("goal"), head.get("id")
- if not isinstance(goal, str) or not isinstance(track_id, str):
+ if not isinstance(head.get("goal"), str) or not isinstance(head.get("id"), str):
   raise TrackFileError(f"{path}: [track] needs string `id` and `goal`")
+ return head
+
+
+def _tickets(data: dict, path: Path) -> list[Ticket]:
  raw_tickets = data.get("tickets", [])
  if not isinstance(raw_tickets, list):
   raise TrackFileError(f"{path}: `tickets` must be an array of tables ([[tickets]])")
- tickets = []
- for index, raw in enumerate(raw_tickets):
-  try:
-   tickets.append(Ticket.from_dict(raw, f"tickets[{index}]"))
-  except PlanError as exc:
-   raise TrackFileError(f"{path}:{_ticket_line(path, index)}: {exc}") from None
+ tickets = [_ticket(raw, index, path) for index, raw in enumerate(raw_tickets)]
  if tickets:
   try:
    validate_plan(tickets)
   except PlanError as exc:
    raise TrackFileError(f"{path}: {exc}") from None
- created = head.get("created_at", 0.0)
- return Track(
-  goal=goal,
-  id=track_id,
-  tickets=tickets,
-  status=str(head.get("status", "new")),
-  created_at=float(created) if isinstance(created, int | float) else 0.0,
-  error=str(head.get("error", "")),
- )
+ return tickets
+
+
+def _ticket(raw: object, index: int, path: Path) -> Ticket:
+ try:
+  return Ticket.from_dict(raw, f"tickets[{index}]")
+ except PlanError as exc:
+  raise TrackFileError(f"{path}:{_ticket_line(path, index)}: {exc}") from None
 
 
 def load_track(project_dir: Path | str, track_id: str) -> Track:
