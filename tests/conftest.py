@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from provider_servers import ProviderServer
+
+from mma_conductor import cost_tracker
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _PROVIDER_ENV_PREFIXES = ("ANTHROPIC_", "OPENAI_", "DEEPSEEK_", "GEMINI_", "GOOGLE_")
@@ -79,11 +82,20 @@ def clean_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
    monkeypatch.delenv(name)
 
 
+_KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY")
+
+
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
- """Every test gets its own config and data folders: nothing reads or writes the user's real settings,
- prices, keys or cost ledger."""
- base = tmp_path_factory.mktemp("user")
- monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(base / "config"))
- monkeypatch.setenv("MMA_CONDUCTOR_DATA_DIR", str(base / "data"))
+def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+ """Every test runs as a new user in its own folder: its own config and data folders (nothing reads or writes
+ the user's real settings, prices, keys or cost ledger), no API keys or price variables from the environment,
+ the test's folder as the current directory (the default project), and cost_tracker's default price book
+ back to built-ins afterwards."""
+ monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+ monkeypatch.setenv("MMA_CONDUCTOR_DATA_DIR", str(tmp_path / "data"))
  monkeypatch.delenv("MMA_CONDUCTOR_LEDGER", raising=False)
+ for name in [*_KEY_VARIABLES, *(v for v in os.environ if v.startswith("MMA_PRICE"))]:
+  monkeypatch.delenv(name, raising=False)
+ monkeypatch.chdir(tmp_path)
+ yield
+ cost_tracker.configure_pricing(user_file=tmp_path / "none.toml", env={})

@@ -2,20 +2,7 @@ import json
 import subprocess
 import sys
 
-import pytest
-
-from mma_conductor import cost_tracker
 from mma_conductor.cli import main
-
-
-@pytest.fixture(autouse=True)
-def isolated_config(tmp_path, monkeypatch):
- monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
- for var in [v for v in __import__("os").environ if v.startswith("MMA_PRICE")]:
-  monkeypatch.delenv(var)
- monkeypatch.chdir(tmp_path)
- yield
- cost_tracker.configure_pricing(user_file=tmp_path / "none.toml", env={})
 
 
 def test_pricing_table_lists_sources_dates_and_unpriced(capsys):

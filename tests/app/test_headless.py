@@ -5,17 +5,8 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from mma_conductor.app.controller import AppController
 from mma_conductor.app.headless import EXIT_BLOCKED, EXIT_DONE, run_headless
-
-
-@pytest.fixture(autouse=True)
-def no_keys(monkeypatch, tmp_path):
- for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY"):
-  monkeypatch.delenv(var, raising=False)
- monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
 
 
 def project(tmp_path, reject_rate=0.0):

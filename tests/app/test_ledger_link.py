@@ -4,8 +4,9 @@ live session; all with the real controller, engine, SQLite and HTTP."""
 import dataclasses
 import io
 import json
-import time
 import urllib.request
+
+from waiting import wait_for
 
 from mma_conductor.app.controller import AppController
 from mma_conductor.app.headless import EXIT_DONE, run_headless
@@ -24,16 +25,6 @@ def controller_for(tmp_path, **sim):
  config = load_project_config(tmp_path)
  config = dataclasses.replace(config, simulated=SimulatedConfig(seed=9, latency_ms=0, reject_rate=0.0, **sim))
  return AppController(tmp_path, config=config)
-
-
-def wait_for(controller, predicate, timeout=10.0):
- deadline = time.monotonic() + timeout
- while time.monotonic() < deadline:
-  controller.drain_pending()
-  if predicate():
-   return True
-  time.sleep(0.02)
- return False
 
 
 def test_every_call_and_the_run_reach_the_ledger_and_history_comes_back(tmp_path):

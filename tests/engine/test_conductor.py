@@ -4,6 +4,7 @@ import dataclasses
 import time
 
 import pytest
+from waiting import wait_for
 
 from mma_conductor.app.controller import AppController
 from mma_conductor.app.project_config import load_project_config
@@ -148,20 +149,10 @@ def test_session_totals_equal_the_sum_of_emitted_records_under_8_workers(tmp_pat
   assert units == sum(r.cost_units for r in priced if r.tier == tier)
 
 
-def wait_for(predicate, controller, timeout=20.0):
- deadline = time.monotonic() + timeout
- while time.monotonic() < deadline:
-  controller.drain_pending()
-  if predicate():
-   return True
-  time.sleep(0.005)
- return False
-
-
 def test_pause_stops_new_calls_and_step_allows_exactly_one(tmp_path):
  controller, rec = make(tmp_path, latency_ms=30)
  controller.start_track("Build a word counter")
- assert wait_for(lambda: len(rec.records) >= 3, controller)
+ assert wait_for(controller, lambda: len(rec.records) >= 3)
  controller.pause()
  time.sleep(0.2)  # in-flight calls finish and are still counted
  controller.drain_pending()
@@ -175,7 +166,7 @@ def test_pause_stops_new_calls_and_step_allows_exactly_one(tmp_path):
  controller.drain_pending()
  assert controller.session().total.cost_units == cost_before
  controller.step()
- assert wait_for(lambda: len(rec.records) == settled + 1, controller)
+ assert wait_for(controller, lambda: len(rec.records) == settled + 1)
  time.sleep(0.3)
  controller.drain_pending()
  assert len(rec.records) == settled + 1
@@ -188,7 +179,7 @@ def test_pause_stops_new_calls_and_step_allows_exactly_one(tmp_path):
 def test_stop_cancels_in_flight_calls_and_the_track_resumes_from_toml(tmp_path):
  controller, _rec = make(tmp_path, latency_ms=40)
  track = controller.start_track("Build a word counter with a parser and tests")
- assert wait_for(lambda: any(t.status == "done" for t in controller.tickets.values()), controller)
+ assert wait_for(controller, lambda: any(t.status == "done" for t in controller.tickets.values()))
  started = time.monotonic()
  controller.stop()
  assert controller.engine.join(5)
