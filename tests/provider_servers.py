@@ -319,76 +319,77 @@ class ProviderServer:
 
 
 def _handler_for(server: ProviderServer) -> type[BaseHTTPRequestHandler]:
- class Handler(BaseHTTPRequestHandler):
-  protocol_version = "HTTP/1.1"
+ return type("Handler", (_Handler,), {"provider_server": server})
 
-  def log_message(self, format: str, *args: Any) -> None:
-   pass
 
-  def do_GET(self) -> None:
-   self._serve()
+class _Handler(BaseHTTPRequestHandler):
+ """Answers every request from `provider_server`'s queue."""
 
-  def do_POST(self) -> None:
-   self._serve()
+ protocol_version = "HTTP/1.1"
+ provider_server: ProviderServer
 
-  def finish(self) -> None:
-   with contextlib.suppress(OSError):
-    super().finish()
+ def log_message(self, format: str, *args: Any) -> None:
+  pass
 
-  def _serve(self) -> None:
-   length = int(self.headers.get("Content-Length") or 0)
-   raw = self.rfile.read(length) if length else b""
-   try:
-    body = json.loads(raw) if raw else None
-   except ValueError:
-    body = None
-   received = Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw)
-   reply = server._take(received)
-   if reply is None:
-    reply = json_reply({"error": {"message": f"no scripted reply for {self.command} {self.path}"}}, 418)
-   if reply.delay_s and server._stopping.wait(reply.delay_s):
+ def do_GET(self) -> None:
+  self._serve()
+
+ def do_POST(self) -> None:
+  self._serve()
+
+ def finish(self) -> None:
+  with contextlib.suppress(OSError):
+   super().finish()
+
+ def _serve(self) -> None:
+  reply = self.provider_server._take(self._received())
+  if reply is None:
+   reply = json_reply({"error": {"message": f"no scripted reply for {self.command} {self.path}"}}, 418)
+  if reply.delay_s and self.provider_server._stopping.wait(reply.delay_s):
+   return
+  send = self._send_json if reply.frames is None else self._send_stream
+  try:
+   send(reply)
+  except OSError:
+   self.close_connection = True  # the client gave up (e.g. its timeout fired)
+
+ def _received(self) -> Received:
+  length = int(self.headers.get("Content-Length") or 0)
+  raw = self.rfile.read(length) if length else b""
+  try:
+   body = json.loads(raw) if raw else None
+  except ValueError:
+   body = None
+  return Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw)
+
+ def _send_head(self, reply: Reply, headers: dict[str, str]) -> None:
+  self.send_response(reply.status)
+  for name, value in (*headers.items(), *reply.headers.items()):
+   self.send_header(name, value)
+  self.end_headers()
+
+ def _send_json(self, reply: Reply) -> None:
+  data = b"" if reply.body is None else json.dumps(reply.body).encode()
+  self._send_head(reply, {"Content-Type": "application/json", "Content-Length": str(len(data))})
+  self.wfile.write(data)
+  self.wfile.flush()
+
+ def _send_stream(self, reply: Reply) -> None:
+  self._send_head(
+   reply, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Transfer-Encoding": "chunked"}
+  )
+  for index, frame in enumerate(reply.frames or []):
+   if reply.break_after is not None and index >= reply.break_after:
+    self._cut()
     return
-   try:
-    if reply.frames is None:
-     self._send_json(reply)
-    else:
-     self._send_stream(reply)
-   except OSError:
-    self.close_connection = True  # the client gave up (e.g. its timeout fired)
-
-  def _send_json(self, reply: Reply) -> None:
-   data = b"" if reply.body is None else json.dumps(reply.body).encode()
-   self.send_response(reply.status)
-   self.send_header("Content-Type", "application/json")
-   self.send_header("Content-Length", str(len(data)))
-   for name, value in reply.headers.items():
-    self.send_header(name, value)
-   self.end_headers()
-   self.wfile.write(data)
+   data = frame.encode()
+   self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
    self.wfile.flush()
+  self.wfile.write(b"0\r\n\r\n")
+  self.wfile.flush()
 
-  def _send_stream(self, reply: Reply) -> None:
-   self.send_response(reply.status)
-   self.send_header("Content-Type", "text/event-stream")
-   self.send_header("Cache-Control", "no-cache")
-   self.send_header("Transfer-Encoding", "chunked")
-   for name, value in reply.headers.items():
-    self.send_header(name, value)
-   self.end_headers()
-   for index, frame in enumerate(reply.frames or []):
-    if reply.break_after is not None and index >= reply.break_after:
-     self._cut()
-     return
-    data = frame.encode()
-    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-    self.wfile.flush()
-   self.wfile.write(b"0\r\n\r\n")
-   self.wfile.flush()
-
-  def _cut(self) -> None:
-   self.close_connection = True
-   self.wfile.flush()
-   with contextlib.suppress(OSError):
-    self.connection.shutdown(socket.SHUT_RDWR)
-
- return Handler
+ def _cut(self) -> None:
+  self.close_connection = True
+  self.wfile.flush()
+  with contextlib.suppress(OSError):
+   self.connection.shutdown(socket.SHUT_RDWR)

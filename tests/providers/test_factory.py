@@ -121,5 +121,5 @@ def test_call_error_kinds_are_checked() -> None:
  assert error.retryable and str(error) == "openai rate_limit: slow down" and "429" in repr(error)
 
 
-def test_providers_are_listed() -> None:
- assert PROVIDERS == ("anthropic", "openai", "deepseek", "gemini", "simulated")
+def test_providers_are_listed_in_pricing_order_then_simulated() -> None:
+ assert PROVIDERS == ("gemini", "anthropic", "deepseek", "openai", "simulated")

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import (
- Attempt,
- CallRequest,
- Failure,
- ProviderFailure,
- SDKClient,
- kind_for_status,
- normalize_finish_reason,
-)
-from .retry import retry_after_seconds
-from .sdk import import_sdk
+from .base import Attempt, CallRequest, Failure, StainlessClient, normalize_finish_reason, status_failure
 from .types import ErrorKind
 
 # `error.type` of an error event inside an otherwise successful (HTTP 200) stream.
@@ -30,78 +20,75 @@ _STREAM_ERROR_KINDS: dict[str, ErrorKind] = {
 }
 
 
-class AnthropicClient(SDKClient):
+def _status_error(exc: Any) -> Failure:
+ """An HTTP error status, or (with the stream's 200) an error event inside a stream."""
+ error_type = getattr(exc, "type", None)
+ detail = getattr(exc, "api_message", None) or str(exc)
+ if exc.status_code >= 400:
+  return status_failure(exc, f"HTTP {exc.status_code} {error_type or ''}: {detail}".replace(" :", ":"))
+ return Failure(
+  _STREAM_ERROR_KINDS.get(str(error_type), "server"),
+  f"error event in the stream ({error_type}): {detail}",
+  request_id=exc.request_id,
+ )
+
+
+def _message_start(event: Any, attempt: Attempt) -> None:
+ attempt.model = event.message.model
+ attempt.request_id = attempt.request_id or event.message.id
+
+
+def _content_block_delta(event: Any, attempt: Attempt) -> None:
+ if event.delta.type == "text_delta":
+  attempt.emit(event.delta.text)
+
+
+def _message_delta(event: Any, attempt: Attempt) -> None:
+ attempt.finish_reason = normalize_finish_reason(event.delta.stop_reason)
+
+
+def _message_stop(event: Any, attempt: Attempt) -> None:
+ attempt.finished = True
+
+
+# What each stream event type means; the others (pings, block starts and stops) carry nothing we read.
+_EVENT_READERS = {
+ "message_start": _message_start,
+ "content_block_delta": _content_block_delta,
+ "message_delta": _message_delta,
+ "message_stop": _message_stop,
+}
+
+
+class AnthropicClient(StainlessClient):
  """Claude models via the Messages API. Usage comes from message_start plus the last message_delta."""
 
  provider = "anthropic"
+ sdk_module = "anthropic"
+ client_class = "AsyncAnthropic"
+ create_method = "messages.create"
+ request_id_header = "request-id"
+ stream_end = "message_stop"
+ error_readers = (("APIStatusError", _status_error), *StainlessClient.error_readers)
 
- def _connect(self, api_key: str, base_url: str | None, timeout: float) -> None:
-  self._sdk = import_sdk("anthropic", self.provider, "anthropic")
-  self._client = self._sdk.AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
-
- async def aclose(self) -> None:
-  """Release the SDK's connections."""
-  await self._client.close()
-
- async def _attempt(self, request: CallRequest, attempt: Attempt) -> None:
-  kwargs: dict[str, Any] = {
+ def _arguments(self, request: CallRequest) -> dict[str, Any]:
+  arguments: dict[str, Any] = {
    "model": request.model,
    "max_tokens": request.max_tokens,
    "messages": [{"role": "user", "content": request.prompt}],
   }
   if request.system:
-   kwargs["system"] = request.system
-  if not request.stream:
-   message = await self._client.messages.create(**kwargs)
-   attempt.request_id = getattr(message, "_request_id", None) or message.id
-   attempt.model = message.model
-   for block in message.content:
-    if block.type == "text":
-     attempt.add_text(block.text)
-   attempt.finish_reason = normalize_finish_reason(message.stop_reason)
-   attempt.settle_usage(message, self.provider)
-   return
-  stream = await self._client.messages.create(**kwargs, stream=True)
-  attempt.request_id = stream.response.headers.get("request-id")
-  stopped = False
-  async with stream:
-   async for event in stream:
-    attempt.events.append(event)
-    if event.type == "message_start":
-     attempt.model = event.message.model
-     attempt.request_id = attempt.request_id or event.message.id
-    elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-     attempt.emit(event.delta.text)
-    elif event.type == "message_delta":
-     attempt.finish_reason = normalize_finish_reason(event.delta.stop_reason)
-    elif event.type == "message_stop":
-     stopped = True
-  if not stopped:
-   raise ProviderFailure(Failure("connection", "the stream ended before message_stop"))
-  attempt.settle_usage(attempt.events, self.provider)
+   arguments["system"] = request.system
+  return arguments
 
- def _describe(self, exc: Exception) -> Failure | None:
-  sdk = self._sdk
-  if isinstance(exc, sdk.APIStatusError):
-   status = exc.status_code
-   error_type = getattr(exc, "type", None)
-   detail = getattr(exc, "api_message", None) or str(exc)
-   if status >= 400:
-    return Failure(
-     kind_for_status(status),
-     f"HTTP {status} {error_type or ''}: {detail}".replace(" :", ":"),
-     status_code=status,
-     request_id=exc.request_id,
-     retry_after=retry_after_seconds(exc.response.headers),
-    )
-   return Failure(
-    _STREAM_ERROR_KINDS.get(str(error_type), "server"),
-    f"error event in the stream ({error_type}): {detail}",
-    request_id=exc.request_id,
-   )
-  if isinstance(exc, sdk.APITimeoutError):
-   return Failure("timeout", "request timed out")
-  if isinstance(exc, sdk.APIConnectionError):
-   cause = exc.__cause__
-   return Failure("connection", f"connection failed ({cause or exc})")
-  return super()._describe(exc)
+ def _read_response(self, message: Any, attempt: Attempt) -> None:
+  attempt.model = message.model
+  for block in message.content:
+   if block.type == "text":
+    attempt.add_text(block.text)
+  attempt.finish_reason = normalize_finish_reason(message.stop_reason)
+
+ def _read_event(self, event: Any, attempt: Attempt) -> None:
+  read = _EVENT_READERS.get(event.type)
+  if read is not None:
+   read(event, attempt)

@@ -5,7 +5,7 @@
                                    on_text=print)
     result.text, result.usage, result.model, result.request_id, result.status
 
-Providers: "anthropic", "openai", "deepseek", "gemini" (official SDKs, the optional extra
+Providers: "gemini", "anthropic", "deepseek", "openai" (official SDKs, the optional extra
 `pip install 'mma-conductor[providers]'`, imported only when a client is made) and "simulated" (offline).
 `complete` raises CallError when a call failed before anything was billed, and returns a CallResult with
 status "failed" when the provider billed a call that then broke, so that no billed usage is lost.
@@ -21,6 +21,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..pricing.prices import PROVIDERS as BILLED_PROVIDERS
 from .base import ProviderClient
 from .keys import ENV_VARS, redact, resolve_api_key
 from .sdk import MissingSDKError
@@ -57,20 +58,17 @@ __all__ = [
  "response_kind",
 ]
 
-PROVIDERS: tuple[str, ...] = ("anthropic", "openai", "deepseek", "gemini", "simulated")
+PROVIDERS: tuple[str, ...] = (*BILLED_PROVIDERS, "simulated")
+"""The billed providers in pricing's order, then the offline one."""
 
-_CLIENT_MODULES = {
- "AnthropicClient": "anthropic_client",
- "OpenAIClient": "openai_client",
- "DeepSeekClient": "openai_client",
- "GeminiClient": "gemini_client",
+# The client of each billed provider, as (module, class name): loaded on first use.
+_CLIENTS: dict[str, tuple[str, str]] = {
+ "gemini": ("gemini_client", "GeminiClient"),
+ "anthropic": ("anthropic_client", "AnthropicClient"),
+ "deepseek": ("openai_client", "DeepSeekClient"),
+ "openai": ("openai_client", "OpenAIClient"),
 }
-_CLASS_OF = {
- "anthropic": "AnthropicClient",
- "openai": "OpenAIClient",
- "deepseek": "DeepSeekClient",
- "gemini": "GeminiClient",
-}
+_CLIENT_MODULES = {class_name: module for module, class_name in _CLIENTS.values()}
 
 
 def __getattr__(name: str) -> Any:
@@ -118,4 +116,4 @@ def make_client(
    provider=name,
    attempts=0,
   )
- return __getattr__(_CLASS_OF[name])(api_key=key, **options)
+ return __getattr__(_CLIENTS[name][1])(api_key=key, **options)

@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, aclosing
 from typing import Any
 
-from .base import (
- Attempt,
- CallRequest,
- Failure,
- ProviderFailure,
- SDKClient,
- kind_for_status,
- normalize_finish_reason,
-)
-from .retry import retry_after_seconds, retry_delay_from_google_details
+from .base import Attempt, CallRequest, Failure, SDKClient, kind_for_status, normalize_finish_reason
+from .retry import google_error_details, retry_after_seconds, retry_delay_from_google_details
 from .sdk import import_sdk
 
 API_VERSION = "v1beta"
+
+
+def _api_error(exc: Any) -> Failure:
+ status = int(exc.code or 0)
+ kind = "auth" if _is_invalid_key(exc.details) else kind_for_status(status) if status else "server"
+ headers = getattr(getattr(exc, "response", None), "headers", None)
+ retry_after = retry_after_seconds(headers) if headers is not None else None
+ if retry_after is None:
+  retry_after = retry_delay_from_google_details(exc.details)
+ return Failure(
+  kind,
+  f"HTTP {status} {exc.status or ''}: {exc.message or exc}".replace(" :", ":"),
+  status_code=status or None,
+  retry_after=retry_after,
+ )
+
+
+def _is_invalid_key(body: Any) -> bool:
+ """Gemini answers a bad key with 400 INVALID_ARGUMENT and an ErrorInfo of reason API_KEY_INVALID."""
+ return any(detail.get("reason") in ("API_KEY_INVALID", "API_KEY_EXPIRED") for detail in google_error_details(body))
+
+
+def _read(response: Any, attempt: Attempt, take_text: Callable[[str], None]) -> None:
+ """Fill `attempt` from a response or a stream chunk, passing its answer text to `take_text`."""
+ attempt.model = response.model_version or attempt.model
+ attempt.request_id = attempt.request_id or response.response_id
+ if not response.candidates:
+  return
+ candidate = response.candidates[0]
+ parts = () if candidate.content is None else (candidate.content.parts or ())
+ for part in parts:
+  if part.text and not part.thought:
+   take_text(part.text)
+ if candidate.finish_reason is not None:
+  attempt.finish_reason = normalize_finish_reason(candidate.finish_reason)
+  attempt.finished = True
 
 
 class GeminiClient(SDKClient):
@@ -28,6 +57,11 @@ class GeminiClient(SDKClient):
  the timeout bounds the whole response, a long stream included; through httpx it bounds each read."""
 
  provider = "gemini"
+ stream_end = "a finishReason"
+ error_readers = (
+  ("APIError", _api_error),
+  ("UnknownApiResponseError", lambda exc: Failure("server", f"unreadable response: {exc}")),
+ )
 
  def _connect(self, api_key: str, base_url: str | None, timeout: float) -> None:
   genai = import_sdk("google.genai", self.provider, "google-genai")
@@ -47,68 +81,23 @@ class GeminiClient(SDKClient):
   """Release the SDK's connections."""
   await self._client.aio.aclose()
 
- async def _attempt(self, request: CallRequest, attempt: Attempt) -> None:
+ def _arguments(self, request: CallRequest) -> dict[str, Any]:
   config = self._types.GenerateContentConfig(
    system_instruction=request.system or None,
    max_output_tokens=request.max_tokens,
    # Resuming a broken stream by continuation token would hide the failure and its billing from us.
    automatic_continuation=False,
   )
-  models = self._client.aio.models
-  if not request.stream:
-   response = await models.generate_content(model=request.model, contents=request.prompt, config=config)
-   self._read(response, attempt, attempt.add_text)
-   attempt.settle_usage(response, self.provider)
-   return
-  chunks = await models.generate_content_stream(model=request.model, contents=request.prompt, config=config)
-  try:
-   async for chunk in chunks:
-    attempt.events.append(chunk)
-    self._read(chunk, attempt, attempt.emit)
-  finally:
-   await chunks.aclose()
-  if attempt.finish_reason is None:
-   raise ProviderFailure(Failure("connection", "the stream ended before a finishReason"))
-  attempt.settle_usage(attempt.events, self.provider)
+  return {"model": request.model, "contents": request.prompt, "config": config}
 
- @staticmethod
- def _read(response: Any, attempt: Attempt, take_text: Any) -> None:
-  attempt.model = response.model_version or attempt.model
-  attempt.request_id = attempt.request_id or response.response_id
-  if not response.candidates:
-   return
-  candidate = response.candidates[0]
-  if candidate.content is not None:
-   for part in candidate.content.parts or ():
-    if part.text and not part.thought:
-     take_text(part.text)
-  if candidate.finish_reason is not None:
-   attempt.finish_reason = normalize_finish_reason(candidate.finish_reason)
+ async def _send(self, request: CallRequest, attempt: Attempt) -> Any:
+  return await self._client.aio.models.generate_content(**self._arguments(request))
 
- def _describe(self, exc: Exception) -> Failure | None:
-  if isinstance(exc, self._errors.APIError):
-   status = int(exc.code or 0)
-   kind = "auth" if _is_invalid_key(exc.details) else kind_for_status(status) if status else "server"
-   response = getattr(exc, "response", None)
-   headers = getattr(response, "headers", None)
-   retry_after = retry_after_seconds(headers) if headers is not None else None
-   if retry_after is None:
-    retry_after = retry_delay_from_google_details(exc.details)
-   return Failure(
-    kind,
-    f"HTTP {status} {exc.status or ''}: {exc.message or exc}".replace(" :", ":"),
-    status_code=status or None,
-    retry_after=retry_after,
-   )
-  if isinstance(exc, self._errors.UnknownApiResponseError):
-   return Failure("server", f"unreadable response: {exc}")
-  return super()._describe(exc)
+ async def _open_stream(self, request: CallRequest, attempt: Attempt) -> AbstractAsyncContextManager[Any]:
+  return aclosing(await self._client.aio.models.generate_content_stream(**self._arguments(request)))
 
+ def _read_response(self, response: Any, attempt: Attempt) -> None:
+  _read(response, attempt, attempt.add_text)
 
-def _is_invalid_key(body: Any) -> bool:
- """Gemini answers a bad key with 400 INVALID_ARGUMENT and an ErrorInfo of reason API_KEY_INVALID."""
- error = body.get("error", body) if isinstance(body, Mapping) else None
- details = error.get("details") if isinstance(error, Mapping) else None
- return isinstance(details, list) and any(
-  isinstance(d, Mapping) and d.get("reason") in ("API_KEY_INVALID", "API_KEY_EXPIRED") for d in details
- )
+ def _read_event(self, chunk: Any, attempt: Attempt) -> None:
+  _read(chunk, attempt, attempt.emit)

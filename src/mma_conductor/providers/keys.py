@@ -32,15 +32,11 @@ def resolve_api_key(
  name = provider.lower()
  if name not in ENV_VARS:
   raise ValueError(f"unknown provider {provider!r}; expected one of {', '.join(ENV_VARS)}")
- if config:
-  entry = config.get(name)
-  if isinstance(entry, Mapping):
-   entry = entry.get("api_key")
-  if isinstance(entry, str) and entry.strip():
-   return entry.strip()
- for var in ENV_VARS[name]:
-  value = env.get(var)
-  if value and value.strip():
+ entry = config.get(name) if config else None
+ if isinstance(entry, Mapping):
+  entry = entry.get("api_key")
+ for value in (entry, *(env.get(var) for var in ENV_VARS[name])):
+  if isinstance(value, str) and value.strip():
    return value.strip()
  return None
 

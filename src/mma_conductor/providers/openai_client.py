@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from .base import (
- Attempt,
- CallRequest,
- Failure,
- ProviderFailure,
- SDKClient,
- kind_for_status,
- normalize_finish_reason,
-)
-from .retry import retry_after_seconds
-from .sdk import import_sdk
+from .base import Attempt, CallRequest, Failure, StainlessClient, normalize_finish_reason, status_failure
 from .types import ErrorKind
 
 DEEPSEEK_BASE_URL = "https://api.deepseek.com"
@@ -30,76 +20,63 @@ _STREAM_ERROR_KINDS: dict[str, ErrorKind] = {
 }
 
 
-class OpenAIClient(SDKClient):
+def _status_error(exc: Any) -> Failure:
+ body = exc.body
+ detail = body["message"] if isinstance(body, Mapping) and isinstance(body.get("message"), str) else exc.message
+ return status_failure(exc, f"HTTP {exc.status_code}: {detail}")
+
+
+def _stream_error(exc: Any) -> Failure:
+ """An error sent inside a stream (the SDK raises a bare APIError for it)."""
+ code = str(getattr(exc, "code", None) or getattr(exc, "type", None) or "")
+ return Failure(_STREAM_ERROR_KINDS.get(code, "server"), f"error in the stream ({code or 'unknown'}): {exc.message}")
+
+
+def _read_choice(choice: Any, attempt: Attempt) -> None:
+ if choice.delta is not None:
+  attempt.emit(choice.delta.content)
+ if choice.finish_reason is not None:
+  attempt.finish_reason = normalize_finish_reason(choice.finish_reason)
+  attempt.finished = True
+
+
+class OpenAIClient(StainlessClient):
  """OpenAI models via Chat Completions. Streams ask for `include_usage`, whose last chunk carries the usage."""
 
  provider = "openai"
+ sdk_module = "openai"
+ client_class = "AsyncOpenAI"
+ create_method = "chat.completions.create"
+ request_id_header = "x-request-id"
+ stream_arguments: ClassVar[dict[str, Any]] = {"stream": True, "stream_options": {"include_usage": True}}
+ stream_end = "a finish_reason"
+ error_readers = (
+  ("APIStatusError", _status_error),
+  *StainlessClient.error_readers,
+  ("APIResponseValidationError", None),  # a reply the SDK cannot parse: a bug, not a failed call
+  ("APIError", _stream_error),
+ )
  max_tokens_param = "max_completion_tokens"
 
- def _connect(self, api_key: str, base_url: str | None, timeout: float) -> None:
-  self._sdk = import_sdk("openai", self.provider, "openai")
-  self._client = self._sdk.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
-
- async def aclose(self) -> None:
-  """Release the SDK's connections."""
-  await self._client.close()
-
- async def _attempt(self, request: CallRequest, attempt: Attempt) -> None:
+ def _arguments(self, request: CallRequest) -> dict[str, Any]:
   messages = [{"role": "user", "content": request.prompt}]
   if request.system:
    messages.insert(0, {"role": "system", "content": request.system})
-  kwargs: dict[str, Any] = {"model": request.model, "messages": messages, self.max_tokens_param: request.max_tokens}
-  completions = self._client.chat.completions
-  if not request.stream:
-   completion = await completions.create(**kwargs)
-   attempt.request_id = getattr(completion, "_request_id", None) or completion.id
-   attempt.model = completion.model or None
-   if completion.choices:
-    choice = completion.choices[0]
-    attempt.add_text(choice.message.content)
-    attempt.finish_reason = normalize_finish_reason(choice.finish_reason)
-   attempt.settle_usage(completion, self.provider)
-   return
-  stream = await completions.create(**kwargs, stream=True, stream_options={"include_usage": True})
-  attempt.request_id = stream.response.headers.get("x-request-id")
-  finished = False
-  async with stream:
-   async for chunk in stream:
-    attempt.events.append(chunk)
-    attempt.model = chunk.model or attempt.model
-    attempt.request_id = attempt.request_id or chunk.id
-    for choice in chunk.choices:
-     if choice.index != 0:
-      continue
-     if choice.delta is not None:
-      attempt.emit(choice.delta.content)
-     if choice.finish_reason is not None:
-      attempt.finish_reason = normalize_finish_reason(choice.finish_reason)
-      finished = True
-  if not finished:
-   raise ProviderFailure(Failure("connection", "the stream ended before a finish_reason"))
-  attempt.settle_usage(attempt.events, self.provider)
+  return {"model": request.model, "messages": messages, self.max_tokens_param: request.max_tokens}
 
- def _describe(self, exc: Exception) -> Failure | None:
-  sdk = self._sdk
-  if isinstance(exc, sdk.APIStatusError):
-   status = exc.status_code
-   return Failure(
-    kind_for_status(status),
-    f"HTTP {status}: {_error_message(exc)}",
-    status_code=status,
-    request_id=exc.request_id,
-    retry_after=retry_after_seconds(exc.response.headers),
-   )
-  if isinstance(exc, sdk.APITimeoutError):
-   return Failure("timeout", "request timed out")
-  if isinstance(exc, sdk.APIConnectionError):
-   cause = exc.__cause__
-   return Failure("connection", f"connection failed ({cause or exc})")
-  if isinstance(exc, sdk.APIError) and not isinstance(exc, sdk.APIResponseValidationError):
-   code = str(getattr(exc, "code", None) or getattr(exc, "type", None) or "")
-   return Failure(_STREAM_ERROR_KINDS.get(code, "server"), f"error in the stream ({code or 'unknown'}): {exc.message}")
-  return super()._describe(exc)
+ def _read_response(self, completion: Any, attempt: Attempt) -> None:
+  attempt.model = completion.model or None
+  if completion.choices:
+   choice = completion.choices[0]
+   attempt.add_text(choice.message.content)
+   attempt.finish_reason = normalize_finish_reason(choice.finish_reason)
+
+ def _read_event(self, chunk: Any, attempt: Attempt) -> None:
+  attempt.model = chunk.model or attempt.model
+  attempt.request_id = attempt.request_id or chunk.id
+  for choice in chunk.choices:
+   if choice.index == 0:
+    _read_choice(choice, attempt)
 
 
 class DeepSeekClient(OpenAIClient):
@@ -108,10 +85,3 @@ class DeepSeekClient(OpenAIClient):
  provider = "deepseek"
  default_base_url = DEEPSEEK_BASE_URL
  max_tokens_param = "max_tokens"
-
-
-def _error_message(exc: Any) -> str:
- body = exc.body
- if isinstance(body, Mapping) and isinstance(body.get("message"), str):
-  return body["message"]
- return str(exc.message)

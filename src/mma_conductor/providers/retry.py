@@ -44,8 +44,11 @@ def retry_after_seconds(headers: Mapping[str, str] | None, now: float | None = N
  if millis is not None:
   return millis / 1000.0
  raw = headers.get("retry-after")
- if raw is None:
-  return None
+ return None if raw is None else _seconds_or_date(raw, now)
+
+
+def _seconds_or_date(raw: str, now: float | None) -> float | None:
+ """A `retry-after` value: seconds, or the HTTP date to wait until."""
  seconds = _number(raw)
  if seconds is not None:
   return seconds
@@ -58,14 +61,19 @@ def retry_after_seconds(headers: Mapping[str, str] | None, now: float | None = N
  return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def retry_delay_from_google_details(body: Any) -> float | None:
- """The `retryDelay` of a google.rpc.RetryInfo in a Google API error body (e.g. {"error": {"details": [...]}})."""
+def google_error_details(body: Any) -> list[Mapping[str, Any]]:
+ """The `details` of a Google API error body ({"error": {"details": [...]}} or the inner object)."""
  error = body.get("error", body) if isinstance(body, Mapping) else None
  details = error.get("details") if isinstance(error, Mapping) else None
  if not isinstance(details, list):
-  return None
- for detail in details:
-  if isinstance(detail, Mapping) and str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+  return []
+ return [detail for detail in details if isinstance(detail, Mapping)]
+
+
+def retry_delay_from_google_details(body: Any) -> float | None:
+ """The `retryDelay` of a google.rpc.RetryInfo in a Google API error body (e.g. {"error": {"details": [...]}})."""
+ for detail in google_error_details(body):
+  if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
    raw = detail.get("retryDelay")
    if isinstance(raw, str) and raw.endswith("s"):
     return _number(raw[:-1])

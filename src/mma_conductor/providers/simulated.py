@@ -88,9 +88,25 @@ class SimulatedClient(ProviderClient):
   return count_tokens(text, self.chars_per_token)
 
  async def _attempt(self, request: CallRequest, attempt: Attempt) -> None:
+  text, finish_reason = self._answer(request)
+  attempt.model = request.model
+  # Text and usage are deterministic; the id is not: a provider never gives two calls the same id, and
+  # the session counts a repeated id once.
+  attempt.request_id = f"sim_{uuid.uuid4().hex[:24]}"
+  failure = self._next_failure()
+  await self._fail_before_answering(failure)
+  delivered = await self._deliver(text, request.stream, attempt, broken=failure == BROKEN)
+  if failure == BROKEN:
+   # A dropped non-streamed answer was still generated in full, and billed.
+   self._bill(request, "".join(delivered) if request.stream else text, attempt)
+   raise ProviderFailure(Failure("connection", "simulated connection drop in the middle of the answer"))
+  attempt.finish_reason = finish_reason
+  self._bill(request, text, attempt)
+
+ def _answer(self, request: CallRequest) -> tuple[str, str]:
+  """The answer to `request` and its finish reason, the same every time for the same seed and request."""
   key = "\0".join((str(self.seed), request.model, request.system, request.prompt, str(request.max_tokens)))
-  digest = hashlib.sha256(key.encode()).hexdigest()
-  rng = random.Random(digest)
+  rng = random.Random(hashlib.sha256(key.encode()).hexdigest())
   kind = response_kind(request.system, request.prompt)
   if kind == "plan":
    text = plan(rng, request.prompt)
@@ -98,17 +114,12 @@ class SimulatedClient(ProviderClient):
    text = verdict(rng, request.prompt, self.reject_rate)
   else:
    text = prose(rng, request.prompt)
-  finish_reason = "stop"
   if self.count_tokens(text) > request.max_tokens:
-   text = text[: request.max_tokens * self.chars_per_token]
-   finish_reason = "max_tokens"
-  input_tokens = self.count_tokens(request.system) + self.count_tokens(request.prompt)
-  attempt.model = request.model
-  # Text and usage are deterministic; the id is not: a provider never gives two calls the same id, and
-  # the session counts a repeated id once.
-  attempt.request_id = f"sim_{uuid.uuid4().hex[:24]}"
+   return text[: request.max_tokens * self.chars_per_token], "max_tokens"
+  return text, "stop"
 
-  failure = self._next_failure()
+ async def _fail_before_answering(self, failure: str | None) -> None:
+  """Wait and fail as a timeout when the latency exceeds the timeout, or as an injected failure other than BROKEN."""
   if self.timeout is not None and self.latency_s > self.timeout:
    await asyncio.sleep(self.timeout)
    raise ProviderFailure(Failure("timeout", f"simulated request timed out after {self.timeout}s"))
@@ -116,23 +127,21 @@ class SimulatedClient(ProviderClient):
    await asyncio.sleep(self.latency_s)
    raise ProviderFailure(Failure(failure, f"simulated {failure} failure", status_code=_STATUS.get(failure)))
 
-  pieces = re.findall(r"\S+\s*|\s+", text) if request.stream else [text]
-  delivered = pieces[: len(pieces) // 2] if failure == BROKEN else pieces
+ async def _deliver(self, text: str, stream: bool, attempt: Attempt, *, broken: bool) -> list[str]:
+  """Hand `text` to `attempt` over the latency, word by word when streaming; only half of it when `broken`."""
+  pieces = re.findall(r"\S+\s*|\s+", text) if stream else [text]
+  delivered = pieces[: len(pieces) // 2] if broken else pieces
   pause = self.latency_s / max(1, len(pieces))
+  take = attempt.emit if stream else attempt.add_text
   for piece in delivered:
    await asyncio.sleep(pause)
-   if request.stream:
-    attempt.emit(piece)
-   else:
-    attempt.add_text(piece)
-  if failure == BROKEN:
-   # A dropped non-streamed answer was still generated in full, and billed.
-   billed_text = "".join(delivered) if request.stream else text
-   attempt.usage = Usage(input_tokens=input_tokens, output_tokens=self.count_tokens(billed_text))
-   attempt.raw_usage = [attempt.usage.to_dict()]
-   raise ProviderFailure(Failure("connection", "simulated connection drop in the middle of the answer"))
-  attempt.finish_reason = finish_reason
-  attempt.usage = Usage(input_tokens=input_tokens, output_tokens=self.count_tokens(text))
+   take(piece)
+  return delivered
+
+ def _bill(self, request: CallRequest, answered: str, attempt: Attempt) -> None:
+  """Record the usage of `request` answered by `answered`."""
+  input_tokens = self.count_tokens(request.system) + self.count_tokens(request.prompt)
+  attempt.usage = Usage(input_tokens=input_tokens, output_tokens=self.count_tokens(answered))
   attempt.raw_usage = [attempt.usage.to_dict()]
 
  def _next_failure(self) -> str | None:
