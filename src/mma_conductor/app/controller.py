@@ -16,11 +16,13 @@ from ..engine.conductor import ClientFactory, ConductorEngine
 from ..engine.config import ProjectConfig, TierConfig
 from ..engine.events import CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
 from ..engine.tickets import Ticket, Track
-from ..engine.track_store import load_track
+from ..engine.track_store import list_tracks, load_track, load_track_file
 from ..pricing.book import PriceBook
 from ..pricing.config import load_price_book
 from ..pricing.session_costs import SessionCosts, SessionSnapshot
 from ..pricing.tiers import TIER_NAMES
+from ..providers.factory import resolve_api_key
+from ..providers.keys import load_user_keys
 from .ledger_link import HistoryUpdate, LedgerLink, LedgerProblem
 from .project_config import load_project_config
 
@@ -227,6 +229,27 @@ class AppController:
   """The session's cost figures now (cached until the next call)."""
   return self.costs.snapshot()
 
+ def simulated_tiers(self) -> tuple[list[str], str]:
+  """The tiers that will run on the simulated provider (chosen, or no API key for their provider), and the
+  problem with the user's keys file ("" when there is none)."""
+  try:
+   keys, problem = load_user_keys(), ""
+  except ValueError as exc:
+   keys, problem = {}, str(exc)
+  tiers = [tier for tier in TIER_NAMES if not _has_key(self.config.tiers[tier].provider, keys)]
+  return tiers, problem
+
+ def resumable_track_id(self) -> str:
+  """The newest of this project's last five saved tracks that has unfinished tickets ("" if none)."""
+  for path in list_tracks(self.project_dir)[:5]:
+   try:
+    track = load_track_file(path)
+   except ValueError:
+    continue
+   if track.tickets and not track.finished:
+    return track.id
+  return ""
+
  # Commands (the draining thread) --------------------------------------------------------------------
 
  def start_track(self, goal: str) -> Track:
@@ -308,6 +331,10 @@ class AppController:
    if unwritten:
     self.post(LogEvent("error", f"ledger: {unwritten} item(s) could not be written"))
    self.drain_pending()  # what the writer said while finishing (milestones, problems)
+
+
+def _has_key(provider: str, keys: dict) -> bool:
+ return provider != "simulated" and bool(resolve_api_key(provider, config=keys))
 
 
 # What each event does to the app state: one handler per event type (all run on the draining thread).
