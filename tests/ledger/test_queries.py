@@ -243,6 +243,11 @@ def test_repricing_at_todays_prices(ledger):
  assert groups(by_day)["2026-02-01"] == (400 * 2_500_000_000 + 20 * 10**10, 1)
 
 
+def test_repricing_needs_a_price_book(ledger):
+ with pytest.raises(ValueError, match="price book"):
+  summarize(ledger, "model", prices="today")
+
+
 def test_unpriced_models_in_the_ledger(ledger):
  assert unpriced_models_in_ledger(ledger) == [("mystery-model", 1)]
 

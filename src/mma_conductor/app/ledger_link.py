@@ -31,6 +31,7 @@ class LedgerLink:
   self.record_simulated = record_simulated
   self.writer = writer or LedgerWriter(
    ledger,
+   price_book=controller.costs.price_book,
    on_error=lambda message: controller.post(LedgerProblem(message)),
    on_milestone=lambda line: controller.post(LogEvent("milestone", line)),
   )

@@ -10,7 +10,7 @@
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
 exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
-Only light modules are imported here: the PDF library and the price dataset load only when needed.
+Only light modules are imported here: the PDF library, the price book and its dataset load only when needed.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
   return EXIT_USAGE
  import sqlite3
 
+ from ..pricing.money import PriceError
  from .config import LedgerConfigError
  from .exports import ExportError
  from .store import LedgerError
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
  except CliError as exc:
   print(f"mma-conductor: {exc}", file=sys.stderr)
   return exc.code
- except (LedgerError, LedgerConfigError, ExportError, OSError) as exc:
+ except (LedgerError, LedgerConfigError, ExportError, PriceError, OSError) as exc:
   print(f"mma-conductor: {_one_line(exc)}", file=sys.stderr)
   return EXIT_ERROR
  except sqlite3.Error as exc:
@@ -209,11 +210,7 @@ def _breakdown(args: argparse.Namespace, project_dir: Path | None) -> int:
  if args.prices not in ("recorded", "today"):
   raise CliError(f"--prices {args.prices}: use recorded or today", EXIT_USAGE)
  filt = _filter(args)
- book = None
- if args.prices == "today":
-  from ..cost_tracker import configure_pricing
-
-  book = configure_pricing(project_dir)
+ book = _price_book(project_dir) if args.prices == "today" else None
  with _open(args, project_dir) as ledger:
   summary = summarize(ledger, args.by, filt, tz=_tz(args), prices=args.prices, book=book)
  if args.json:
@@ -334,12 +331,19 @@ def _import(args: argparse.Namespace, project_dir: Path | None) -> int:
  return EXIT_OK
 
 
+def _price_book(project_dir: Path | None):
+ """Today's prices: built-ins, then the user's pricing file, the project's and `MMA_PRICE_*` (PriceError when one
+ of them is wrong). Loaded only by the reports that price."""
+ from ..pricing.config import load_price_book
+
+ return load_price_book(project_dir)
+
+
 def _pricing(args: argparse.Namespace, project_dir: Path | None) -> int:
- from ..cost_tracker import configure_pricing
  from ..pricing.report import pricing_rows, render_pricing_text
  from .queries import unpriced_models_in_ledger
 
- book = configure_pricing(project_dir)
+ book = _price_book(project_dir)
  with _open(args, project_dir) as ledger:
   in_ledger = unpriced_models_in_ledger(ledger)
  for model, _ in in_ledger:

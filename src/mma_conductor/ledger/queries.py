@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
 from ..pricing.usage import Usage
@@ -21,6 +21,9 @@ from .periods import PERIODS, iso_utc, period_bounds, period_key, to_us
 from .rollups import LATENCY_MS_SQL, call_cost
 from .schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, join_cost
 from .store import Ledger
+
+if TYPE_CHECKING:  # the price book and its table load only where a caller re-prices (the CLI stays fast)
+ from ..pricing.book import PriceBook
 
 COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
 GROUPINGS = (*COLUMN_GROUPS, *PERIODS)
@@ -354,15 +357,17 @@ def summarize(
  *,
  tz: tzinfo | None = None,
  prices: str = "recorded",
- book: Any = None,
+ book: PriceBook | None = None,
 ) -> Summary:
  """Total and groups (`by`: provider, model, tier, agent, status, day, week, month, or None) of the calls
- matching `filt`. `prices="today"` re-prices every call's usage with `book` (default: the active price book)
- instead of the prices recorded with it. Periods are calendar periods in `tz` (None: local time)."""
+ matching `filt`. `prices="today"` re-prices every call's usage with `book` (required then) instead of the
+ prices recorded with it. Periods are calendar periods in `tz` (None: local time)."""
  if by is not None and by not in GROUPINGS:
   raise ValueError(f"unknown grouping {by!r} (use {', '.join(GROUPINGS)})")
  if prices not in PRICE_MODES:
   raise ValueError(f"unknown prices {prices!r} (use recorded or today)")
+ if prices == "today" and book is None:
+  raise ValueError("prices='today' re-prices with a price book: pass book=")
  query = narrowed(ledger, filt)
  groups = _Groups(by, tz)
  with ledger.reading():
@@ -466,11 +471,7 @@ def _raw_key(value: Any, groups: _Groups, per_call: bool) -> str | None:
  return value
 
 
-def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: Any) -> None:
- if book is None:
-  from ..cost_tracker import price_book
-
-  book = price_book()
+def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: PriceBook) -> None:
  where, params = _where(filt)
  sql = (
   f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {_LATENCY_MS} FROM calls{where}"
