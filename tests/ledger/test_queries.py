@@ -220,7 +220,7 @@ def test_periods_and_today_and_all_time(ledger):
  assert periods["all_time"].cost_units == 860 * CENT
  today, all_time = today_and_all_time(ledger, now=now, tz=UTC)
  assert (today.key, today.cost_units, all_time.cost_units) == ("today", 200 * CENT, 860 * CENT)
- assert ledger.today_and_all_time(now=now)["all_time"]["cost_usd"] == "8.600000000000000"
+ assert all_time.as_dict()["cost_usd"] == "8.600000000000000"
 
 
 def test_repricing_at_todays_prices(ledger):

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from ..engine.events import CallRecord, HistoryUpdate, LedgerProblem, LogEvent, TrackUpdate
+from ..ledger.queries import today_and_all_time
 from ..ledger.store import Ledger
 from ..ledger.writer import LedgerWriter
 from ..pricing.money import format_usd, units_to_decimal
@@ -75,15 +76,14 @@ class LedgerLink:
 
  def history(self) -> HistoryUpdate:
   """Read today's and all-time figures now (any thread but the GUI's)."""
-  figures = self.ledger.today_and_all_time()
-  today, all_time = figures["today"], figures["all_time"]
+  today, all_time = today_and_all_time(self.ledger)
   return HistoryUpdate(
-   today_units=today["cost_units"],
-   today_calls=today["calls"],
-   all_time_units=all_time["cost_units"],
-   all_time_calls=all_time["calls"],
-   today_label=today["cost"],
-   all_time_label=all_time["cost"],
+   today_units=today.cost_units,
+   today_calls=today.calls,
+   all_time_units=all_time.cost_units,
+   all_time_calls=all_time.calls,
+   today_label=today.cost_label,
+   all_time_label=all_time.cost_label,
   )
 
  def close(self, timeout: float = 10.0) -> int:

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 
 US_PER_S = 1_000_000
+US_PER_HOUR = 3600 * US_PER_S
 PERIODS = ("day", "week", "month")
 _RELATIVE = re.compile(r"^(\d{1,5})d$")
 

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
 from ..pricing.usage import Usage
-from .periods import PERIODS, iso_utc, period_bounds, period_key, to_us
-from .rollups import LATENCY_MS_SQL, call_cost
-from .schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, join_cost
+from .periods import PERIODS, US_PER_HOUR, iso_utc, period_bounds, period_key, to_us
+from .rollups import COST_LO_MASK, COST_SPLIT_BITS, LATENCY_MS_SQL, TOKEN_COLUMNS, call_cost, join_cost
 from .store import Ledger
 
 if TYPE_CHECKING:  # the price book and its table load only where a caller re-prices (the CLI stays fast)
@@ -36,13 +35,12 @@ _CALL_COLUMNS = (
  "c.reasoning_tokens, c.request_id, c.cost_units, c.cost_units_big, p.price_json, c.latency_s, c.status, c.error, "
  "c.attempts, c.raw_usage"
 )
-_LATENCY_MS = LATENCY_MS_SQL
 VECTOR_SIZE = 10  # calls, unpriced calls, cost units, six token counts, latency ms
 _RAW_VECTOR = (
  "count(*), total(cost_units IS NULL AND cost_units_big IS NULL), "
  f"coalesce(sum(cost_units >> {COST_SPLIT_BITS}), 0), coalesce(sum(cost_units & {COST_LO_MASK}), 0), "
  + ", ".join(f"coalesce(sum({c}), 0)" for c in TOKEN_COLUMNS)
- + f", coalesce(sum({_LATENCY_MS}), 0)"
+ + f", coalesce(sum({LATENCY_MS_SQL}), 0)"
 )
 _ROLLUP_VECTOR = "sum(calls), sum(unpriced_calls), sum(cost_hi), sum(cost_lo), " + ", ".join(
  f"sum({c})" for c in (*TOKEN_COLUMNS, "latency_ms")
@@ -474,7 +472,7 @@ def _raw_key(value: Any, groups: _Groups, per_call: bool) -> str | None:
 def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: PriceBook) -> None:
  where, params = _where(filt)
  sql = (
-  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {_LATENCY_MS} FROM calls{where}"
+  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {LATENCY_MS_SQL} FROM calls{where}"
  )
  by = groups.by
  index = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}.get(by) if by else None

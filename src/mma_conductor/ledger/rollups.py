@@ -3,14 +3,21 @@
 After a batch of calls is inserted (in the same transaction, so the rollups always agree with the calls), SQL
 sums the new rows (a contiguous id range: the writer holds the write lock) per key and upserts each key once.
 Costs are summed as split parts and stored as (cost_hi, cost_lo), normalized so that 0 <= cost_lo < 2^32
-(see ledger_schema); the rare cost too large for an INTEGER is added from Python.
+(`split_cost`, `join_cost`); the rare cost too large for an INTEGER is added from Python.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import fields
 
-from .schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, split_cost
+from ..pricing.usage import Usage
+from .periods import US_PER_HOUR
+
+COST_SPLIT_BITS = 32
+COST_LO_MASK = (1 << COST_SPLIT_BITS) - 1
+# The six normalized usage counts, in Usage field order: a column each in calls and in every rollup.
+TOKEN_COLUMNS = tuple(field.name for field in fields(Usage))
 
 _STORED = (
  "calls",
@@ -21,7 +28,7 @@ _STORED = (
  "latency_ms",
 )
 _COLS = ", ".join(_STORED)
-# Latency in whole ms, rounded half up; ledger_queries uses the same expression.
+# Latency in whole ms, rounded half up; queries sums calls with the same expression.
 LATENCY_MS_SQL = "CAST(latency_s * 1000 + 0.5 AS INTEGER)"
 # Sums of the new calls per group: split cost parts first, then normalized in the outer SELECT.
 _SUMS = (
@@ -231,10 +238,19 @@ def _stored(cell: list[int]) -> list[int]:
  return [cell[0], cell[1], hi, lo, *cell[3:10]]
 
 
+def split_cost(units: int) -> tuple[int, int]:
+ """`units` as (hi, lo) with units == hi * 2^32 + lo and 0 <= lo < 2^32."""
+ return units >> COST_SPLIT_BITS, units & COST_LO_MASK
+
+
+def join_cost(hi: int, lo: int) -> int:
+ """The exact units of a (hi, lo) pair, whatever the size of `lo`."""
+ return (hi << COST_SPLIT_BITS) + lo
+
+
 def read_total_units(conn: sqlite3.Connection) -> int:
  """All-time cost in units, from the totals row."""
- hi, lo = conn.execute("SELECT cost_hi, cost_lo FROM totals WHERE id = 1").fetchone()
- return (hi << COST_SPLIT_BITS) + lo
+ return join_cost(*conn.execute("SELECT cost_hi, cost_lo FROM totals WHERE id = 1").fetchone())
 
 
 def call_cost(cost_units: int | None, cost_units_big: str | None) -> int | None:

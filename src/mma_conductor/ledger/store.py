@@ -3,12 +3,12 @@
     ledger = Ledger.open()                      # ledger.sqlite3 in the user data directory
     ledger.record_calls([LedgerCall(...), ...]) # one transaction; a call delivered twice is stored once
     ledger.record_run("track-1", "done", goal="...")
-    ledger.today_and_all_time()                 # (today, all time) figures for the GUI
+    ledger.total_units()                        # all-time cost; reports are in queries
 
 WAL mode, a busy timeout (two processes may write at once), `synchronous=NORMAL` (a crashed or killed
 process loses nothing committed; a power cut may lose the last transactions, never the file). A file that
 is not an mma-conductor ledger, or is corrupt, or was written by a newer version raises LedgerError naming it,
-and is left byte for byte as it was. Queries are in ledger_queries, the batching writer in ledger_writer.
+and is left byte for byte as it was. Queries are in queries.py, the batching writer in writer.py.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class Ledger:
 
  @property
  def connection(self) -> sqlite3.Connection:
-  """The connection, for ledger_queries (hold `lock` while using it)."""
+  """The connection, for the queries (hold `lock` while using it)."""
   return self._conn
 
  @contextlib.contextmanager
@@ -301,13 +301,6 @@ class Ledger:
   """All-time cost in units."""
   with self.reading():
    return read_total_units(self._conn)
-
- def today_and_all_time(self, now: float | None = None) -> dict[str, Any]:
-  """Today's (local time) and all-time figures as JSON-ready dicts: {"today": {...}, "all_time": {...}}."""
-  from .queries import today_and_all_time
-
-  today, all_time = today_and_all_time(self, now=now)
-  return {"today": today.as_dict(), "all_time": all_time.as_dict()}
 
 
 # Opening --------------------------------------------------------------------------------------------------------
