@@ -19,6 +19,7 @@ from ..files import atomic_writer
 from ..pricing.usage import Usage, UsageError
 from .progress import Progress
 from .queries import ALL_CALLS, CallFilter, LedgerRecord, count_calls, iter_calls
+from .rollups import TOKEN_COLUMNS
 from .store import Ledger, LedgerCall, check_call
 
 EXPORT_FORMATS = ("csv", "json", "pdf")
@@ -34,12 +35,7 @@ CSV_COLUMNS = (
  "provider",
  "model",
  "requested_model",
- "input_tokens",
- "output_tokens",
- "cache_read_tokens",
- "cache_write_tokens",
- "cache_write_1h_tokens",
- "reasoning_tokens",
+ *TOKEN_COLUMNS,
  "request_id",
  "cost_usd",
  "latency_s",
@@ -143,7 +139,7 @@ def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
  if not isinstance(data, dict):
   raise ExportError(f"{where}: expected a JSON object, got {type(data).__name__}")
  try:
-  tokens = {k: data.get(k, 0) for k in Usage.__dataclass_fields__}
+  tokens = {k: data.get(k, 0) for k in TOKEN_COLUMNS}
   usage = Usage.from_dict(tokens, where) if any(tokens.values()) or data.get("raw_usage") else None
   cost = data.get("cost_units")
   request_id = data.get("request_id") or ""

@@ -492,19 +492,7 @@ def check_call(call: LedgerCall) -> None:
 
 # Validation -----------------------------------------------------------------------------------------------------
 
-# The text fields, in the order their errors are reported.
-_TEXT_FIELDS = (
- "session_id",
- "run_id",
- "ticket_id",
- "tier",
- "agent",
- "provider",
- "model",
- "requested_model",
- "error",
- "request_id",
-)
+_TEXT_FIELDS = ("session_id", "run_id", "ticket_id", "tier", "agent", "provider", "model", "requested_model", "error")
 _tokens_of = attrgetter(*TOKEN_COLUMNS)
 _NO_TOKENS = (0,) * len(TOKEN_COLUMNS)
 
@@ -563,7 +551,7 @@ def _check_texts(call: LedgerCall, index: int) -> None:
   and type(call.error) is str
   and type(call.request_id) is str
  ):
-  for name in _TEXT_FIELDS:
+  for name in (*_TEXT_FIELDS, "request_id"):
    if not isinstance(getattr(call, name), str):
     raise ValueError(f"call {index}: {name} must be a string, got {type(getattr(call, name)).__name__}")
 
