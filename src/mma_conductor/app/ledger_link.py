@@ -76,14 +76,14 @@ class LedgerLink:
 
  def history(self) -> HistoryUpdate:
   """Read today's and all-time figures now (any thread but the GUI's)."""
-  today, all_time = today_and_all_time(self.ledger)
+  today, all_time = (figures.as_dict() for figures in today_and_all_time(self.ledger))
   return HistoryUpdate(
-   today_units=today.cost_units,
-   today_calls=today.calls,
-   all_time_units=all_time.cost_units,
-   all_time_calls=all_time.calls,
-   today_label=today.cost_label,
-   all_time_label=all_time.cost_label,
+   today_units=today["cost_units"],
+   today_calls=today["calls"],
+   all_time_units=all_time["cost_units"],
+   all_time_calls=all_time["calls"],
+   today_label=today["cost"],
+   all_time_label=all_time["cost"],
   )
 
  def close(self, timeout: float = 10.0) -> int:
