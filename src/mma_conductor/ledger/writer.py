@@ -185,17 +185,7 @@ class LedgerWriter:
 
  def _run(self) -> None:
   pause = _RETRY_FIRST_S
-  while True:
-   with self._cond:
-    while not self._queue and not self._closing:
-     self._cond.wait()
-    if not self._queue:
-     return
-    if len(self._queue) < self.batch_size and not self._closing and not self._flush_wanted:
-     self._cond.wait(self.flush_interval_s)
-    batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
-    if not self._queue:
-     self._flush_wanted = False
+  while (batch := self._next_batch()) is not None:
    left = self._write(batch)
    with self._cond:
     self._done += len(batch) - len(left)
@@ -209,23 +199,44 @@ class LedgerWriter:
     self._cond.wait(pause)
     pause = min(_RETRY_MAX_S, pause * 2)
 
+ def _next_batch(self) -> list[LedgerCall | _RunUpdate] | None:
+  """Wait for a full batch, the flush interval, a flush or closing; None when closed with nothing queued."""
+  with self._cond:
+   while not self._queue and not self._closing:
+    self._cond.wait()
+   if not self._queue:
+    return None
+   if len(self._queue) < self.batch_size and not self._closing and not self._flush_wanted:
+    self._cond.wait(self.flush_interval_s)
+   batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+   if not self._queue:
+    self._flush_wanted = False
+   return batch
+
  def _write(self, batch: list[LedgerCall | _RunUpdate]) -> list[LedgerCall | _RunUpdate]:
   """Write the batch; return what is still unwritten (calls are one transaction, so all or none of them)."""
   calls = [item for item in batch if isinstance(item, LedgerCall)]
   runs = [item for item in batch if isinstance(item, _RunUpdate)]
   if self.ledger.readonly:
    self.ledger.try_writable()
-  if calls:
-   try:
-    outcome = self.ledger.record_calls(calls)
-   except (LedgerError, ValueError) as exc:
-    self._report(f"{exc} (will retry; {len(batch)} item(s) kept in memory)")
-    return batch
-   self._stored += outcome.stored
-   for line in outcome.milestone_lines:
-    self._tell(self._on_milestone, line)
-   if outcome.warning:
-    self._report(outcome.warning)
+  if calls and not self._write_calls(calls, len(batch)):
+   return batch
+  return self._write_runs(runs)
+
+ def _write_calls(self, calls: list[LedgerCall], batch_size: int) -> bool:
+  try:
+   outcome = self.ledger.record_calls(calls)
+  except (LedgerError, ValueError) as exc:
+   self._report(f"{exc} (will retry; {batch_size} item(s) kept in memory)")
+   return False
+  self._stored += outcome.stored
+  for line in outcome.milestone_lines:
+   self._tell(self._on_milestone, line)
+  if outcome.warning:
+   self._report(outcome.warning)
+  return True
+
+ def _write_runs(self, runs: list[_RunUpdate]) -> list[_RunUpdate]:
   for index, item in enumerate(runs):
    ended = item.at if item.status in TERMINAL_RUN_STATUSES else None
    try:
