@@ -291,16 +291,24 @@ def test_rollups_agree_with_brute_force_sums_for_random_ranges(tmp_path):
    filt = CallFilter(since_us=since_us, until_us=until_us)
    assert summarize(ledger, filt=filt).total.cost_units == sum(c.cost_units or 0 for c in inside)
    assert summarize(ledger, filt=filt).total.unpriced_calls == sum(c.cost_units is None for c in inside)
-   expected: dict[str, int] = {}
-   for c in inside:
-    expected[c.provider] = expected.get(c.provider, 0) + (c.cost_units or 0)
+   expected = costs_by(inside, lambda c: c.provider)
    assert {g.key: g.cost_units for g in summarize(ledger, "provider", filt).groups} == expected
    tz = rng.choice(zones)
-   expected = {}
-   for c in inside:
-    key = datetime.fromtimestamp(round(c.timestamp * 10**6) // 10**6, tz).strftime("%Y-%m-%d")
-    expected[key] = expected.get(key, 0) + (c.cost_units or 0)
+   expected = costs_by(inside, day_in(tz))
    assert {g.key: g.cost_units for g in summarize(ledger, "day", filt, tz=tz).groups} == expected
+
+
+def day_in(tz):
+ """The local day of a call in `tz`, computed the plain way."""
+ return lambda c: datetime.fromtimestamp(round(c.timestamp * 10**6) // 10**6, tz).strftime("%Y-%m-%d")
+
+
+def costs_by(calls, key_of):
+ """Brute force: the calls' cost summed per key."""
+ sums: dict[str, int] = {}
+ for c in calls:
+  sums[key_of(c)] = sums.get(key_of(c), 0) + (c.cost_units or 0)
+ return sums
 
 
 def test_parse_when():
