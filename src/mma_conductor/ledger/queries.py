@@ -13,16 +13,14 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..pricing.book import PriceBook
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
 from ..pricing.usage import Usage
 from .periods import PERIODS, US_PER_HOUR, iso_utc, period_bounds, period_key, to_us
 from .rollups import COST_LO_MASK, COST_SPLIT_BITS, LATENCY_MS_SQL, TOKEN_COLUMNS, call_cost, join_cost
 from .store import Ledger
-
-if TYPE_CHECKING:  # the price book and its table load only where a caller re-prices (the CLI stays fast)
- from ..pricing.book import PriceBook
 
 COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
 GROUPINGS = (*COLUMN_GROUPS, *PERIODS)
