@@ -24,6 +24,7 @@ from _timing import emit, environment
 
 from mma_conductor.ledger.store import Ledger
 from mma_conductor.ledger.writer import LedgerWriter
+from mma_conductor.pricing.book import PriceBook
 
 QUICK = "--quick" in sys.argv
 CALLS = 50_000 if QUICK else 200_000
@@ -62,7 +63,7 @@ def growth_rates(folder: Path, chunks: int, chunk: int, batch: int = 5000) -> li
 
 def writer_rate(calls, folder: Path) -> float:
  ledger = Ledger.open(folder / "writer.sqlite3", milestones_enabled=False)
- writer = LedgerWriter(ledger, batch_size=1000)
+ writer = LedgerWriter(ledger, price_book=PriceBook(), batch_size=1000)
  started = time.perf_counter()
  for item in calls:
   writer.submit(item)

@@ -10,7 +10,6 @@ import pytest
 from ledger_factory import DAY, MONDAY, USD, call
 from pypdf import PdfReader
 
-from mma_conductor import cost_tracker
 from mma_conductor.cli import main
 from mma_conductor.ledger.store import Ledger
 
@@ -23,8 +22,6 @@ def isolated(tmp_path, monkeypatch):
  monkeypatch.setenv("MMA_CONDUCTOR_DATA_DIR", str(tmp_path / "data"))
  monkeypatch.delenv("MMA_CONDUCTOR_LEDGER", raising=False)
  monkeypatch.chdir(tmp_path)
- yield
- cost_tracker.configure_pricing(user_file=tmp_path / "none.toml", env={})
 
 
 @pytest.fixture
@@ -103,6 +100,28 @@ def test_breakdown_at_todays_prices(ledger_path, capsys):
  # 1000 input and 100 output tokens per call, at the built-in list prices
  assert by_model["gpt-4o"] == 1000 * 2_500_000_000 + 100 * 10_000_000_000
  assert by_model["claude-sonnet-4-5"] == 1000 * 3_000_000_000 + 100 * 15_000_000_000
+
+
+def test_todays_prices_come_from_the_project_and_the_environment(ledger_path, tmp_path, capsys, monkeypatch):
+ (tmp_path / "mma_pricing.toml").write_text('[models."gpt-4o"]\ninput = 1\noutput = 2\n')
+ code, out, _ = run_cli(
+  capsys, "breakdown", "--by", "model", "--prices", "today", "--json", "--ledger", str(ledger_path)
+ )
+ assert code == 0
+ assert {g["key"]: g["cost_units"] for g in json.loads(out)["groups"]}["gpt-4o"] == 1000 * 10**9 + 100 * 2 * 10**9
+ monkeypatch.setenv("MMA_PRICE_GPT_4O_INPUT", "3")
+ code, out, _ = run_cli(
+  capsys, "breakdown", "--by", "model", "--prices", "today", "--json", "--ledger", str(ledger_path)
+ )
+ assert {g["key"]: g["cost_units"] for g in json.loads(out)["groups"]}["gpt-4o"] == 1000 * 3 * 10**9 + 100 * 2 * 10**9
+
+
+@pytest.mark.parametrize("report", [["pricing"], ["breakdown", "--by", "model", "--prices", "today"]])
+def test_a_bad_pricing_file_is_one_line(ledger_path, tmp_path, capsys, report):
+ (tmp_path / "mma_pricing.toml").write_text('[models."gpt-4o"]\ninput = -3\n')
+ result, out, err = run_cli(capsys, *report, "--ledger", str(ledger_path))
+ assert result == 1 and out == ""
+ assert err.count("\n") == 1 and err.startswith("mma-conductor: ") and "mma_pricing.toml" in err and "negative" in err
 
 
 def test_sessions_and_one_session(ledger_path, capsys):

@@ -220,7 +220,7 @@ def test_periods_and_today_and_all_time(ledger):
  assert periods["all_time"].cost_units == 860 * CENT
  today, all_time = today_and_all_time(ledger, now=now, tz=UTC)
  assert (today.key, today.cost_units, all_time.cost_units) == ("today", 200 * CENT, 860 * CENT)
- assert ledger.today_and_all_time(now=now)["all_time"]["cost_usd"] == "8.600000000000000"
+ assert all_time.as_dict()["cost_usd"] == "8.600000000000000"
 
 
 def test_repricing_at_todays_prices(ledger):
@@ -241,6 +241,11 @@ def test_repricing_at_todays_prices(ledger):
  assert {g.key: g.cost_units for g in recorded.groups}["gpt-4o"] == 85 * CENT
  by_day = summarize(ledger, "day", prices="today", book=book, tz=UTC)
  assert groups(by_day)["2026-02-01"] == (400 * 2_500_000_000 + 20 * 10**10, 1)
+
+
+def test_repricing_needs_a_price_book(ledger):
+ with pytest.raises(ValueError, match="price book"):
+  summarize(ledger, "model", prices="today")
 
 
 def test_unpriced_models_in_the_ledger(ledger):
@@ -286,16 +291,24 @@ def test_rollups_agree_with_brute_force_sums_for_random_ranges(tmp_path):
    filt = CallFilter(since_us=since_us, until_us=until_us)
    assert summarize(ledger, filt=filt).total.cost_units == sum(c.cost_units or 0 for c in inside)
    assert summarize(ledger, filt=filt).total.unpriced_calls == sum(c.cost_units is None for c in inside)
-   expected: dict[str, int] = {}
-   for c in inside:
-    expected[c.provider] = expected.get(c.provider, 0) + (c.cost_units or 0)
+   expected = costs_by(inside, lambda c: c.provider)
    assert {g.key: g.cost_units for g in summarize(ledger, "provider", filt).groups} == expected
    tz = rng.choice(zones)
-   expected = {}
-   for c in inside:
-    key = datetime.fromtimestamp(round(c.timestamp * 10**6) // 10**6, tz).strftime("%Y-%m-%d")
-    expected[key] = expected.get(key, 0) + (c.cost_units or 0)
+   expected = costs_by(inside, day_in(tz))
    assert {g.key: g.cost_units for g in summarize(ledger, "day", filt, tz=tz).groups} == expected
+
+
+def day_in(tz):
+ """The local day of a call in `tz`, computed the plain way."""
+ return lambda c: datetime.fromtimestamp(round(c.timestamp * 10**6) // 10**6, tz).strftime("%Y-%m-%d")
+
+
+def costs_by(calls, key_of):
+ """Brute force: the calls' cost summed per key."""
+ sums: dict[str, int] = {}
+ for c in calls:
+  sums[key_of(c)] = sums.get(key_of(c), 0) + (c.cost_units or 0)
+ return sums
 
 
 def test_parse_when():

@@ -54,6 +54,14 @@ def v1_ledger(path):
  conn.close()
 
 
+def run_sql(path, *statements):
+ conn = sqlite3.connect(path)
+ for statement in statements:
+  conn.execute(statement)
+ conn.commit()
+ conn.close()
+
+
 def test_new_ledger_has_version_wal_busy_timeout_and_indexes(tmp_path):
  path = tmp_path / "deep" / "er" / "ledger.sqlite3"
  with Ledger.open(path) as ledger:
@@ -100,10 +108,7 @@ def test_version_1_file_is_migrated_and_keeps_every_call(tmp_path):
 def test_migration_of_an_unreadable_v1_file_changes_nothing(tmp_path):
  path = tmp_path / "v1.sqlite3"
  v1_ledger(path)
- conn = sqlite3.connect(path)
- conn.execute("CREATE TABLE hourly (x)")  # a table that the migration wants to create: it must fail whole
- conn.commit()
- conn.close()
+ run_sql(path, "CREATE TABLE hourly (x)")  # a table that the migration wants to create: it must fail whole
  before = path.read_bytes()
  with pytest.raises(LedgerError, match="cannot create or upgrade"):
   Ledger.open(path)
@@ -115,32 +120,28 @@ def test_migration_of_an_unreadable_v1_file_changes_nothing(tmp_path):
  assert len(path.read_bytes()) == len(before)
 
 
-def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
- path = tmp_path / "ledger.sqlite3"
- Ledger.open(path).close()
- conn = sqlite3.connect(path)
- conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
- conn.commit()
- conn.close()
+def refusal(path):
+ """The message of the LedgerError that opening `path` raises; the file must be left byte for byte."""
  before = path.read_bytes()
  with pytest.raises(LedgerError) as caught:
   Ledger.open(path)
- assert str(path) in str(caught.value) and "newer" in str(caught.value)
  assert path.read_bytes() == before
+ return str(caught.value)
+
+
+def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
+ path = tmp_path / "ledger.sqlite3"
+ Ledger.open(path).close()
+ run_sql(path, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+ message = refusal(path)
+ assert str(path) in message and "newer" in message
 
 
 def test_a_foreign_sqlite_database_is_refused_and_left_untouched(tmp_path):
  path = tmp_path / "notes.db"
- conn = sqlite3.connect(path)
- conn.execute("CREATE TABLE notes (text TEXT)")
- conn.execute("INSERT INTO notes VALUES ('keep me')")
- conn.commit()
- conn.close()
- before = path.read_bytes()
- with pytest.raises(LedgerError) as caught:
-  Ledger.open(path)
- assert str(path) in str(caught.value) and "another application" in str(caught.value)
- assert path.read_bytes() == before
+ run_sql(path, "CREATE TABLE notes (text TEXT)", "INSERT INTO notes VALUES ('keep me')")
+ message = refusal(path)
+ assert str(path) in message and "another application" in message
  assert not path.with_name("notes.db-wal").exists()
 
 
@@ -152,9 +153,7 @@ def test_a_foreign_sqlite_database_is_refused_and_left_untouched(tmp_path):
 def test_a_corrupt_or_foreign_file_is_refused_and_left_untouched(tmp_path, content):
  path = tmp_path / "ledger.sqlite3"
  path.write_bytes(content)
- with pytest.raises(LedgerError) as caught:
-  Ledger.open(path)
- message = str(caught.value)
+ message = refusal(path)
  assert str(path) in message and "untouched" in message and "\n" not in message
  assert path.read_bytes() == content
 

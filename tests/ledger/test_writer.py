@@ -3,17 +3,22 @@ reported while the app keeps running and nothing is lost."""
 
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 from ledger_factory import MONDAY, call
 from real_disks import remount, tmpfs
 
-from mma_conductor import cost_tracker
 from mma_conductor.engine.events import CallRecord, TrackUpdate
 from mma_conductor.ledger.queries import all_time, count_calls, list_calls, run_totals
 from mma_conductor.ledger.store import Ledger, LedgerError
 from mma_conductor.ledger.writer import LedgerWriter
+from mma_conductor.pricing.book import PriceBook
+from mma_conductor.pricing.prices import ModelPrice
+from mma_conductor.pricing.table import BUILTIN_PRICES
 from mma_conductor.pricing.usage import Usage
+
+BOOK = PriceBook(BUILTIN_PRICES)
 
 SONNET_USAGE = Usage(81_200, 850, 50_000, 30_000, 10_000)
 
@@ -28,7 +33,7 @@ def record(i, model="claude-sonnet-4-5", usage=SONNET_USAGE, **fields):
   provider="anthropic",
   model=model,
   usage=usage,
-  cost_units=cost_tracker.usage_cost_units(model, usage) if usage else None,
+  cost_units=BOOK.cost_units(model, usage) if usage else None,
   latency_s=1.25,
   request_id=f"req-{i}",
   status="success",
@@ -40,7 +45,7 @@ def record(i, model="claude-sonnet-4-5", usage=SONNET_USAGE, **fields):
 
 def test_submitted_calls_are_written_in_batches_with_their_prices(tmp_path):
  ledger = Ledger.open(tmp_path / "ledger.sqlite3")
- writer = LedgerWriter(ledger, batch_size=100, flush_interval_s=0.05)
+ writer = LedgerWriter(ledger, price_book=BOOK, batch_size=100, flush_interval_s=0.05)
  started = time.perf_counter()
  for i in range(1000):
   writer.submit(record(i))
@@ -62,7 +67,7 @@ def test_submitted_calls_are_written_in_batches_with_their_prices(tmp_path):
 
 def test_a_call_without_cost_is_priced_and_a_failed_call_without_usage_is_free(tmp_path):
  with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
-  writer = LedgerWriter(ledger)
+  writer = LedgerWriter(ledger, price_book=BOOK)
   writer.submit(record(1, cost_units=None))
   writer.submit(record(2, usage=None, status="failed", error="timeout"))
   writer.submit(record(3, model="zz-no-such-model"))
@@ -74,9 +79,22 @@ def test_a_call_without_cost_is_priced_and_a_failed_call_without_usage_is_free(t
   assert all_time(ledger).unpriced_calls == 1
 
 
+def test_calls_are_priced_with_the_book_the_writer_was_given(tmp_path):
+ book = PriceBook({"house-model": ModelPrice(Decimal("1"), Decimal("2"), provider="other")}, use_dataset=False)
+ with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
+  writer = LedgerWriter(ledger, price_book=book)
+  writer.submit(record(1, model="house-model", usage=Usage(1000, 100), cost_units=None))
+  writer.submit(record(2, cost_units=None))  # a built-in model, but not in this book
+  writer.close()
+  by_id = {r.request_id: r for r in list_calls(ledger)}
+ assert by_id["req-1"].cost_units == 1000 * 10**9 + 100 * 2 * 10**9
+ assert (by_id["req-1"].price["matched"], by_id["req-1"].price["rule"]) == ("house-model", "exact")
+ assert by_id["req-2"].cost_units is None and by_id["req-2"].price is None
+
+
 def test_bad_submissions_fail_in_the_caller(tmp_path):
  with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
-  writer = LedgerWriter(ledger)
+  writer = LedgerWriter(ledger, price_book=BOOK)
   with pytest.raises(ValueError, match="status"):
    writer.submit(record(1, status="weird"))
   with pytest.raises(ValueError, match="cannot record a str"):
@@ -88,7 +106,7 @@ def test_bad_submissions_fail_in_the_caller(tmp_path):
 
 def test_many_threads_submitting_at_once(tmp_path):
  with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
-  writer = LedgerWriter(ledger, batch_size=64)
+  writer = LedgerWriter(ledger, price_book=BOOK, batch_size=64)
 
   def feed(base):
    for i in range(500):
@@ -107,7 +125,7 @@ def test_a_full_disk_is_reported_the_calls_wait_and_nothing_is_lost(tmp_path):
  with tmpfs("600k") as disk:
   ledger = Ledger.open(disk / "ledger.sqlite3", milestones_enabled=False)
   errors = []
-  writer = LedgerWriter(ledger, batch_size=200, flush_interval_s=0.02, on_error=errors.append)
+  writer = LedgerWriter(ledger, price_book=BOOK, batch_size=200, flush_interval_s=0.02, on_error=errors.append)
   for i in range(4000):
    writer.submit(call(MONDAY + i, 1, request_id=f"r{i}", session="x" * 200))
   assert not writer.flush(timeout=3)  # cannot finish: the disk is full
@@ -133,7 +151,7 @@ def test_a_read_only_disk_is_reported_and_writing_resumes_when_it_is_writable_ag
   with pytest.raises(LedgerError, match="read-only"):
    ledger.record_calls([call(MONDAY, 1)])
   errors = []
-  writer = LedgerWriter(ledger, batch_size=10, flush_interval_s=0.02, on_error=errors.append)
+  writer = LedgerWriter(ledger, price_book=BOOK, batch_size=10, flush_interval_s=0.02, on_error=errors.append)
   for i in range(25):
    writer.submit(call(MONDAY + i, 1, request_id=f"r{i}"))
   assert not writer.flush(timeout=1.5)

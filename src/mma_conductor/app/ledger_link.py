@@ -11,6 +11,7 @@ from typing import Any
 from ..engine.events import CallRecord, LogEvent, TrackUpdate
 from ..ledger.api import LocalApiError, start_local_api
 from ..ledger.config import load_ledger_settings
+from ..ledger.queries import today_and_all_time
 from ..ledger.store import Ledger, LedgerError
 from ..ledger.writer import LedgerWriter
 from ..pricing.money import format_usd, units_to_decimal
@@ -53,6 +54,7 @@ class LedgerLink:
   self.record_simulated = record_simulated
   self.writer = writer or LedgerWriter(
    ledger,
+   price_book=controller.costs.price_book,
    on_error=lambda message: controller.post(LedgerProblem(message)),
    on_milestone=lambda line: controller.post(LogEvent("milestone", line)),
   )
@@ -96,8 +98,7 @@ class LedgerLink:
 
  def history(self) -> HistoryUpdate:
   """Read today's and all-time figures now (any thread but the GUI's)."""
-  figures = self.ledger.today_and_all_time()
-  today, all_time = figures["today"], figures["all_time"]
+  today, all_time = (figures.as_dict() for figures in today_and_all_time(self.ledger))
   return HistoryUpdate(
    today_units=today["cost_units"],
    today_calls=today["calls"],

@@ -122,12 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
   route = parts.path.rstrip("/") or "/"
   query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
   try:
-   if route == "/":
-    self._send(200, {"endpoints": list(ENDPOINTS)})
-   elif route in ENDPOINTS:
-    self._send(200, _ROUTES[route](self.server, query))
-   else:
-    self._send(404, {"error": f"no such endpoint: {route}", "endpoints": list(ENDPOINTS)})
+   self._send(*_answer(self.server, route, query))
   except _BadRequest as exc:
    self._send(400, {"error": str(exc)})
   except Exception as exc:  # the app must keep running whatever a report hits
@@ -158,6 +153,14 @@ class _Handler(BaseHTTPRequestHandler):
   self.wfile.write(body)
 
 
+def _answer(server: LocalApiServer, route: str, query: dict[str, str]) -> tuple[int, Any]:
+ """(HTTP status, JSON payload) of a GET."""
+ handler = _ROUTES.get(route)
+ if handler is None:
+  return 404, {"error": f"no such endpoint: {route}", "endpoints": list(ENDPOINTS)}
+ return 200, handler(server, query)
+
+
 def _filter(query: dict[str, str], **matches: Any):
  from .periods import parse_when
  from .queries import CallFilter
@@ -169,6 +172,10 @@ def _filter(query: dict[str, str], **matches: Any):
  except ValueError as exc:
   raise _BadRequest(str(exc)) from None
  return CallFilter(since_us=since, until_us=until, **matches), tz
+
+
+def _endpoints(server: LocalApiServer, query: dict[str, str]) -> Any:
+ return {"endpoints": list(ENDPOINTS)}
 
 
 def _session(server: LocalApiServer, query: dict[str, str]) -> Any:
@@ -217,6 +224,7 @@ def _int(query: dict[str, str], name: str, default: int) -> int:
 
 
 _ROUTES: dict[str, Callable[[LocalApiServer, dict[str, str]], Any]] = {
+ "/": _endpoints,
  "/session": _session,
  "/summary": _summary,
  "/breakdown": _breakdown,

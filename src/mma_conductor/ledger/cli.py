@@ -10,7 +10,7 @@
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
 exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
-Only light modules are imported here: the PDF library and the price dataset load only when needed.
+Only light modules are imported here: the PDF library, the price book and its dataset load only when needed.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
   return EXIT_USAGE
  import sqlite3
 
+ from ..pricing.money import PriceError
  from .config import LedgerConfigError
  from .exports import ExportError
  from .store import LedgerError
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
  except CliError as exc:
   print(f"mma-conductor: {exc}", file=sys.stderr)
   return exc.code
- except (LedgerError, LedgerConfigError, ExportError, OSError) as exc:
+ except (LedgerError, LedgerConfigError, ExportError, PriceError, OSError) as exc:
   print(f"mma-conductor: {_one_line(exc)}", file=sys.stderr)
   return EXIT_ERROR
  except sqlite3.Error as exc:
@@ -158,6 +159,11 @@ def _figures_row(label: str, figures, total_units: int | None = None) -> list[st
 _FIGURE_HEADERS = ["Calls", "Input tokens", "Output tokens", "Cache read", "Cost"]
 
 
+def _share_table(title: str, rows: list[list[str]]) -> str:
+ """Figure rows with their share of the total, under `title`."""
+ return _table([title, *_FIGURE_HEADERS, "Share"], rows, right={1, 2, 3, 4, 5, 6})
+
+
 # Reports --------------------------------------------------------------------------------------------------------
 
 
@@ -204,16 +210,9 @@ def _filter_since(since_us: int):
 def _breakdown(args: argparse.Namespace, project_dir: Path | None) -> int:
  from .queries import summarize
 
- if args.by not in BREAKDOWNS:
-  raise CliError(f"--by {args.by}: unknown breakdown (use {', '.join(BREAKDOWNS)})", EXIT_USAGE)
- if args.prices not in ("recorded", "today"):
-  raise CliError(f"--prices {args.prices}: use recorded or today", EXIT_USAGE)
+ _check_breakdown(args)
  filt = _filter(args)
- book = None
- if args.prices == "today":
-  from ..cost_tracker import configure_pricing
-
-  book = configure_pricing(project_dir)
+ book = _price_book(project_dir) if args.prices == "today" else None
  with _open(args, project_dir) as ledger:
   summary = summarize(ledger, args.by, filt, tz=_tz(args), prices=args.prices, book=book)
  if args.json:
@@ -222,41 +221,27 @@ def _breakdown(args: argparse.Namespace, project_dir: Path | None) -> int:
  total = summary.total.cost_units
  rows = [_figures_row(g.key or "(none)", g, total) for g in summary.groups]
  rows.append(_figures_row("Total", summary.total, total))
- print(_table([args.by.capitalize(), *_FIGURE_HEADERS, "Share"], rows, right={1, 2, 3, 4, 5, 6}))
+ print(_share_table(args.by.capitalize(), rows))
  if args.prices == "today":
   print("(re-priced at today's prices)")
  return EXIT_OK
 
 
+def _check_breakdown(args: argparse.Namespace) -> None:
+ if args.by not in BREAKDOWNS:
+  raise CliError(f"--by {args.by}: unknown breakdown (use {', '.join(BREAKDOWNS)})", EXIT_USAGE)
+ if args.prices not in ("recorded", "today"):
+  raise CliError(f"--prices {args.prices}: use recorded or today", EXIT_USAGE)
+
+
 def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
  from .periods import to_datetime
- from .queries import session_breakdown, sessions
+ from .queries import sessions
 
  filt = _filter(args)
  with _open(args, project_dir) as ledger:
   if args.session:
-   breakdown = session_breakdown(ledger, args.session)
-   if args.json:
-    _print_json(breakdown.as_dict())
-    return EXIT_OK
-   if not breakdown.total.calls:
-    raise CliError(f"no calls recorded for session {args.session!r}")
-   total = breakdown.total.cost_units
-   print(f"Session {args.session}: {breakdown.total.cost_label} over {breakdown.total.calls:,} calls")
-   print(
-    _table(
-     ["Model", *_FIGURE_HEADERS, "Share"],
-     [_figures_row(g.key, g, total) for g in breakdown.by_model],
-     {1, 2, 3, 4, 5, 6},
-    )
-   )
-   print()
-   print(
-    _table(
-     ["Tier", *_FIGURE_HEADERS, "Share"], [_figures_row(g.key, g, total) for g in breakdown.by_tier], {1, 2, 3, 4, 5, 6}
-    )
-   )
-   return EXIT_OK
+   return _one_session(args, ledger)
   found = sessions(ledger, filt, limit=args.limit)
  if args.json:
   _print_json([s.as_dict() for s in found])
@@ -268,6 +253,23 @@ def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
 
  rows = [[s.session_id, when(s.first_us), when(s.last_us), *_figures_row("", s.figures)[1:]] for s in found]
  print(_table(["Session", "First call", "Last call", *_FIGURE_HEADERS], rows, right={3, 4, 5, 6, 7}))
+ return EXIT_OK
+
+
+def _one_session(args: argparse.Namespace, ledger) -> int:
+ from .queries import session_breakdown
+
+ breakdown = session_breakdown(ledger, args.session)
+ if args.json:
+  _print_json(breakdown.as_dict())
+  return EXIT_OK
+ if not breakdown.total.calls:
+  raise CliError(f"no calls recorded for session {args.session!r}")
+ total = breakdown.total.cost_units
+ print(f"Session {args.session}: {breakdown.total.cost_label} over {breakdown.total.calls:,} calls")
+ by_model = _share_table("Model", [_figures_row(g.key, g, total) for g in breakdown.by_model])
+ by_tier = _share_table("Tier", [_figures_row(g.key, g, total) for g in breakdown.by_tier])
+ print(f"{by_model}\n\n{by_tier}")
  return EXIT_OK
 
 
@@ -334,12 +336,19 @@ def _import(args: argparse.Namespace, project_dir: Path | None) -> int:
  return EXIT_OK
 
 
+def _price_book(project_dir: Path | None):
+ """Today's prices: built-ins, then the user's pricing file, the project's and `MMA_PRICE_*` (PriceError when one
+ of them is wrong). Loaded only by the reports that price."""
+ from ..pricing.config import load_price_book
+
+ return load_price_book(project_dir)
+
+
 def _pricing(args: argparse.Namespace, project_dir: Path | None) -> int:
- from ..cost_tracker import configure_pricing
  from ..pricing.report import pricing_rows, render_pricing_text
  from .queries import unpriced_models_in_ledger
 
- book = configure_pricing(project_dir)
+ book = _price_book(project_dir)
  with _open(args, project_dir) as ledger:
   in_ledger = unpriced_models_in_ledger(ledger)
  for model, _ in in_ledger:

@@ -56,6 +56,13 @@ def load_ledger_settings(project_dir: Path | str | None) -> LedgerSettings:
  if project_dir is None:
   return LedgerSettings()
  path = Path(project_dir) / PROJECT_CONFIG_NAME
+ table = _ledger_table(path)
+ record_simulated = _record_simulated(table, path)
+ ledger_path = _ledger_path(table, path, Path(project_dir))
+ return LedgerSettings(ledger_path, _api_port(table, path), record_simulated)
+
+
+def _ledger_table(path: Path) -> dict:
  data = read_toml(path, LedgerConfigError) if not path.is_dir() else None
  table = (data or {}).get("ledger", {})
  if not isinstance(table, dict):
@@ -63,18 +70,30 @@ def load_ledger_settings(project_dir: Path | str | None) -> LedgerSettings:
  unknown = set(table) - {"path", "api_port", "record_simulated"}
  if unknown:
   raise LedgerConfigError(f"{path}: ledger.{sorted(unknown)[0]}: unknown key (known: api_port, path, record_simulated)")
+ return table
+
+
+def _record_simulated(table: dict, path: Path) -> bool:
  record_simulated = table.get("record_simulated", False)
  if type(record_simulated) is not bool:
   raise LedgerConfigError(f"{path}: ledger.record_simulated: expected true or false, got {record_simulated!r}")
+ return record_simulated
+
+
+def _ledger_path(table: dict, path: Path, project_dir: Path) -> Path | None:
  ledger_path = table.get("path")
- if ledger_path is not None:
-  if not isinstance(ledger_path, str) or not ledger_path.strip():
-   raise LedgerConfigError(f"{path}: ledger.path: expected a file path, got {ledger_path!r}")
-  ledger_path = Path(project_dir) / Path(ledger_path).expanduser()
+ if ledger_path is None:
+  return None
+ if not isinstance(ledger_path, str) or not ledger_path.strip():
+  raise LedgerConfigError(f"{path}: ledger.path: expected a file path, got {ledger_path!r}")
+ return project_dir / Path(ledger_path).expanduser()
+
+
+def _api_port(table: dict, path: Path) -> int | None:
  port = table.get("api_port")
  if port is not None and (type(port) is not int or not 1 <= port <= 65535):
   raise LedgerConfigError(f"{path}: ledger.api_port: expected a port from 1 to 65535, got {port!r}")
- return LedgerSettings(ledger_path, port, record_simulated)
+ return port
 
 
 def resolve_ledger_path(explicit: Path | str | None = None, project_dir: Path | str | None = None) -> Path:

@@ -19,6 +19,7 @@ from ..files import atomic_writer
 from ..pricing.usage import Usage, UsageError
 from .progress import Progress
 from .queries import ALL_CALLS, CallFilter, LedgerRecord, count_calls, iter_calls
+from .rollups import TOKEN_COLUMNS
 from .store import Ledger, LedgerCall, check_call
 
 EXPORT_FORMATS = ("csv", "json", "pdf")
@@ -34,12 +35,7 @@ CSV_COLUMNS = (
  "provider",
  "model",
  "requested_model",
- "input_tokens",
- "output_tokens",
- "cache_read_tokens",
- "cache_write_tokens",
- "cache_write_1h_tokens",
- "reasoning_tokens",
+ *TOKEN_COLUMNS,
  "request_id",
  "cost_usd",
  "latency_s",
@@ -100,8 +96,7 @@ def export_calls(
  `progress` None shows a bar when stderr is a terminal; True always; False never."""
  if fmt not in ("csv", "json"):
   raise ExportError(f"{path}: unknown export format {fmt!r} (use csv or json; pdf is a report)")
- bar = Progress(count_calls(ledger, filt), f"exporting {path.name}", force=bool(progress))
- bar.enabled = bar.enabled and progress is not False
+ bar = _progress(count_calls(ledger, filt), f"exporting {path.name}", progress)
  writer = write_csv if fmt == "csv" else write_jsonl
 
  def produce(handle: TextIO) -> int:
@@ -143,7 +138,7 @@ def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
  if not isinstance(data, dict):
   raise ExportError(f"{where}: expected a JSON object, got {type(data).__name__}")
  try:
-  tokens = {k: data.get(k, 0) for k in Usage.__dataclass_fields__}
+  tokens = {k: data.get(k, 0) for k in TOKEN_COLUMNS}
   usage = Usage.from_dict(tokens, where) if any(tokens.values()) or data.get("raw_usage") else None
   cost = data.get("cost_units")
   request_id = data.get("request_id") or ""
@@ -199,21 +194,8 @@ def import_calls(ledger: Ledger, path: Path, *, progress: bool | None = None) ->
  """Import a JSON-lines export; return (stored, already present). Everything is checked first, so a bad
  line stores nothing."""
  path = Path(path)
- try:
-  size = path.stat().st_size
- except OSError as exc:
-  raise ExportError(f"{path}: cannot read: {exc.strerror or exc}") from None
- check = Progress(size, f"checking {path.name}", force=bool(progress))
- check.enabled = check.enabled and progress is not False
- try:
-  calls = list(_read_calls(path, check))
- except (OSError, UnicodeDecodeError) as exc:
-  raise ExportError(f"{path}: cannot read: {exc}") from None
- except ValueError as exc:
-  raise ExportError(str(exc)) from None
- check.done()
- bar = Progress(len(calls), f"importing {path.name}", force=bool(progress))
- bar.enabled = bar.enabled and progress is not False
+ calls = _checked_calls(path, progress)
+ bar = _progress(len(calls), f"importing {path.name}", progress)
  stored = duplicates = 0
  for start in range(0, len(calls), _IMPORT_BATCH):
   try:
@@ -225,3 +207,27 @@ def import_calls(ledger: Ledger, path: Path, *, progress: bool | None = None) ->
   bar.advance(min(_IMPORT_BATCH, len(calls) - start))
  bar.done()
  return stored, duplicates
+
+
+def _checked_calls(path: Path, progress: bool | None) -> list[LedgerCall]:
+ """Every call of the file, each checked as the ledger would (ExportError names the line of the first bad one)."""
+ try:
+  size = path.stat().st_size
+ except OSError as exc:
+  raise ExportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+ check = _progress(size, f"checking {path.name}", progress)
+ try:
+  calls = list(_read_calls(path, check))
+ except (OSError, UnicodeDecodeError) as exc:
+  raise ExportError(f"{path}: cannot read: {exc}") from None
+ except ValueError as exc:
+  raise ExportError(str(exc)) from None
+ check.done()
+ return calls
+
+
+def _progress(total: int, label: str, progress: bool | None) -> Progress:
+ """A bar shown on a terminal when `progress` is None, always when True, never when False."""
+ bar = Progress(total, label, force=bool(progress))
+ bar.enabled = bar.enabled and progress is not False
+ return bar

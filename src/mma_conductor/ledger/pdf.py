@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from ..pricing.money import format_usd, format_usd_auto
 from ..pricing.prices import PROVIDER_LABELS
 from .exports import write_bytes_atomically
-from .periods import period_key, to_datetime
+from .periods import period_key, to_datetime, to_us
 from .queries import (
  ALL_CALLS,
  CallFilter,
@@ -99,19 +99,13 @@ def _filled_series(summary: Summary, by: str, first: int | None, last: int | Non
  end_key = period_key(last, by, tz)
  step = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=28)}[by]
  while True:
-  key = period_key(_us(moment), by, tz)
+  key = period_key(to_us(moment), by, tz)
   if not keys or keys[-1] != key:
    keys.append(key)
   if key == end_key or len(keys) > 400:
    break
   moment += step
  return [(key, costs.get(key, 0)) for key in keys]
-
-
-def _us(moment: datetime) -> int:
- if moment.tzinfo is None:
-  return round(moment.timestamp() * 1_000_000)
- return round((moment - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
 
 
 def _period_label(filt: CallFilter, first: int | None, last: int | None, tz) -> str:
@@ -255,46 +249,63 @@ def _section(pdf, title: str, needed: float) -> None:
  pdf.ln(1)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plot:
+ """The chart's drawing area: left edge, width, height and baseline (mm), and the cost at its top."""
+
+ x0: float
+ width: float
+ height: float
+ base: float
+ scale_max: int
+
+
 def _chart(pdf, data: ReportData) -> None:
  _section(pdf, data.series_label, 70)
- x0, width, height = 32.0, 162.0, 52.0
- top = pdf.get_y() + 2
- base = top + height
  series = data.series
  peak = max((cost for _, cost in series), default=0)
- scale_max = _nice_ceiling(peak)
+ top = pdf.get_y() + 2
+ plot = _Plot(32.0, 162.0, 52.0, top + 52.0, _nice_ceiling(peak))
+ _grid(pdf, plot)
+ if not series or peak == 0:
+  pdf.set_xy(plot.x0, top + plot.height / 2 - 3)
+  pdf.set_text_color(*MUTED)
+  pdf.cell(plot.width, 6, "No spend in this period", align="C")
+ else:
+  _bars(pdf, plot, series)
+ pdf.set_draw_color(*INK)
+ pdf.set_line_width(0.3)
+ pdf.line(plot.x0, plot.base, plot.x0 + plot.width, plot.base)
+ pdf.set_y(plot.base + 8)
+
+
+def _grid(pdf, plot: _Plot) -> None:
  pdf.set_font("Helvetica", "", 7)
  pdf.set_line_width(0.15)
  for step in range(5):
-  value = scale_max * step // 4
-  y = base - height * step / 4
+  value = plot.scale_max * step // 4
+  y = plot.base - plot.height * step / 4
   pdf.set_draw_color(*RULE)
-  pdf.line(x0, y, x0 + width, y)
+  pdf.line(plot.x0, y, plot.x0 + plot.width, y)
   pdf.set_text_color(*MUTED)
   pdf.set_xy(16, y - 2)
-  pdf.cell(x0 - 17, 4, format_usd_auto(value), align="R")
- if not series or peak == 0:
-  pdf.set_xy(x0, top + height / 2 - 3)
-  pdf.set_text_color(*MUTED)
-  pdf.cell(width, 6, "No spend in this period", align="C")
- else:
-  slot = width / len(series)
-  bar = max(0.6, slot * 0.72)
-  pdf.set_fill_color(*ACCENT)
-  for index, (_, cost) in enumerate(series):
-   bar_height = height * cost / scale_max if scale_max else 0
-   if bar_height > 0:
-    pdf.rect(x0 + index * slot + (slot - bar) / 2, base - bar_height, bar, bar_height, style="F")
-  labels = max(1, len(series) // 8)
-  pdf.set_text_color(*MUTED)
-  for index, (key, _) in enumerate(series):
-   if index % labels == 0 or index == len(series) - 1:
-    pdf.set_xy(x0 + index * slot + slot / 2 - 10, base + 1)
-    pdf.cell(20, 4, _short_key(key), align="C")
- pdf.set_draw_color(*INK)
- pdf.set_line_width(0.3)
- pdf.line(x0, base, x0 + width, base)
- pdf.set_y(base + 8)
+  pdf.cell(plot.x0 - 17, 4, format_usd_auto(value), align="R")
+
+
+def _bars(pdf, plot: _Plot, series: list[tuple[str, int]]) -> None:
+ slot = plot.width / len(series)
+ bar = max(0.6, slot * 0.72)
+ pdf.set_fill_color(*ACCENT)
+ for index, (_, cost) in enumerate(series):
+  bar_height = plot.height * cost / plot.scale_max if plot.scale_max else 0
+  if bar_height > 0:
+   pdf.rect(plot.x0 + index * slot + (slot - bar) / 2, plot.base - bar_height, bar, bar_height, style="F")
+ labels = max(1, len(series) // 8)
+ pdf.set_text_color(*MUTED)
+ for index, (key, _) in enumerate(series):
+  if index % labels == 0 or index == len(series) - 1:
+   pdf.set_xy(plot.x0 + index * slot + slot / 2 - 10, plot.base + 1)
+   pdf.cell(20, 4, _short_key(key), align="C")
 
 
 def _nice_ceiling(units: int) -> int:

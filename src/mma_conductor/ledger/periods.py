@@ -10,8 +10,10 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 
 US_PER_S = 1_000_000
+US_PER_HOUR = 3600 * US_PER_S
 PERIODS = ("day", "week", "month")
 _RELATIVE = re.compile(r"^(\d{1,5})d$")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def to_datetime(us: int, tz: tzinfo | None = None) -> datetime:
@@ -82,25 +84,32 @@ def parse_when(
  Raises ValueError naming `option`."""
  value = text.strip()
  now = now_us if now_us is not None else to_us(datetime.now(UTC))
- if value == "today":
-  start = period_start("day", now, tz)
-  return _next_day(start, tz) if end else start
  relative = _RELATIVE.match(value)
  if relative:
   return to_us(_midnight(to_datetime(now, tz)) - timedelta(days=int(relative.group(1))))
+ if value == "today":
+  start = period_start("day", now, tz)
+  return _next_day(start, tz) if end else start
+ when = _day_or_moment(value, text, option, end, tz)
+ if isinstance(when, int):
+  return when
+ if when.tzinfo is None and tz is not None:
+  when = when.replace(tzinfo=tz)
+ return to_us(when)
+
+
+def _day_or_moment(value: str, text: str, option: str, end: bool, tz: tzinfo | None) -> int | datetime:
+ """A `YYYY-MM-DD` day's start (or, as an end, the next day's) in epoch microseconds, or an ISO 8601 time as
+ written; ValueError naming `option` for anything else."""
  try:
-  if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-   day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=tz)
-   start = to_us(day)
+  if _DAY.fullmatch(value):
+   start = to_us(datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=tz))
    return _next_day(start, tz) if end else start
-  moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+  return datetime.fromisoformat(value.replace("Z", "+00:00"))
  except ValueError:
   raise ValueError(
    f"{option}: {text!r} is not a date (use YYYY-MM-DD, an ISO 8601 time like 2026-01-05T10:00Z, today or 7d)"
   ) from None
- if moment.tzinfo is None and tz is not None:
-  moment = moment.replace(tzinfo=tz)
- return to_us(moment)
 
 
 def _next_day(start_us: int, tz: tzinfo | None) -> int:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import tzinfo
 from typing import Any
 
+from ..pricing.book import PriceBook
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
 from ..pricing.usage import Usage
-from .periods import PERIODS, iso_utc, period_bounds, period_key, to_us
-from .rollups import LATENCY_MS_SQL, call_cost
-from .schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, join_cost
+from .periods import PERIODS, US_PER_HOUR, iso_utc, period_bounds, period_key, to_us
+from .rollups import COST_LO_MASK, COST_SPLIT_BITS, LATENCY_MS_SQL, TOKEN_COLUMNS, call_cost, join_cost
 from .store import Ledger
 
 COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
@@ -33,13 +33,12 @@ _CALL_COLUMNS = (
  "c.reasoning_tokens, c.request_id, c.cost_units, c.cost_units_big, p.price_json, c.latency_s, c.status, c.error, "
  "c.attempts, c.raw_usage"
 )
-_LATENCY_MS = LATENCY_MS_SQL
 VECTOR_SIZE = 10  # calls, unpriced calls, cost units, six token counts, latency ms
 _RAW_VECTOR = (
  "count(*), total(cost_units IS NULL AND cost_units_big IS NULL), "
  f"coalesce(sum(cost_units >> {COST_SPLIT_BITS}), 0), coalesce(sum(cost_units & {COST_LO_MASK}), 0), "
  + ", ".join(f"coalesce(sum({c}), 0)" for c in TOKEN_COLUMNS)
- + f", coalesce(sum({_LATENCY_MS}), 0)"
+ + f", coalesce(sum({LATENCY_MS_SQL}), 0)"
 )
 _ROLLUP_VECTOR = "sum(calls), sum(unpriced_calls), sum(cost_hi), sum(cost_lo), " + ", ".join(
  f"sum({c})" for c in (*TOKEN_COLUMNS, "latency_ms")
@@ -208,63 +207,55 @@ class LedgerRecord:
 
 
 def _record(row: tuple) -> LedgerRecord:
- return LedgerRecord(
-  row[0],
-  row[1],
-  row[2],
-  row[3],
-  row[4],
-  row[5],
-  row[6],
-  row[7],
-  row[8],
-  row[9],
-  Usage(*row[10:16]),
-  row[16] or "",
-  call_cost(row[17], row[18]),
-  row[19],
-  row[20],
-  row[21],
-  row[22],
-  row[23],
-  row[24],
- )
+ """A LedgerRecord from a row of _CALL_COLUMNS."""
+ return LedgerRecord(*row[:10], Usage(*row[10:16]), row[16] or "", call_cost(row[17], row[18]), *row[19:25])
+
+
+# The span of a session's or a run's calls, from their rollups.
+_SPANS = (
+ ("session_id", "SELECT first_us, last_us FROM sessions WHERE session_id = ?"),
+ ("run_id", "SELECT first_us, last_us FROM run_costs WHERE run_id = ?"),
+)
 
 
 def narrowed(ledger: Ledger, filt: CallFilter) -> CallFilter:
  """`filt` with its time range cut to the span of its session or run (from their rollups), so that the
  calls of one session or run are found through the time index."""
- spans = []
- if filt.session_id is not None:
-  spans.append(("SELECT first_us, last_us FROM sessions WHERE session_id = ?", filt.session_id))
- if filt.run_id is not None:
-  spans.append(("SELECT first_us, last_us FROM run_costs WHERE run_id = ?", filt.run_id))
  since, until = filt.since_us, filt.until_us
- for sql, key in spans:
-  with ledger.reading() as conn:
-   row = conn.execute(sql, (key,)).fetchone()
-  first, last = row if row else (0, -1)  # unknown: an empty range
-  since = first if since is None else max(since, first)
-  until = last + 1 if until is None else min(until, last + 1)
+ for name, sql in _SPANS:
+  key = getattr(filt, name)
+  if key is not None:
+   since, until = _within_span(ledger, sql, key, since, until)
  if (since, until) == (filt.since_us, filt.until_us):
   return filt
- if since is not None and until is not None and until < since:
-  until = since
  return _range(filt, since, until)
 
 
+def _within_span(ledger: Ledger, sql: str, key: str, since: int | None, until: int | None) -> tuple[int, int]:
+ """[since, until) cut to the span that `sql` finds for `key` (empty, never reversed, when there is none)."""
+ with ledger.reading() as conn:
+  row = conn.execute(sql, (key,)).fetchone()
+ first, last = row if row else (0, -1)  # unknown: an empty range
+ since = first if since is None else max(since, first)
+ until = last + 1 if until is None else min(until, last + 1)
+ return since, max(since, until)
+
+
+def _clause(conditions: Iterable[tuple[str, Any]]) -> tuple[str, list[Any]]:
+ """` WHERE a AND b ...` of the (condition, value) pairs whose value is not None, and those values."""
+ kept = [(condition, value) for condition, value in conditions if value is not None]
+ where = " WHERE " + " AND ".join(condition for condition, _ in kept) if kept else ""
+ return where, [value for _, value in kept]
+
+
 def _where(filt: CallFilter, prefix: str = "") -> tuple[str, list[Any]]:
- conditions, params = [], []
- if filt.since_us is not None:
-  conditions.append(f"{prefix}ts_us >= ?")
-  params.append(filt.since_us)
- if filt.until_us is not None:
-  conditions.append(f"{prefix}ts_us < ?")
-  params.append(filt.until_us)
- for column, value in filt.matches():
-  conditions.append(f"{prefix}{column} = ?")
-  params.append(value)
- return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+ return _clause(
+  [
+   (f"{prefix}ts_us >= ?", filt.since_us),
+   (f"{prefix}ts_us < ?", filt.until_us),
+   *((f"{prefix}{column} = ?", value) for column, value in filt.matches()),
+  ]
+ )
 
 
 # Records ----------------------------------------------------------------------------------------------------------
@@ -328,8 +319,7 @@ class _Groups:
   if current is None:
    self.sums[key] = list(vector)
   else:
-   for i, value in enumerate(vector):
-    current[i] += value
+   _add_into(current, vector)
 
  def hour_key(self, hour: int) -> str | None:
   """The period key of a whole hour, or None when a period boundary falls inside it."""
@@ -340,6 +330,55 @@ class _Groups:
    last = period_key((hour + 1) * US_PER_HOUR - 1, self.by, self.tz)
    key = self.hour_keys[hour] = first if first == last else None
    return key
+
+ def key(self, value: Any, per_call: bool = False) -> str | None:
+  """The group of a row's first column: the column itself, or the period of an hour (None when a period
+  boundary splits the hour) or of a call's timestamp (`per_call`)."""
+  if self.by not in PERIODS:
+   return value
+  return period_key(value, self.by, self.tz) if per_call else self.hour_key(value)
+
+ def column(self, hour: str, per_call: bool = False) -> str:
+  """What to group rows by in SQL: the grouped column, `hour` (or each call's ts_us) for periods, or one group."""
+  if self.by in COLUMN_GROUPS:
+   return self.by
+  if self.by in PERIODS:
+   return "ts_us" if per_call else hour
+  return "'total'"
+
+ def add_rows(self, rows: Iterable[tuple], per_call: bool = False) -> list[int]:
+  """Add (group column, calls, unpriced, hi, lo, tokens..., latency) rows; return the hours left out
+  because a period boundary splits them."""
+  split_hours = []
+  for row in rows:
+   key = self.key(row[0], per_call)
+   if key is None:
+    split_hours.append(row[0])
+   else:
+    self.add(key, _vector(row[1:]))
+  return split_hours
+
+ def figures(self) -> tuple[Figures, list[Figures]]:
+  """The total and the groups (chronological for periods, costliest first otherwise)."""
+  total = [0] * VECTOR_SIZE
+  for vector in self.sums.values():
+   _add_into(total, vector)
+  groups = [_figures(key, vector) for key, vector in self.sums.items()]
+  groups.sort(key=_chronological if self.by in PERIODS else _costliest_first)
+  return _figures("total", total), groups
+
+
+def _add_into(into: list[int], vector: list[int] | tuple) -> None:
+ for i, value in enumerate(vector):
+  into[i] += value
+
+
+def _chronological(figures: Figures) -> str:
+ return figures.key
+
+
+def _costliest_first(figures: Figures) -> tuple[int, int, str]:
+ return (-figures.cost_units, -figures.calls, figures.key)
 
 
 def _vector(row: tuple) -> list[int]:
@@ -354,15 +393,12 @@ def summarize(
  *,
  tz: tzinfo | None = None,
  prices: str = "recorded",
- book: Any = None,
+ book: PriceBook | None = None,
 ) -> Summary:
  """Total and groups (`by`: provider, model, tier, agent, status, day, week, month, or None) of the calls
- matching `filt`. `prices="today"` re-prices every call's usage with `book` (default: the active price book)
- instead of the prices recorded with it. Periods are calendar periods in `tz` (None: local time)."""
- if by is not None and by not in GROUPINGS:
-  raise ValueError(f"unknown grouping {by!r} (use {', '.join(GROUPINGS)})")
- if prices not in PRICE_MODES:
-  raise ValueError(f"unknown prices {prices!r} (use recorded or today)")
+ matching `filt`. `prices="today"` re-prices every call's usage with `book` (required then) instead of the
+ prices recorded with it. Periods are calendar periods in `tz` (None: local time)."""
+ _check_summary(by, prices, book)
  query = narrowed(ledger, filt)
  groups = _Groups(by, tz)
  with ledger.reading():
@@ -370,55 +406,46 @@ def summarize(
    _repriced(ledger, query, groups, book)
   else:
    _recorded(ledger, query, groups)
- total = [0] * VECTOR_SIZE
- for vector in groups.sums.values():
-  for i, value in enumerate(vector):
-   total[i] += value
- figures = [_figures(key, vector) for key, vector in groups.sums.items()]
- if by in PERIODS:
-  figures.sort(key=lambda f: f.key)
- else:
-  figures.sort(key=lambda f: (-f.cost_units, -f.calls, f.key))
- return Summary(by, filt.since_us, filt.until_us, prices, _figures("total", total), tuple(figures) if by else ())
+ total, figures = groups.figures()
+ return Summary(by, filt.since_us, filt.until_us, prices, total, tuple(figures) if by else ())
+
+
+def _check_summary(by: str | None, prices: str, book: PriceBook | None) -> None:
+ if by is not None and by not in GROUPINGS:
+  raise ValueError(f"unknown grouping {by!r} (use {', '.join(GROUPINGS)})")
+ if prices not in PRICE_MODES:
+  raise ValueError(f"unknown prices {prices!r} (use recorded or today)")
+ if prices == "today" and book is None:
+  raise ValueError("prices='today' re-prices with a price book: pass book=")
 
 
 def _recorded(ledger: Ledger, filt: CallFilter, groups: _Groups) -> None:
+ """Whole hours from the hourly rollup, the partial hours at the edges and split hours from the calls."""
  conn = ledger.connection
- since, until = filt.since_us, filt.until_us
- first_hour = None if since is None else -(-since // US_PER_HOUR)
- end_hour = None if until is None else until // US_PER_HOUR
- if not filt.rollup_ok or (first_hour is not None and end_hour is not None and first_hour >= end_hour):
+ hours = _whole_hours(filt)
+ if not filt.rollup_ok or hours is None:
   _raw(conn, filt, groups)
   return
- conditions, params = [], []
+ first_hour, end_hour = hours
+ where, params = _clause(
+  [("hour >= ?", first_hour), ("hour < ?", end_hour), *((f"{c} = ?", v) for c, v in filt.matches())]
+ )
+ sql = f"SELECT {groups.column('hour')}, {_ROLLUP_VECTOR} FROM hourly{where} GROUP BY 1"
+ split_hours = groups.add_rows(conn.execute(sql, params))
  if first_hour is not None:
-  conditions.append("hour >= ?")
-  params.append(first_hour)
+  _raw(conn, _range(filt, filt.since_us, first_hour * US_PER_HOUR), groups)
  if end_hour is not None:
-  conditions.append("hour < ?")
-  params.append(end_hour)
- for column, value in filt.matches():
-  conditions.append(f"{column} = ?")
-  params.append(value)
- where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
- column = groups.by if groups.by in COLUMN_GROUPS else ("hour" if groups.by in PERIODS else "'total'")
- sql = f"SELECT {column}, {_ROLLUP_VECTOR} FROM hourly{where} GROUP BY 1"
- split_hours = []
- for row in conn.execute(sql, params):
-  if groups.by in PERIODS:
-   key = groups.hour_key(row[0])
-   if key is None:
-    split_hours.append(row[0])
-    continue
-  else:
-   key = row[0]
-  groups.add(key, _vector(row[1:]))
- if first_hour is not None:
-  _raw(conn, _range(filt, since, first_hour * US_PER_HOUR), groups)
- if end_hour is not None:
-  _raw(conn, _range(filt, end_hour * US_PER_HOUR, until), groups)
- for hour in split_hours:
-  _raw(conn, _range(filt, hour * US_PER_HOUR, (hour + 1) * US_PER_HOUR), groups, per_call=True)
+  _raw(conn, _range(filt, end_hour * US_PER_HOUR, filt.until_us), groups)
+ _raw_hours(conn, filt, groups, split_hours)
+
+
+def _whole_hours(filt: CallFilter) -> tuple[int | None, int | None] | None:
+ """[first, end) hours wholly inside the range (None: open), or None when no hour is."""
+ first = None if filt.since_us is None else -(-filt.since_us // US_PER_HOUR)
+ end = None if filt.until_us is None else filt.until_us // US_PER_HOUR
+ if first is not None and end is not None and first >= end:
+  return None
+ return first, end
 
 
 def _range(filt: CallFilter, since: int | None, until: int | None) -> CallFilter:
@@ -432,48 +459,35 @@ def _raw(conn, filt: CallFilter, groups: _Groups, per_call: bool = False) -> Non
  if filt.since_us is not None and filt.until_us is not None and filt.since_us >= filt.until_us:
   return
  where, params = _where(filt)
- by = groups.by
- if by in COLUMN_GROUPS:
-  column = by
- elif by in PERIODS:
-  column = "ts_us" if per_call else f"ts_us / {US_PER_HOUR}"
- else:
-  column = "'total'"
- split_hours = []
- for row in conn.execute(f"SELECT {column}, {_RAW_VECTOR} FROM calls{where} GROUP BY 1", params):
-  key = _raw_key(row[0], groups, per_call)
-  if key is None:
-   split_hours.append(row[0])
-   continue
-  groups.add(key, _vector(row[1:]))
+ column = groups.column(f"ts_us / {US_PER_HOUR}", per_call)
+ sums = conn.execute(f"SELECT {column}, {_RAW_VECTOR} FROM calls{where} GROUP BY 1", params)
+ split_hours = groups.add_rows(sums, per_call)
  glue = " AND " if where else " WHERE "
- for row in conn.execute(f"SELECT {column}, cost_units_big FROM calls{where}{glue}cost_units_big IS NOT NULL", params):
-  key = _raw_key(row[0], groups, per_call)
+ big = conn.execute(f"SELECT {column}, cost_units_big FROM calls{where}{glue}cost_units_big IS NOT NULL", params)
+ _add_big_costs(groups, big, per_call)
+ _raw_hours(conn, filt, groups, split_hours)
+
+
+def _add_big_costs(groups: _Groups, rows: Iterable[tuple], per_call: bool) -> None:
+ """Add the costs stored as text (beyond SQLite's INTEGER), which SQL did not sum; split hours come later."""
+ for value, text in rows:
+  key = groups.key(value, per_call)
   if key is not None:
-   groups.add(key, [0, 0, int(row[1])] + [0] * (VECTOR_SIZE - 3))
- for hour in split_hours:
-  _raw(conn, _range(filt, max(hour * US_PER_HOUR, filt.since_us or 0), _min_until(hour, filt)), groups, True)
+   groups.add(key, [0, 0, int(text)] + [0] * (VECTOR_SIZE - 3))
 
 
-def _min_until(hour: int, filt: CallFilter) -> int:
- end = (hour + 1) * US_PER_HOUR
- return end if filt.until_us is None else min(end, filt.until_us)
+def _raw_hours(conn, filt: CallFilter, groups: _Groups, hours: list[int]) -> None:
+ """Add the calls of hours that a period boundary splits, one call at a time (within the range of `filt`)."""
+ for hour in hours:
+  since = max(hour * US_PER_HOUR, filt.since_us or 0)
+  until = (hour + 1) * US_PER_HOUR if filt.until_us is None else min((hour + 1) * US_PER_HOUR, filt.until_us)
+  _raw(conn, _range(filt, since, until), groups, per_call=True)
 
 
-def _raw_key(value: Any, groups: _Groups, per_call: bool) -> str | None:
- if groups.by in PERIODS:
-  return period_key(value, groups.by, groups.tz) if per_call else groups.hour_key(value)
- return value
-
-
-def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: Any) -> None:
- if book is None:
-  from ..cost_tracker import price_book
-
-  book = price_book()
+def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: PriceBook) -> None:
  where, params = _where(filt)
  sql = (
-  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {_LATENCY_MS} FROM calls{where}"
+  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {LATENCY_MS_SQL} FROM calls{where}"
  )
  by = groups.by
  index = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}.get(by) if by else None
@@ -611,9 +625,9 @@ _VECTOR_COLUMNS = "calls, unpriced_calls, cost_hi, cost_lo, " + ", ".join(TOKEN_
 
 def sessions(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, limit: int = 50, offset: int = 0) -> list[SessionFigures]:
  """Sessions with calls in the range (their whole figures), most recent first."""
- conditions, params = _overlap(filt, "first_us", "last_us")
+ where, params = _clause(_overlapping(filt))
  sql = (
-  f"SELECT session_id, first_us, last_us, {_VECTOR_COLUMNS} FROM sessions{conditions} "
+  f"SELECT session_id, first_us, last_us, {_VECTOR_COLUMNS} FROM sessions{where} "
   "ORDER BY last_us DESC, session_id LIMIT ? OFFSET ?"
  )
  with ledger.reading():
@@ -621,15 +635,9 @@ def sessions(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, limit: int = 50, o
  return [SessionFigures(r[0], r[1], r[2], _figures(r[0], _vector(r[3:]))) for r in rows]
 
 
-def _overlap(filt: CallFilter, first: str, last: str) -> tuple[str, list[int]]:
- conditions, params = [], []
- if filt.since_us is not None:
-  conditions.append(f"{last} >= ?")
-  params.append(filt.since_us)
- if filt.until_us is not None:
-  conditions.append(f"{first} < ?")
-  params.append(filt.until_us)
- return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+def _overlapping(filt: CallFilter) -> list[tuple[str, int | None]]:
+ """Conditions for a span (first_us, last_us) that has calls in the range of `filt`."""
+ return [("last_us >= ?", filt.since_us), ("first_us < ?", filt.until_us)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -715,12 +723,9 @@ def runs(
 ) -> list[RunFigures]:
  """Runs active in the range of `filt` (optionally with this run `status`) with their totals, most recent
  (or costliest) first."""
- conditions, params = _overlap(filt, "first_us", "last_us")
- if status is not None:
-  conditions += (" AND " if conditions else " WHERE ") + "coalesce(status, 'unknown') = ?"
-  params.append(status)
+ where, params = _clause([*_overlapping(filt), ("coalesce(status, 'unknown') = ?", status)])
  order = "cost_hi DESC, cost_lo DESC, run_id" if costliest else "last_us DESC, run_id"
- sql = f"{_RUNS_SQL}{conditions} ORDER BY {order} LIMIT ? OFFSET ?"
+ sql = f"{_RUNS_SQL}{where} ORDER BY {order} LIMIT ? OFFSET ?"
  with ledger.reading():
   rows = ledger.connection.execute(sql, [*params, -1 if limit is None else limit, offset]).fetchall()
  return [RunFigures(r[0], r[1], r[2], r[3], r[4], _figures(r[0], _vector(r[5:]))) for r in rows]

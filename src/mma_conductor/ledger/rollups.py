@@ -3,14 +3,22 @@
 After a batch of calls is inserted (in the same transaction, so the rollups always agree with the calls), SQL
 sums the new rows (a contiguous id range: the writer holds the write lock) per key and upserts each key once.
 Costs are summed as split parts and stored as (cost_hi, cost_lo), normalized so that 0 <= cost_lo < 2^32
-(see ledger_schema); the rare cost too large for an INTEGER is added from Python.
+(`split_cost`, `join_cost`); the rare cost too large for an INTEGER is added from Python.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import fields
 
-from .schema import COST_LO_MASK, COST_SPLIT_BITS, TOKEN_COLUMNS, US_PER_HOUR, split_cost
+from ..pricing.usage import Usage
+from .periods import US_PER_HOUR
+
+COST_SPLIT_BITS = 32
+COST_LO_MASK = (1 << COST_SPLIT_BITS) - 1
+# The six normalized usage counts, in Usage field order: a column each in calls and in every rollup.
+TOKEN_COLUMNS = tuple(field.name for field in fields(Usage))
 
 _STORED = (
  "calls",
@@ -21,7 +29,7 @@ _STORED = (
  "latency_ms",
 )
 _COLS = ", ".join(_STORED)
-# Latency in whole ms, rounded half up; ledger_queries uses the same expression.
+# Latency in whole ms, rounded half up; queries sums calls with the same expression.
 LATENCY_MS_SQL = "CAST(latency_s * 1000 + 0.5 AS INTEGER)"
 # Sums of the new calls per group: split cost parts first, then normalized in the outer SELECT.
 _SUMS = (
@@ -36,16 +44,18 @@ _NORMALIZED = (
 )
 
 
+def _add_clause(columns: Iterable[str], value: Callable[[str], str]) -> str:
+ """SET assignments adding `value(column)` to each column, cost_lo's carry going into cost_hi."""
+ hi, lo = value("cost_hi"), value("cost_lo")
+ cost = {
+  "cost_hi": f"cost_hi = cost_hi + {hi} + ((cost_lo + {lo}) >> {COST_SPLIT_BITS})",
+  "cost_lo": f"cost_lo = (cost_lo + {lo}) & {COST_LO_MASK}",
+ }
+ return ", ".join(cost.get(name, f"{name} = {name} + {value(name)}") for name in columns)
+
+
 def _set_clause() -> str:
- parts = []
- for name in _STORED:
-  if name == "cost_hi":
-   parts.append(f"cost_hi = cost_hi + excluded.cost_hi + ((cost_lo + excluded.cost_lo) >> {COST_SPLIT_BITS})")
-  elif name == "cost_lo":
-   parts.append(f"cost_lo = (cost_lo + excluded.cost_lo) & {COST_LO_MASK}")
-  else:
-   parts.append(f"{name} = {name} + excluded.{name}")
- return ", ".join(parts)
+ return _add_clause(_STORED, lambda name: f"excluded.{name}")
 
 
 _SPAN_UPDATE = "first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us)"
@@ -89,18 +99,7 @@ _ROLL_RUNS = (
  f"ON CONFLICT (run_id) DO UPDATE SET {_SPAN_UPDATE}, {_set_clause()}"
 )
 _NEW_TOTAL = f"SELECT {_NORMALIZED_BATCH} FROM (SELECT {_BATCH_SUMS} FROM rollup_batch)"
-_ADD_TOTAL = (
- "UPDATE totals SET "
- + ", ".join(
-  f"cost_hi = cost_hi + ? + ((cost_lo + ?) >> {COST_SPLIT_BITS})"
-  if name == "cost_hi"
-  else f"cost_lo = (cost_lo + ?) & {COST_LO_MASK}"
-  if name == "cost_lo"
-  else f"{name} = {name} + ?"
-  for name in _STORED
- )
- + " WHERE id = 1"
-)
+_ADD_TOTAL = "UPDATE totals SET " + _add_clause(_STORED, lambda name: "?") + " WHERE id = 1"
 
 
 def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
@@ -123,7 +122,7 @@ def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
   _add_cost(conn, int(text), (ts_us // US_PER_HOUR, provider, model, tier, agent, status), session_id, run_id)
 
 
-_ADD = f"cost_hi = cost_hi + ? + ((cost_lo + ?) >> {COST_SPLIT_BITS}), cost_lo = (cost_lo + ?) & {COST_LO_MASK}"
+_ADD = _add_clause(("cost_hi", "cost_lo"), lambda name: "?")
 
 
 def _add_cost(conn: sqlite3.Connection, units: int, hour_key: tuple, session_id: str, run_id: str) -> None:
@@ -162,6 +161,17 @@ _RUN_VALUES = (
 def roll_up_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
  """Add freshly inserted calls (all of `rows`, none skipped) to every rollup, summing in Python first: the
  fast path of a batch without repeated request ids. Same result as roll_up over their ids."""
+ hourly, sessions, runs, total = _group_cells(_cells(rows))
+ conn.executemany(_HOURLY_VALUES, [(*key, *_stored(cell)) for key, cell in hourly.items()])
+ conn.executemany(_SESSION_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in sessions.items()])
+ conn.executemany(_RUN_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in runs.items()])
+ new = _stored(total)
+ conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
+
+
+def _cells(rows: list[tuple]) -> dict[tuple, list[int]]:
+ """The rows summed per (hour, provider, model, tier, agent, status, session, run); a cell holds calls,
+ unpriced calls, cost units, the six token counts, latency ms, and the first and last timestamp."""
  cells: dict[tuple, list[int]] = {}
  for row in rows:
   ts = row[ROW_TS]
@@ -170,28 +180,33 @@ def roll_up_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
   cell = cells.get(key)
   if cell is None:
    cell = cells[key] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ts, ts]
-  cost = row[ROW_COST]
-  if cost is None:
-   cost = row[ROW_COST_BIG]
-   if cost is None:
-    cell[1] += 1
-   else:
-    cell[2] += int(cost)
-  else:
-   cell[2] += cost
-  cell[0] += 1
-  i, o, cr, cw, cw1h, reasoning = row[ROW_TOKENS]
-  cell[3] += i
-  cell[4] += o
-  cell[5] += cr
-  cell[6] += cw
-  cell[7] += cw1h
-  cell[8] += reasoning
-  cell[9] += int(row[ROW_LATENCY] * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
-  if ts < cell[10]:
-   cell[10] = ts
-  elif ts > cell[11]:
-   cell[11] = ts
+  _add_row(cell, row, ts)
+ return cells
+
+
+def _add_row(cell: list[int], row: tuple, ts: int) -> None:
+ cost = call_cost(row[ROW_COST], row[ROW_COST_BIG])
+ if cost is None:
+  cell[1] += 1
+ else:
+  cell[2] += cost
+ cell[0] += 1
+ i, o, cr, cw, cw1h, reasoning = row[ROW_TOKENS]
+ cell[3] += i
+ cell[4] += o
+ cell[5] += cr
+ cell[6] += cw
+ cell[7] += cw1h
+ cell[8] += reasoning
+ cell[9] += int(row[ROW_LATENCY] * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
+ if ts < cell[10]:
+  cell[10] = ts
+ elif ts > cell[11]:
+  cell[11] = ts
+
+
+def _group_cells(cells: dict[tuple, list[int]]) -> tuple[dict, dict, dict, list[int]]:
+ """The cells summed per hourly key, per session, per run, and in total."""
  hourly: dict[tuple, list[int]] = {}
  sessions: dict[str, list[int]] = {}
  runs: dict[str, list[int]] = {}
@@ -203,11 +218,7 @@ def roll_up_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
    _merge(runs, key[7], cell)
   for index in range(10):
    total[index] += cell[index]
- conn.executemany(_HOURLY_VALUES, [(*key, *_stored(cell)) for key, cell in hourly.items()])
- conn.executemany(_SESSION_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in sessions.items()])
- conn.executemany(_RUN_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in runs.items()])
- new = _stored(total)
- conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
+ return hourly, sessions, runs, total
 
 
 def _merge(into: dict, key: object, cell: list[int]) -> None:
@@ -231,10 +242,19 @@ def _stored(cell: list[int]) -> list[int]:
  return [cell[0], cell[1], hi, lo, *cell[3:10]]
 
 
+def split_cost(units: int) -> tuple[int, int]:
+ """`units` as (hi, lo) with units == hi * 2^32 + lo and 0 <= lo < 2^32."""
+ return units >> COST_SPLIT_BITS, units & COST_LO_MASK
+
+
+def join_cost(hi: int, lo: int) -> int:
+ """The exact units of a (hi, lo) pair, whatever the size of `lo`."""
+ return (hi << COST_SPLIT_BITS) + lo
+
+
 def read_total_units(conn: sqlite3.Connection) -> int:
  """All-time cost in units, from the totals row."""
- hi, lo = conn.execute("SELECT cost_hi, cost_lo FROM totals WHERE id = 1").fetchone()
- return (hi << COST_SPLIT_BITS) + lo
+ return join_cost(*conn.execute("SELECT cost_hi, cost_lo FROM totals WHERE id = 1").fetchone())
 
 
 def call_cost(cost_units: int | None, cost_units_big: str | None) -> int | None:

@@ -5,7 +5,7 @@ version. Money: a call's exact cost in units (10^-15 USD) is an INTEGER when it 
 64 bits (up to ~$9,223 per call, far above any real call) and a decimal TEXT in `cost_units_big` otherwise.
 Aggregates never use SQL SUM() over units (it raises "integer overflow" past 2^63 units, ~$9,223 in total):
 rollups keep every sum as two INTEGERs, `cost_hi * 2^32 + cost_lo` with `0 <= cost_lo < 2^32`, and the
-reader joins them in Python ints. See docs/ledger.md.
+reader joins them in Python ints (the arithmetic is in rollups). See docs/ledger.md.
 """
 
 from __future__ import annotations
@@ -13,22 +13,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from .rollups import rebuild_rollups
+
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
 SCHEMA_VERSION = 2
-COST_SPLIT_BITS = 32
-COST_LO_MASK = (1 << COST_SPLIT_BITS) - 1
 INT64_MAX = (1 << 63) - 1
-US_PER_HOUR = 3_600_000_000
-
-# The six normalized usage counts, in Usage field order.
-TOKEN_COLUMNS = (
- "input_tokens",
- "output_tokens",
- "cache_read_tokens",
- "cache_write_tokens",
- "cache_write_1h_tokens",
- "reasoning_tokens",
-)
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
 SCHEMA_V1 = """
@@ -154,8 +143,6 @@ def migrate(conn: sqlite3.Connection, version: int) -> int:
 
 
 def _to_v2(conn: sqlite3.Connection) -> None:
- from .rollups import rebuild_rollups
-
  _run_script(conn, MIGRATION_V2)
  rebuild_rollups(conn)
 
@@ -168,13 +155,3 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
  for statement in script.split(";"):
   if statement.strip():
    conn.execute(statement)
-
-
-def split_cost(units: int) -> tuple[int, int]:
- """`units` as (hi, lo) with units == hi * 2^32 + lo and 0 <= lo < 2^32."""
- return units >> COST_SPLIT_BITS, units & COST_LO_MASK
-
-
-def join_cost(hi: int, lo: int) -> int:
- """The exact units of a (hi, lo) pair, whatever the size of `lo`."""
- return (hi << COST_SPLIT_BITS) + lo

@@ -3,12 +3,12 @@
     ledger = Ledger.open()                      # ledger.sqlite3 in the user data directory
     ledger.record_calls([LedgerCall(...), ...]) # one transaction; a call delivered twice is stored once
     ledger.record_run("track-1", "done", goal="...")
-    ledger.today_and_all_time()                 # (today, all time) figures for the GUI
+    ledger.total_units()                        # all-time cost; reports are in queries
 
 WAL mode, a busy timeout (two processes may write at once), `synchronous=NORMAL` (a crashed or killed
 process loses nothing committed; a power cut may lose the last transactions, never the file). A file that
 is not an mma-conductor ledger, or is corrupt, or was written by a newer version raises LedgerError naming it,
-and is left byte for byte as it was. Queries are in ledger_queries, the batching writer in ledger_writer.
+and is left byte for byte as it was. Queries are in queries.py, the batching writer in writer.py.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from ..pricing.usage import Usage
 from . import milestones
 from .config import MILESTONE_LOG_NAME, resolve_ledger_path
-from .rollups import read_total_units, roll_up, roll_up_rows
+from .rollups import ROW_MODEL, TOKEN_COLUMNS, read_total_units, roll_up, roll_up_rows
 from .schema import APPLICATION_ID, INT64_MAX, SCHEMA_VERSION, SchemaError, create_schema, migrate
 
 CALL_STATUSES = ("success", "failed", "blocked")
@@ -132,7 +133,7 @@ class Ledger:
 
  @property
  def connection(self) -> sqlite3.Connection:
-  """The connection, for ledger_queries (hold `lock` while using it)."""
+  """The connection, for the queries (hold `lock` while using it)."""
   return self._conn
 
  @contextlib.contextmanager
@@ -183,34 +184,32 @@ class Ledger:
 
  def _insert(self, rows: list[tuple]) -> tuple[int, int, int, int]:
   conn = self._conn
-  conn.execute("BEGIN IMMEDIATE")
   try:
-   params = []
-   price_ids = {None: None}
-   for row, price_json in rows:
-    price_id = price_ids.get(price_json, price_ids)
-    if price_id is price_ids:
-     price_id = price_ids[price_json] = self._price_id(price_json, row[7])
-    params.append((*row, price_id))
-   first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM calls").fetchone()[0]
-   # A request id already stored in the call's hour (or repeated in the batch) is skipped; any other
-   # constraint (NOT NULL, CHECK) still fails.
-   conn.executemany(_INSERT, params)
-   last_id = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
-   stored = last_id - first_id + 1
-   if stored == len(params):
-    roll_up_rows(conn, params)
-   elif stored:
-    roll_up(conn, first_id, last_id)
-   reached = milestones.reached_dollars(read_total_units(conn))
-   logged = _meta_int(conn, "milestone_logged")
-   conn.execute("COMMIT")
+   with _immediate(conn):
+    params = self._with_price_ids(rows)
+    first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM calls").fetchone()[0]
+    # A request id already stored in the call's hour (or repeated in the batch) is skipped; any other
+    # constraint (NOT NULL, CHECK) still fails.
+    conn.executemany(_INSERT, params)
+    last_id = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+    stored = last_id - first_id + 1
+    _roll_up_stored(conn, params, first_id, last_id)
+    reached = milestones.reached_dollars(read_total_units(conn))
+    logged = _meta_int(conn, "milestone_logged")
   except BaseException:
    self._price_ids.clear()
-   if conn.in_transaction:
-    conn.execute("ROLLBACK")
    raise
   return stored, len(rows) - stored, reached, logged
+
+ def _with_price_ids(self, rows: list[tuple]) -> list[tuple]:
+  """The rows with their price id appended (a price seen for the first time is stored)."""
+  price_ids: dict[str | None, int | None] = {None: None}
+  params = []
+  for row, price_json in rows:
+   if price_json not in price_ids:
+    price_ids[price_json] = self._price_id(price_json, row[ROW_MODEL])
+   params.append((*row, price_ids[price_json]))
+  return params
 
  def _price_id(self, price_json: str, model: str) -> int:
   found = self._price_ids.get(price_json)
@@ -223,8 +222,7 @@ class Ledger:
 
  def _log_milestones(self) -> list[str]:
   conn = self._conn
-  conn.execute("BEGIN IMMEDIATE")
-  try:
+  with _immediate(conn):
    reached = milestones.reached_dollars(read_total_units(conn))
    logged = max(_meta_int(conn, "milestone_logged"), milestones.last_logged_dollar(self.milestone_log_path))
    lines = milestones.milestone_lines(logged, reached)
@@ -235,11 +233,6 @@ class Ledger:
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     (str(max(reached, logged)),),
    )
-   conn.execute("COMMIT")
-  except BaseException:
-   if conn.in_transaction:
-    conn.execute("ROLLBACK")
-   raise
   return lines
 
  def record_run(
@@ -302,30 +295,21 @@ class Ledger:
   with self.reading():
    return read_total_units(self._conn)
 
- def today_and_all_time(self, now: float | None = None) -> dict[str, Any]:
-  """Today's (local time) and all-time figures as JSON-ready dicts: {"today": {...}, "all_time": {...}}."""
-  from .queries import today_and_all_time
-
-  today, all_time = today_and_all_time(self, now=now)
-  return {"today": today.as_dict(), "all_time": all_time.as_dict()}
-
 
 # Opening --------------------------------------------------------------------------------------------------------
 
+# After WAL: fewer, larger checkpoints (inserting batches then spends its time on the calls, not on copying
+# pages) and a larger cache.
+_TUNING = (
+ "PRAGMA synchronous = NORMAL",
+ "PRAGMA wal_autocheckpoint = 4000",
+ "PRAGMA cache_size = -32000",
+ "PRAGMA temp_store = MEMORY",
+)
+
 
 def _connect(path: Path, create: bool) -> tuple[sqlite3.Connection, bool]:
- exists = path.exists()
- if exists and not path.is_file():
-  raise LedgerError(f"{path}: not a ledger file (it is a directory or a device)")
- if not exists:
-  if not create:
-   raise LedgerMissing(f"{path}: no ledger yet (nothing has been recorded)")
-  try:
-   path.parent.mkdir(parents=True, exist_ok=True)
-  except OSError as exc:
-   raise LedgerError(f"{path}: cannot create the ledger's folder: {exc.strerror or exc}") from None
- else:
-  _check_header(path)
+ _check_target(path, create)
  try:
   conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
  except sqlite3.Error as exc:
@@ -341,6 +325,25 @@ def _connect(path: Path, create: bool) -> tuple[sqlite3.Connection, bool]:
  return conn, readonly
 
 
+def _check_target(path: Path, create: bool) -> None:
+ """A ledger file, or no file yet and its folder (created when `create`)."""
+ if not path.exists():
+  _create_folder(path, create)
+ elif not path.is_file():
+  raise LedgerError(f"{path}: not a ledger file (it is a directory or a device)")
+ else:
+  _check_header(path)
+
+
+def _create_folder(path: Path, create: bool) -> None:
+ if not create:
+  raise LedgerMissing(f"{path}: no ledger yet (nothing has been recorded)")
+ try:
+  path.parent.mkdir(parents=True, exist_ok=True)
+ except OSError as exc:
+  raise LedgerError(f"{path}: cannot create the ledger's folder: {exc.strerror or exc}") from None
+
+
 def _check_header(path: Path) -> None:
  try:
   with open(path, "rb") as handle:
@@ -353,14 +356,29 @@ def _check_header(path: Path) -> None:
 
 def _prepare(conn: sqlite3.Connection, path: Path) -> bool:
  """Check identity and version before anything writes, then WAL, then create or migrate. True: read-only."""
+ identity = _readable_identity(conn, path)
+ if identity is None:
+  return True
+ app_id, version, tables = identity
+ _check_identity(path, app_id, version, tables)
+ if not _start_wal(conn, path, version, tables):
+  return True
+ if version != SCHEMA_VERSION:
+  _create_or_migrate(conn, path)
+ return False
+
+
+def _readable_identity(conn: sqlite3.Connection, path: Path) -> tuple[int, int, int] | None:
+ """(application id, schema version, tables), or None when only a read-only connection can read the file."""
  try:
-  app_id, version, tables = _identity(conn)
- except sqlite3.OperationalError as exc:
-  if _is_readonly_error(exc):  # a WAL file on a read-only disk: only a read-only connection can read it
-   return True
-  raise LedgerError(f"{path}: not a readable SQLite database ({exc}); it was left untouched") from None
+  return _identity(conn)
  except sqlite3.DatabaseError as exc:
+  if isinstance(exc, sqlite3.OperationalError) and _is_readonly_error(exc):
+   return None  # a WAL file on a read-only disk
   raise LedgerError(f"{path}: not a readable SQLite database ({exc}); it was left untouched") from None
+
+
+def _check_identity(path: Path, app_id: int, version: int, tables: int) -> None:
  if tables and app_id != APPLICATION_ID:
   raise LedgerError(
    f"{path}: an SQLite database of another application (application_id {app_id}), not an mma-conductor "
@@ -371,44 +389,68 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> bool:
    f"{path}: ledger schema version {version} was written by a newer mma-conductor (this one reads up to "
    f"{SCHEMA_VERSION}); it was left untouched"
   )
+
+
+def _start_wal(conn: sqlite3.Connection, path: Path, version: int, tables: int) -> bool:
+ """Page size (new file), WAL and tuning; False when the file turns out to be read-only."""
  if not tables:
   # Larger pages: fewer, shallower index pages to touch per batch (measured ~8% faster recording).
   conn.execute("PRAGMA page_size = 16384")
+ if not _wal(conn, path, needs_writing=not tables or version < SCHEMA_VERSION):
+  return False
+ for pragma in _TUNING:
+  conn.execute(pragma)
+ return True
+
+
+def _wal(conn: sqlite3.Connection, path: Path, *, needs_writing: bool) -> bool:
  try:
   conn.execute("PRAGMA journal_mode = WAL")
  except sqlite3.OperationalError as exc:
-  if _is_readonly_error(exc):
-   if not tables or version < SCHEMA_VERSION:
-    raise LedgerError(f"{path}: the ledger is read-only and needs to be created or upgraded: {exc}") from None
-   return True
-  raise LedgerError(f"{path}: cannot open the ledger: {exc}") from None
+  if not _is_readonly_error(exc):
+   raise LedgerError(f"{path}: cannot open the ledger: {exc}") from None
+  if needs_writing:
+   raise LedgerError(f"{path}: the ledger is read-only and needs to be created or upgraded: {exc}") from None
+  return False
  except sqlite3.DatabaseError as exc:
   raise LedgerError(f"{path}: the ledger is corrupt ({exc}); it was left untouched") from None
- conn.execute("PRAGMA synchronous = NORMAL")
- # Fewer, larger checkpoints: inserting batches then spends its time on the calls, not on copying pages.
- conn.execute("PRAGMA wal_autocheckpoint = 4000")
- conn.execute("PRAGMA cache_size = -32000")
- conn.execute("PRAGMA temp_store = MEMORY")
- if version == SCHEMA_VERSION:
-  return False
+ return True
+
+
+def _create_or_migrate(conn: sqlite3.Connection, path: Path) -> None:
  try:
-  conn.execute("BEGIN IMMEDIATE")
-  try:
-   app_id, version, tables = _identity(conn)
+  with _immediate(conn):
+   app_id, version, tables = _identity(conn)  # again, under the write lock: another process may have won
    if not tables:
     create_schema(conn)
    elif app_id == APPLICATION_ID:
     migrate(conn, version)
-   conn.execute("COMMIT")
-  except BaseException:
-   if conn.in_transaction:
-    conn.execute("ROLLBACK")
-   raise
  except SchemaError as exc:
   raise LedgerError(f"{path}: {exc}") from None
  except sqlite3.Error as exc:
   raise LedgerError(f"{path}: cannot create or upgrade the ledger: {exc}") from None
- return False
+
+
+@contextlib.contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+ """One write transaction: committed at the end of the block, rolled back on any exception."""
+ conn.execute("BEGIN IMMEDIATE")
+ try:
+  yield
+  conn.execute("COMMIT")
+ except BaseException:
+  if conn.in_transaction:
+   conn.execute("ROLLBACK")
+  raise
+
+
+def _roll_up_stored(conn: sqlite3.Connection, params: list[tuple], first_id: int, last_id: int) -> None:
+ """Add the calls just stored (ids first_id..last_id) to the rollups: from the rows in memory when none was
+ skipped, else from the table."""
+ if last_id - first_id + 1 == len(params):
+  roll_up_rows(conn, params)
+ elif last_id >= first_id:
+  roll_up(conn, first_id, last_id)
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[int, int, int]:
@@ -451,22 +493,60 @@ def check_call(call: LedgerCall) -> None:
 # Validation -----------------------------------------------------------------------------------------------------
 
 _TEXT_FIELDS = ("session_id", "run_id", "ticket_id", "tier", "agent", "provider", "model", "requested_model", "error")
+_tokens_of = attrgetter(*TOKEN_COLUMNS)
+_NO_TOKENS = (0,) * len(TOKEN_COLUMNS)
+
+
+def _is_number(value: object) -> bool:
+ return type(value) is float or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _row(call: LedgerCall, index: int) -> tuple[tuple, str | None]:
  """The calls-table values of one call (price id filled in later) and its price JSON; ValueError names the
- record and field of anything that cannot be stored."""
+ record and field of anything that cannot be stored (the first problem, in the order of the steps below)."""
  if type(call) is not LedgerCall:
   raise ValueError(f"call {index}: expected a LedgerCall, got {type(call).__name__}")
- texts = (call.session_id, call.run_id, call.ticket_id, call.tier, call.agent, call.provider, call.model)
+ _check_texts(call, index)
+ _check_labels(call, index)
+ tokens, cost_units, cost_units_big = _usage_columns(call, index)
+ _check_counts(call, index)
+ raw = call.raw_usage
+ if raw is not None and type(raw) is not str:
+  raw = _raw_usage_json(raw, index)
+ price_json = None if call.price is None else _price_json(call.price, f"call {index}")
+ row = (
+  _us(call.timestamp, index),
+  call.session_id,
+  call.run_id,
+  call.ticket_id,
+  call.tier,
+  call.agent,
+  call.provider,
+  call.model,
+  call.requested_model,
+  *tokens,
+  call.request_id.strip() or None,  # empty ids are NULL, and NULLs never collide in a UNIQUE index
+  cost_units,
+  cost_units_big,
+  float(call.latency_s),
+  call.status,
+  call.error,
+  call.attempts,
+  raw,
+ )
+ return row, price_json
+
+
+def _check_texts(call: LedgerCall, index: int) -> None:
+ # The fast test first (every recorded call passes here); the loop finds the field to name.
  if not (
-  type(texts[0]) is str
-  and type(texts[1]) is str
-  and type(texts[2]) is str
-  and type(texts[3]) is str
-  and type(texts[4]) is str
-  and type(texts[5]) is str
-  and type(texts[6]) is str
+  type(call.session_id) is str
+  and type(call.run_id) is str
+  and type(call.ticket_id) is str
+  and type(call.tier) is str
+  and type(call.agent) is str
+  and type(call.provider) is str
+  and type(call.model) is str
   and type(call.requested_model) is str
   and type(call.error) is str
   and type(call.request_id) is str
@@ -474,59 +554,45 @@ def _row(call: LedgerCall, index: int) -> tuple[tuple, str | None]:
   for name in (*_TEXT_FIELDS, "request_id"):
    if not isinstance(getattr(call, name), str):
     raise ValueError(f"call {index}: {name} must be a string, got {type(getattr(call, name)).__name__}")
+
+
+def _check_labels(call: LedgerCall, index: int) -> None:
  if not call.model.strip():
   raise ValueError(f"call {index}: model must not be empty")
  if call.status not in CALL_STATUSES:
   raise ValueError(f"call {index}: status must be one of {', '.join(CALL_STATUSES)}, got {call.status!r}")
- usage = call.usage
- cost = call.cost_units
- if usage is None:
-  tokens = (0, 0, 0, 0, 0, 0)
-  if cost is None:
-   cost = 0  # no usage reported: nothing was billed, which is a known price, not an unknown one
- elif type(usage) is Usage:
-  tokens = (
-   usage.input_tokens,
-   usage.output_tokens,
-   usage.cache_read_tokens,
-   usage.cache_write_tokens,
-   usage.cache_write_1h_tokens,
-   usage.reasoning_tokens,
-  )
- else:
-  raise ValueError(f"call {index}: usage must be a Usage or None, got {type(usage).__name__}")
- if cost is not None and (type(cost) is not int or not 0 <= cost <= MAX_CALL_COST_UNITS):
-  raise ValueError(f"call {index}: cost_units must be a non-negative integer below 2^80 or None, got {cost!r}")
+
+
+def _check_counts(call: LedgerCall, index: int) -> None:
  latency = call.latency_s
- if type(latency) is not float and (isinstance(latency, bool) or not isinstance(latency, int)):
-  raise ValueError(f"call {index}: latency_s must be a non-negative number of seconds, got {latency!r}")
- if not 0 <= latency < math.inf:
+ if not (_is_number(latency) and 0 <= latency < math.inf):
   raise ValueError(f"call {index}: latency_s must be a non-negative number of seconds, got {latency!r}")
  if type(call.attempts) is not int or call.attempts < 0:
   raise ValueError(f"call {index}: attempts must be a non-negative integer, got {call.attempts!r}")
- raw = call.raw_usage
- if raw is not None and type(raw) is not str:
-  try:
-   raw = json.dumps(raw, sort_keys=True, separators=(",", ":"))
-  except (TypeError, ValueError) as exc:
-   raise ValueError(f"call {index}: raw_usage is not JSON-serializable: {exc}") from None
- price_json = None if call.price is None else _price_json(call.price, f"call {index}")
- small, big = (cost, None) if cost is None or cost <= INT64_MAX else (None, str(cost))
- row = (
-  _us(call.timestamp, index),
-  *texts,
-  call.requested_model,
-  *tokens,
-  call.request_id.strip() or None,  # empty ids are NULL, and NULLs never collide in a UNIQUE index
-  small,
-  big,
-  float(latency),
-  call.status,
-  call.error,
-  call.attempts,
-  raw,
- )
- return row, price_json
+
+
+def _usage_columns(call: LedgerCall, index: int) -> tuple[tuple[int, ...], int | None, str | None]:
+ """The token counts, and the cost as cost_units or, beyond SQLite's INTEGER, as decimal text in cost_units_big."""
+ usage, cost = call.usage, call.cost_units
+ if usage is None:
+  tokens = _NO_TOKENS
+  cost = 0 if cost is None else cost  # no usage reported: nothing was billed, a known price, not an unknown one
+ elif type(usage) is Usage:
+  tokens = _tokens_of(usage)
+ else:
+  raise ValueError(f"call {index}: usage must be a Usage or None, got {type(usage).__name__}")
+ if cost is None:
+  return tokens, None, None
+ if type(cost) is not int or not 0 <= cost <= MAX_CALL_COST_UNITS:
+  raise ValueError(f"call {index}: cost_units must be a non-negative integer below 2^80 or None, got {cost!r}")
+ return (tokens, cost, None) if cost <= INT64_MAX else (tokens, None, str(cost))
+
+
+def _raw_usage_json(raw: Mapping[str, Any], index: int) -> str:
+ try:
+  return json.dumps(raw, sort_keys=True, separators=(",", ":"))
+ except (TypeError, ValueError) as exc:
+  raise ValueError(f"call {index}: raw_usage is not JSON-serializable: {exc}") from None
 
 
 _price_json_cache: dict[int, tuple[Mapping[str, Any], str]] = {}
@@ -548,7 +614,7 @@ def _price_json(price: Mapping[str, Any], where: str) -> str:
 
 
 def _us(timestamp: float, index: int) -> int:
- if type(timestamp) is not float and (isinstance(timestamp, bool) or not isinstance(timestamp, int)):
+ if not _is_number(timestamp):
   raise ValueError(f"call {index}: timestamp must be epoch seconds, got {timestamp!r}")
  if not 0 <= timestamp < 32_503_680_000:  # 1970 .. 3000, and not NaN
   raise ValueError(f"call {index}: timestamp is out of range (1970..3000): {timestamp!r}")

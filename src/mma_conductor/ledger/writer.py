@@ -1,7 +1,7 @@
-"""Recording calls off the GUI thread: `LedgerWriter(ledger).submit(call_record)` returns at once, a background
-thread writes in batches.
+"""Recording calls off the GUI thread: `LedgerWriter(ledger, price_book=book).submit(call_record)` returns at
+once, a background thread writes in batches.
 
-    writer = LedgerWriter(ledger, on_error=show_in_status_bar)
+    writer = LedgerWriter(ledger, price_book=book, on_error=show_in_status_bar)
     writer.submit(call_record)            # events.CallRecord or ledger.LedgerCall; never blocks on the disk
     writer.submit_run("track-1", "done")  # or writer.submit(track_update) with an events.TrackUpdate
     writer.flush()                        # wait until everything submitted so far is written
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..pricing.book import PriceBook
 from .store import Ledger, LedgerCall, LedgerError, check_call
 
 TERMINAL_RUN_STATUSES = frozenset({"done", "blocked", "stopped", "error"})
@@ -39,15 +40,16 @@ class _RunUpdate:
 
 
 class LedgerWriter:
- """A background thread that writes submitted calls and run updates to `ledger` in batches."""
+ """A background thread that writes submitted calls and run updates to `ledger` in batches; `price_book` prices
+ the events.CallRecords submitted (their price provenance, and their cost when they carry none)."""
 
  def __init__(
   self,
   ledger: Ledger,
   *,
+  price_book: PriceBook,
   batch_size: int = 1000,
   flush_interval_s: float = 0.2,
-  price_book: Any = None,
   on_error: Callable[[str], None] | None = None,
   on_milestone: Callable[[str], None] | None = None,
  ) -> None:
@@ -56,7 +58,7 @@ class LedgerWriter:
   self.ledger = ledger
   self.batch_size = batch_size
   self.flush_interval_s = flush_interval_s
-  self._book = price_book
+  self.price_book = price_book
   self._on_error = on_error
   self._on_milestone = on_milestone
   self._queue: deque[LedgerCall | _RunUpdate] = deque()
@@ -66,7 +68,7 @@ class LedgerWriter:
   self._stored = 0
   self._closing = False
   self._flush_wanted = False
-  self._prices: dict[str, tuple[object, dict[str, Any] | None]] = {}
+  self._prices: dict[str, dict[str, Any] | None] = {}
   self.last_error = ""
   self._thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
   self._thread.start()
@@ -104,11 +106,11 @@ class LedgerWriter:
     self._cond.notify_all()
 
  def ledger_call(self, record: Any) -> LedgerCall:
-  """A LedgerCall from an events.CallRecord: the price in force for its model, with where it came from."""
+  """A LedgerCall from an events.CallRecord: the price book's price for its model, with where it came from."""
   price = self._price_of(record.model) if record.usage is not None else None
   cost = record.cost_units
   if cost is None and record.usage is not None and price is not None:
-   cost = self._book_now().cost_units(record.model, record.usage)
+   cost = self.price_book.cost_units(record.model, record.usage)
   return LedgerCall(
    timestamp=record.timestamp,
    session_id=record.session_id,
@@ -130,22 +132,15 @@ class LedgerWriter:
    attempts=record.attempts,
   )
 
- def _book_now(self) -> Any:
-  if self._book is not None:
-   return self._book
-  from ..cost_tracker import price_book
-
-  return price_book()
-
  def _price_of(self, model: str) -> dict[str, Any] | None:
-  book = self._book_now()
-  cached = self._prices.get(model)
-  if cached is not None and cached[0] is book:
-   return cached[1]
-  found = book.resolve(model)
-  price = None if found is None else {**found.price.as_dict(), "matched": found.matched, "rule": found.rule}
-  self._prices[model] = (book, price)
-  return price
+  # One dict per model: the store serializes each distinct dict once.
+  try:
+   return self._prices[model]
+  except KeyError:
+   found = self.price_book.resolve(model)
+   price = None if found is None else {**found.price.as_dict(), "matched": found.matched, "rule": found.rule}
+   self._prices[model] = price
+   return price
 
  # State --------------------------------------------------------------------------------------------------------
 
@@ -190,17 +185,7 @@ class LedgerWriter:
 
  def _run(self) -> None:
   pause = _RETRY_FIRST_S
-  while True:
-   with self._cond:
-    while not self._queue and not self._closing:
-     self._cond.wait()
-    if not self._queue:
-     return
-    if len(self._queue) < self.batch_size and not self._closing and not self._flush_wanted:
-     self._cond.wait(self.flush_interval_s)
-    batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
-    if not self._queue:
-     self._flush_wanted = False
+  while (batch := self._next_batch()) is not None:
    left = self._write(batch)
    with self._cond:
     self._done += len(batch) - len(left)
@@ -214,23 +199,44 @@ class LedgerWriter:
     self._cond.wait(pause)
     pause = min(_RETRY_MAX_S, pause * 2)
 
+ def _next_batch(self) -> list[LedgerCall | _RunUpdate] | None:
+  """Wait for a full batch, the flush interval, a flush or closing; None when closed with nothing queued."""
+  with self._cond:
+   while not self._queue and not self._closing:
+    self._cond.wait()
+   if not self._queue:
+    return None
+   if len(self._queue) < self.batch_size and not self._closing and not self._flush_wanted:
+    self._cond.wait(self.flush_interval_s)
+   batch = [self._queue.popleft() for _ in range(min(self.batch_size, len(self._queue)))]
+   if not self._queue:
+    self._flush_wanted = False
+   return batch
+
  def _write(self, batch: list[LedgerCall | _RunUpdate]) -> list[LedgerCall | _RunUpdate]:
   """Write the batch; return what is still unwritten (calls are one transaction, so all or none of them)."""
   calls = [item for item in batch if isinstance(item, LedgerCall)]
   runs = [item for item in batch if isinstance(item, _RunUpdate)]
   if self.ledger.readonly:
    self.ledger.try_writable()
-  if calls:
-   try:
-    outcome = self.ledger.record_calls(calls)
-   except (LedgerError, ValueError) as exc:
-    self._report(f"{exc} (will retry; {len(batch)} item(s) kept in memory)")
-    return batch
-   self._stored += outcome.stored
-   for line in outcome.milestone_lines:
-    self._tell(self._on_milestone, line)
-   if outcome.warning:
-    self._report(outcome.warning)
+  if calls and not self._write_calls(calls, len(batch)):
+   return batch
+  return self._write_runs(runs)
+
+ def _write_calls(self, calls: list[LedgerCall], batch_size: int) -> bool:
+  try:
+   outcome = self.ledger.record_calls(calls)
+  except (LedgerError, ValueError) as exc:
+   self._report(f"{exc} (will retry; {batch_size} item(s) kept in memory)")
+   return False
+  self._stored += outcome.stored
+  for line in outcome.milestone_lines:
+   self._tell(self._on_milestone, line)
+  if outcome.warning:
+   self._report(outcome.warning)
+  return True
+
+ def _write_runs(self, runs: list[_RunUpdate]) -> list[_RunUpdate]:
   for index, item in enumerate(runs):
    ended = item.at if item.status in TERMINAL_RUN_STATUSES else None
    try:
