@@ -24,28 +24,54 @@ def parse_price(value: object, where: str) -> Decimal:
  Accepts int, float, Decimal or a numeric string. Floats go through their shortest repr, so a TOML
  `0.1` becomes Decimal("0.1"), not the binary approximation.
  """
- if isinstance(value, bool):
-  raise PriceError(f"{where}: expected a number of USD per 1M tokens, got a boolean ({value!r})")
- if isinstance(value, Decimal):
-  price = value
- elif isinstance(value, int):
-  price = Decimal(value)
- elif isinstance(value, float):
-  if not math.isfinite(value):
-   raise PriceError(f"{where}: price must be a finite number, got {value!r}")
-  price = Decimal(repr(value))
- elif isinstance(value, str):
-  try:
-   price = Decimal(value.strip())
-  except InvalidOperation:
-   raise PriceError(f"{where}: price must be a number, got {value!r}") from None
- else:
-  raise PriceError(f"{where}: price must be a number, got {type(value).__name__} {value!r}")
+ price = _as_decimal(value, where)
  if not price.is_finite():
   raise PriceError(f"{where}: price must be a finite number, got {value!r}")
  if price < 0:
   raise PriceError(f"{where}: price must not be negative, got {value!r}")
  return price
+
+
+def _as_decimal(value: object, where: str) -> Decimal:
+ for kind, convert in _DECIMAL_READERS:
+  if isinstance(value, kind):
+   return convert(value, where)
+ raise PriceError(f"{where}: price must be a number, got {type(value).__name__} {value!r}")
+
+
+def _boolean_price(value: bool, where: str) -> Decimal:
+ raise PriceError(f"{where}: expected a number of USD per 1M tokens, got a boolean ({value!r})")
+
+
+def _decimal_price(value: Decimal, where: str) -> Decimal:
+ return value
+
+
+def _int_price(value: int, where: str) -> Decimal:
+ return Decimal(value)
+
+
+def _float_price(value: float, where: str) -> Decimal:
+ if not math.isfinite(value):
+  raise PriceError(f"{where}: price must be a finite number, got {value!r}")
+ return Decimal(repr(value))
+
+
+def _string_price(value: str, where: str) -> Decimal:
+ try:
+  return Decimal(value.strip())
+ except InvalidOperation:
+  raise PriceError(f"{where}: price must be a number, got {value!r}") from None
+
+
+# Checked in this order: bool is a subclass of int, and a boolean price is refused rather than read as 0 or 1.
+_DECIMAL_READERS = (
+ (bool, _boolean_price),
+ (Decimal, _decimal_price),
+ (int, _int_price),
+ (float, _float_price),
+ (str, _string_price),
+)
 
 
 def rate_units(price_per_mtok: Decimal, where: str = "price") -> int:
