@@ -177,7 +177,7 @@ class SessionCosts:
    provider = price.provider if price is not None else provider_of(model)
   key = (provider, model, tier, agent)
   with self._lock:
-   if self._seen_before(request_id):
+   if request_id is not None and self._is_repeat(request_id):
     return -1
    cell = self._cells.get(key)
    if cell is None:
@@ -186,10 +186,8 @@ class SessionCosts:
    self._version += 1
   return cost_units
 
- def _seen_before(self, request_id: str | None) -> bool:
+ def _is_repeat(self, request_id: str) -> bool:
   """Whether `request_id` was recorded already; remembers a new one. Called with the lock held."""
-  if request_id is None:
-   return False
   if request_id in self._request_ids:
    return True
   self._request_ids.add(request_id)
