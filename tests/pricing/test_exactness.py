@@ -12,7 +12,7 @@ from mma_conductor.pricing.session_costs import SessionCosts
 from mma_conductor.pricing.usage import Usage
 
 MODELS = ["gpt-4o-mini", "claude-haiku-4-5", "gemini-2.5-flash-lite", "deepseek-chat"]
-LIST_PRICES = {  # USD per 1M tokens, written out here independently of price_table.py
+LIST_PRICES = {  # USD per 1M tokens, written out here independently of pricing/table.py
  "gpt-4o-mini": (Decimal("0.15"), Decimal("0.60"), Decimal("0.075")),
  "claude-haiku-4-5": (Decimal(1), Decimal(5), Decimal("0.10")),
  "gemini-2.5-flash-lite": (Decimal("0.10"), Decimal("0.40"), Decimal("0.01")),
