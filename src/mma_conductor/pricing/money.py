@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import singledispatch
 
 UNITS_PER_USD = 10**15
 UNITS_PER_TOKEN_PER_USD_PER_MTOK = 10**9
@@ -32,46 +33,39 @@ def parse_price(value: object, where: str) -> Decimal:
  return price
 
 
+@singledispatch
 def _as_decimal(value: object, where: str) -> Decimal:
- for kind, convert in _DECIMAL_READERS:
-  if isinstance(value, kind):
-   return convert(value, where)
  raise PriceError(f"{where}: price must be a number, got {type(value).__name__} {value!r}")
 
 
+@_as_decimal.register(bool)
 def _boolean_price(value: bool, where: str) -> Decimal:
  raise PriceError(f"{where}: expected a number of USD per 1M tokens, got a boolean ({value!r})")
 
 
+@_as_decimal.register(Decimal)
 def _decimal_price(value: Decimal, where: str) -> Decimal:
  return value
 
 
+@_as_decimal.register(int)
 def _int_price(value: int, where: str) -> Decimal:
  return Decimal(value)
 
 
+@_as_decimal.register(float)
 def _float_price(value: float, where: str) -> Decimal:
  if not math.isfinite(value):
   raise PriceError(f"{where}: price must be a finite number, got {value!r}")
  return Decimal(repr(value))
 
 
+@_as_decimal.register(str)
 def _string_price(value: str, where: str) -> Decimal:
  try:
   return Decimal(value.strip())
  except InvalidOperation:
   raise PriceError(f"{where}: price must be a number, got {value!r}") from None
-
-
-# Checked in this order: bool is a subclass of int, and a boolean price is refused rather than read as 0 or 1.
-_DECIMAL_READERS = (
- (bool, _boolean_price),
- (Decimal, _decimal_price),
- (int, _int_price),
- (float, _float_price),
- (str, _string_price),
-)
 
 
 def rate_units(price_per_mtok: Decimal, where: str = "price") -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import singledispatch
 from typing import Any
 
 
@@ -98,27 +99,29 @@ def check_consistency(usage: Usage, where: str) -> None:
 ZERO_USAGE = Usage()
 
 
+@singledispatch
 def _count(value: object, where: str) -> int:
- for kind, read in _COUNT_READERS:
-  if isinstance(value, kind):
-   return read(value, where)
  raise UsageError(f"{where}: token count must be an integer, got {type(value).__name__} {value!r}")
 
 
+@_count.register(type(None))
 def _absent_count(value: None, where: str) -> int:
  return 0
 
 
+@_count.register(bool)
 def _boolean_count(value: bool, where: str) -> int:
  raise UsageError(f"{where}: token count must be an integer, got a boolean ({value!r})")
 
 
+@_count.register(int)
 def _int_count(value: int, where: str) -> int:
  if value < 0:
   raise UsageError(f"{where}: token count must not be negative, got {value}")
  return int(value)
 
 
+@_count.register(float)
 def _float_count(value: float, where: str) -> int:
  if math.isnan(value) or math.isinf(value):
   raise UsageError(f"{where}: token count must be a finite integer, got {value!r}")
@@ -127,10 +130,6 @@ def _float_count(value: float, where: str) -> int:
  if value < 0:
   raise UsageError(f"{where}: token count must not be negative, got {value!r}")
  return int(value)
-
-
-# Checked in this order: bool is a subclass of int, and a boolean count is refused rather than read as 0 or 1.
-_COUNT_READERS = ((type(None), _absent_count), (bool, _boolean_count), (int, _int_count), (float, _float_count))
 
 
 # Reading payloads ----------------------------------------------------------------------------------------------
