@@ -1,6 +1,6 @@
-"""The session the cost-engine benchmarks measure: 4 tiers and 10 models across the four providers."""
+"""The session the cost-engine benchmarks measure: 10 models across the four providers, in each of the four
+tiers of mma_conductor.pricing.tiers.TIER_NAMES."""
 
-TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")
 MODELS = (
  "gpt-4o",
  "gpt-4o-mini",

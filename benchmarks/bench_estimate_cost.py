@@ -15,6 +15,7 @@ import sys
 import time
 import warnings
 from decimal import Decimal
+from functools import partial
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # before any litellm import: never fetch prices online
 
@@ -49,29 +50,30 @@ def token_pairs(count: int, seed: int = 7) -> list[tuple[int, int]]:
  return pairs
 
 
+def run_estimate(estimate_cost, model: str, pairs: list[tuple[int, int]]) -> None:
+ for i, o in pairs:
+  estimate_cost(model, i, o)
+
+
+def run_usage(usage_cost, model: str, usages: list[Usage]) -> None:
+ for usage in usages:
+  usage_cost(model, usage)
+
+
+def run_empty(pairs: list[tuple[int, int]]) -> None:
+ for _i, _o in pairs:
+  pass
+
+
 def bench_ours(model: str, pairs: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
- estimate_cost = cost_tracker.estimate_cost
- usage_cost = cost_tracker.usage_cost
  usages = [Usage(i, o) for i, o in pairs]
  batch, reps = len(pairs), OURS[1]
-
- def run_estimate() -> None:
-  for i, o in pairs:
-   estimate_cost(model, i, o)
-
- def run_usage() -> None:
-  for usage in usages:
-   usage_cost(model, usage)
-
- def run_empty() -> None:
-  for _i, _o in pairs:
-   pass
-
- return {
-  "estimate_cost": summary(time_batches(run_estimate, batch, reps)),
-  "usage_cost": summary(time_batches(run_usage, batch, reps)),
-  "loop_overhead": summary(time_batches(run_empty, batch, reps)),
+ runs = {
+  "estimate_cost": partial(run_estimate, cost_tracker.estimate_cost, model, pairs),
+  "usage_cost": partial(run_usage, cost_tracker.usage_cost, model, usages),
+  "loop_overhead": partial(run_empty, pairs),
  }
+ return {name: summary(time_batches(run, batch, reps)) for name, run in runs.items()}
 
 
 def bench_genai(model: str, provider: str, pairs: list[tuple[int, int]]) -> dict[str, dict[str, float]]:
@@ -129,70 +131,69 @@ AGREEMENT_CASES = [
 
 def check_agreement() -> tuple[int, list[dict[str, object]]]:
  """Compare our exact cost (and the float of estimate_cost) with genai-prices' Decimal, case by case."""
- import genai_prices
-
  checked, disagreements = 0, []
  for model, (provider, _) in MODELS.items():
   for usage in AGREEMENT_CASES:
    if usage.cache_write_tokens and provider != "anthropic":
     continue  # only Anthropic bills cache writes apart from input; others are covered by the cases above
-   counts = {
-    "input_tokens": usage.input_tokens,
-    "output_tokens": usage.output_tokens,
-    "cache_read_tokens": usage.cache_read_tokens,
-    "cache_write_tokens": usage.cache_write_tokens,
-    "cache_write_1h_tokens": usage.cache_write_1h_tokens,
-   }
-   theirs = genai_prices.calc_price(
-    genai_prices.Usage(**{k: v for k, v in counts.items() if v}), model_ref=model, provider_id=provider
-   )
-   ours_exact = units_to_decimal(cost_tracker.usage_cost_units(model, usage))
-   ours_float = cost_tracker.usage_cost(model, usage)
-   estimate = cost_tracker.estimate_cost(
-    model,
-    usage.input_tokens,
-    usage.output_tokens,
-    cache_read_tokens=usage.cache_read_tokens,
-    cache_write_tokens=usage.cache_write_tokens,
-   )
    checked += 1
-   problems = []
-   if ours_exact != theirs.total_price:
-    problems.append("usage_cost_units")
-   if ours_float != float(theirs.total_price):
-    problems.append("usage_cost")
-   if not usage.cache_write_1h_tokens and estimate != float(theirs.total_price):
-    problems.append("estimate_cost")  # estimate_cost has no 1h-write parameter
-   if problems:
-    price = cost_tracker.resolve_model(model).price
-    disagreements.append(
-     {
-      "model": model,
-      "usage": {k: v for k, v in counts.items() if v},
-      "ours_usd": str(ours_exact.normalize()),
-      "genai_prices_usd": str(Decimal(theirs.total_price).normalize()),
-      "genai_prices_rates": str(theirs.model_price),
-      "ours_rates": f"${price.input}/input MTok, ${price.output}/output MTok,"
-      f" ${price.effective('cache_read')}/cache read MTok ({price.origin}, {price.source}, checked {price.as_of})",
-      "fields": problems,
-     }
-    )
+   disagreement = compare_with_genai_prices(model, provider, usage)
+   if disagreement is not None:
+    disagreements.append(disagreement)
  return checked, disagreements
+
+
+def compare_with_genai_prices(model: str, provider: str, usage: Usage) -> dict[str, object] | None:
+ """What of ours disagrees with genai-prices on one call, or None when everything agrees."""
+ import genai_prices
+
+ counts = {
+  "input_tokens": usage.input_tokens,
+  "output_tokens": usage.output_tokens,
+  "cache_read_tokens": usage.cache_read_tokens,
+  "cache_write_tokens": usage.cache_write_tokens,
+  "cache_write_1h_tokens": usage.cache_write_1h_tokens,
+ }
+ theirs = genai_prices.calc_price(
+  genai_prices.Usage(**{k: v for k, v in counts.items() if v}), model_ref=model, provider_id=provider
+ )
+ ours_exact = units_to_decimal(cost_tracker.usage_cost_units(model, usage))
+ ours_float = cost_tracker.usage_cost(model, usage)
+ estimate = cost_tracker.estimate_cost(
+  model,
+  usage.input_tokens,
+  usage.output_tokens,
+  cache_read_tokens=usage.cache_read_tokens,
+  cache_write_tokens=usage.cache_write_tokens,
+ )
+ agrees = {
+  "usage_cost_units": ours_exact == theirs.total_price,
+  "usage_cost": ours_float == float(theirs.total_price),
+  # estimate_cost has no 1h-write parameter
+  "estimate_cost": bool(usage.cache_write_1h_tokens) or estimate == float(theirs.total_price),
+ }
+ problems = [name for name, agreed in agrees.items() if not agreed]
+ if not problems:
+  return None
+ price = cost_tracker.resolve_model(model).price
+ return {
+  "model": model,
+  "usage": {k: v for k, v in counts.items() if v},
+  "ours_usd": str(ours_exact.normalize()),
+  "genai_prices_usd": str(Decimal(theirs.total_price).normalize()),
+  "genai_prices_rates": str(theirs.model_price),
+  "ours_rates": f"${price.input}/input MTok, ${price.output}/output MTok,"
+  f" ${price.effective('cache_read')}/cache read MTok ({price.origin}, {price.source}, checked {price.as_of})",
+  "fields": problems,
+ }
 
 
 def ratio(theirs: float, ours: float) -> float:
  return round(theirs / ours, 1)
 
 
-def main() -> None:
- started = time.perf_counter()
- warnings.simplefilter("ignore")  # genai-prices/litellm deprecation chatter would clutter the output
- pairs_ours = token_pairs(OURS[0])
- pairs_theirs = token_pairs(THEIRS[0])
- for model in MODELS:  # resolve once so the timed calls see the steady state (a dict hit per name)
-  cost_tracker.estimate_cost(model, 1, 1)
- litellm = import_litellm()
-
+def bench_models(pairs_ours: list, pairs_theirs: list, litellm) -> dict[str, dict[str, dict[str, float]]]:
+ """Every timing of every model, printing one line a model."""
  per_model: dict[str, dict[str, dict[str, float]]] = {}
  for model, (provider, litellm_name) in MODELS.items():
   row = bench_ours(model, pairs_ours)
@@ -206,22 +207,45 @@ def main() -> None:
    f"genai-prices {row['genai_prices.calc_price']['median_ns'] / 1000:7.1f} us  "
    + (f"litellm {row['litellm.cost_per_token']['median_ns'] / 1000:7.1f} us" if litellm else "litellm n/a")
   )
+ return per_model
 
+
+def model_ratios(row: dict[str, dict[str, float]], with_litellm: bool) -> dict[str, float]:
+ """Their median over ours for one model."""
+ r = {
+  "genai_prices_vs_estimate_cost": ratio(
+   row["genai_prices.calc_price"]["median_ns"], row["estimate_cost"]["median_ns"]
+  ),
+  "genai_prices_vs_usage_cost": ratio(
+   row["genai_prices.calc_price_prebuilt_usage"]["median_ns"], row["usage_cost"]["median_ns"]
+  ),
+ }
+ if with_litellm:
+  r["litellm_vs_estimate_cost"] = ratio(row["litellm.cost_per_token"]["median_ns"], row["estimate_cost"]["median_ns"])
+  r["litellm_vs_usage_cost"] = ratio(row["litellm.cost_per_token"]["median_ns"], row["usage_cost"]["median_ns"])
+ return r
+
+
+def print_agreement(checked: int, disagreements: list[dict[str, object]]) -> None:
+ print(f"agreement with genai-prices: {checked - len(disagreements)}/{checked} cases identical")
+ for d in disagreements:
+  print(f"  DISAGREE {d['model']} {d['usage']}: ours ${d['ours_usd']} vs genai-prices ${d['genai_prices_usd']}")
+  print(f"    genai-prices used: {d['genai_prices_rates']}")
+  print(f"    ours used:         {d['ours_rates']}")
+
+
+def main() -> None:
+ started = time.perf_counter()
+ warnings.simplefilter("ignore")  # genai-prices/litellm deprecation chatter would clutter the output
+ pairs_ours = token_pairs(OURS[0])
+ pairs_theirs = token_pairs(THEIRS[0])
+ for model in MODELS:  # resolve once so the timed calls see the steady state (a dict hit per name)
+  cost_tracker.estimate_cost(model, 1, 1)
+ litellm = import_litellm()
+
+ per_model = bench_models(pairs_ours, pairs_theirs, litellm)
  # Ratios per model (their median / our median); the headline is the smallest over the models.
- ratios: dict[str, dict[str, float]] = {}
- for model, row in per_model.items():
-  r = {
-   "genai_prices_vs_estimate_cost": ratio(
-    row["genai_prices.calc_price"]["median_ns"], row["estimate_cost"]["median_ns"]
-   ),
-   "genai_prices_vs_usage_cost": ratio(
-    row["genai_prices.calc_price_prebuilt_usage"]["median_ns"], row["usage_cost"]["median_ns"]
-   ),
-  }
-  if litellm is not None:
-   r["litellm_vs_estimate_cost"] = ratio(row["litellm.cost_per_token"]["median_ns"], row["estimate_cost"]["median_ns"])
-   r["litellm_vs_usage_cost"] = ratio(row["litellm.cost_per_token"]["median_ns"], row["usage_cost"]["median_ns"])
-  ratios[model] = r
+ ratios = {model: model_ratios(row, litellm is not None) for model, row in per_model.items()}
  min_ratios = {key: min(r[key] for r in ratios.values()) for key in next(iter(ratios.values()))}
  worst_median = max(
   max(row["estimate_cost"]["median_ns"], row["usage_cost"]["median_ns"]) for row in per_model.values()
@@ -231,11 +255,7 @@ def main() -> None:
   print(f"min ratio {key}: {value}x")
 
  checked, disagreements = check_agreement()
- print(f"agreement with genai-prices: {checked - len(disagreements)}/{checked} cases identical")
- for d in disagreements:
-  print(f"  DISAGREE {d['model']} {d['usage']}: ours ${d['ours_usd']} vs genai-prices ${d['genai_prices_usd']}")
-  print(f"    genai-prices used: {d['genai_prices_rates']}")
-  print(f"    ours used:         {d['ours_rates']}")
+ print_agreement(checked, disagreements)
 
  emit(
   {

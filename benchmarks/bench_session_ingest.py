@@ -14,10 +14,11 @@ import random
 import sys
 import time
 
-from _session_data import MODELS, TIERS
+from _session_data import MODELS
 from _timing import emit, environment, percentile, summary, time_batches
 
 from mma_conductor.cost_tracker import SessionCosts, Usage, price_book
+from mma_conductor.pricing.tiers import TIER_NAMES
 
 AGENTS = ("planner", "coder", "reviewer")
 TARGET_EVENTS_PER_S = 500_000
@@ -42,7 +43,7 @@ def make_events(count: int, seed: int = 11) -> list[tuple[str, Usage, str, str]]
   output = rng.randint(1, 8_000)
   reasoning = rng.randint(0, output) if rng.random() < 0.3 else 0
   usage = Usage(prompt, output, read, write, write_1h, reasoning)
-  events.append((model, usage, rng.choice(TIERS), rng.choice(AGENTS)))
+  events.append((model, usage, rng.choice(TIER_NAMES), rng.choice(AGENTS)))
  return events
 
 
@@ -86,20 +87,8 @@ def rate(seconds: list[float], count: int) -> dict[str, float]:
  }
 
 
-def main() -> None:
- started = time.perf_counter()
- book = price_book()
- for model in MODELS:  # resolve once: the steady state is a dict hit per name
-  assert book.price(model) is not None, model
- events = make_events(EVENTS)
- ids = [f"req-{i:08d}" for i in range(EVENTS)]
-
- plain_s, session = throughput(events, None, book)
- cells = len(session._cells)
- with_ids_s, _ = throughput(events, ids, book)
- many_s = record_many_rounds(events, book)
-
- # Per-call latency of record() over batches of BATCH calls, on a warm session (all cells exist).
+def record_latency(events: list, book) -> dict[str, float]:
+ """Per-call latency of record() over batches of BATCH calls, on a warm session (all cells exist)."""
  warm = SessionCosts(book, session_id="bench")
  warm.record_many(events[:5_000])
  record = warm.record
@@ -110,9 +99,12 @@ def main() -> None:
   for model, usage, tier, agent in batches[next(position) % len(batches)]:
    record(model, usage, tier=tier, agent=agent)
 
- per_call = summary(time_batches(run_batch, BATCH, 10 * len(batches) if not QUICK else 2 * len(batches)))
+ return summary(time_batches(run_batch, BATCH, 10 * len(batches) if not QUICK else 2 * len(batches)))
 
- # snapshot(): rebuilt after a change, the cached object when nothing changed.
+
+def snapshot_times(events: list, book) -> tuple[list[float], list[float], int]:
+ """snapshot(): ns to rebuild after each of SNAPSHOT_REPS changes, ns per call when nothing changed (the
+ cached object), and the number of cells of the snapshot."""
  snap_session = SessionCosts(book, session_id="bench")
  snap_session.record_many(events[:20_000])
  snap_session.snapshot()
@@ -133,6 +125,24 @@ def main() -> None:
 
  unchanged = time_batches(run_unchanged, BATCH, 200)
  assert snap_session.snapshot() is snapshot
+ return after_change, unchanged, len(snapshot.cells)
+
+
+def main() -> None:
+ started = time.perf_counter()
+ book = price_book()
+ for model in MODELS:  # resolve once: the steady state is a dict hit per name
+  assert book.price(model) is not None, model
+ events = make_events(EVENTS)
+ ids = [f"req-{i:08d}" for i in range(EVENTS)]
+
+ plain_s, session = throughput(events, None, book)
+ cells = len(session._cells)
+ with_ids_s, _ = throughput(events, ids, book)
+ many_s = record_many_rounds(events, book)
+
+ per_call = record_latency(events, book)
+ after_change, unchanged, snapshot_cells = snapshot_times(events, book)
 
  results = {
   "record": rate(plain_s, EVENTS),
@@ -143,7 +153,7 @@ def main() -> None:
   print(f"{name:24s} {r['median_events_per_s']:>10,} events/s (median of {ROUNDS} rounds of {EVENTS:,})")
  print(f"record() per call: median {per_call['median_ns']} ns, p99 {per_call['p99_ns']} ns (batches of {BATCH})")
  print(
-  f"snapshot() after a change: median {summary(after_change)['median_ns'] / 1000:.1f} us with {len(snapshot.cells)} "
+  f"snapshot() after a change: median {summary(after_change)['median_ns'] / 1000:.1f} us with {snapshot_cells} "
   f"cells; unchanged: median {summary(unchanged)['median_ns']} ns"
  )
  worst = min(r["median_events_per_s"] for r in results.values())
@@ -152,7 +162,7 @@ def main() -> None:
    "benchmark": "session_ingest",
    "env": environment(),
    "quick": QUICK,
-   "tiers": len(TIERS),
+   "tiers": len(TIER_NAMES),
    "models": len(MODELS),
    "agents": len(AGENTS),
    "cells": cells,

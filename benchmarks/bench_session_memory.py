@@ -22,10 +22,11 @@ import time
 import tracemalloc
 import types
 
-from _session_data import MODELS, TIERS
+from _session_data import MODELS
 from _timing import emit, environment
 
 from mma_conductor.cost_tracker import SessionCosts, Usage, price_book
+from mma_conductor.pricing.tiers import TIER_NAMES
 
 TARGET_BYTES = 1024
 EVENTS = 20_000
@@ -43,34 +44,45 @@ def deep_size(root: object, exclude: tuple[object, ...] = ()) -> dict[str, int]:
   if id(obj) in seen:
    continue
   seen.add(id(obj))
-  if obj is None or obj is True or obj is False or isinstance(obj, _SKIP_TYPES):
+  if not owned(obj):
    continue
-  if type(obj) is int and -5 <= obj <= 256:
-   continue  # CPython's cached small ints exist anyway
   size = sys.getsizeof(obj)
   total += size
   count += 1
   if isinstance(obj, str):
    strings += size
-   continue
-  stack.extend(gc.get_referents(obj))
-  # An instance of a plain class keeps its attributes in a dict that get_referents may not list as such:
-  # count that dict too (reading __dict__ materializes it, which is why tracemalloc runs first).
-  if hasattr(obj, "__dict__") and not isinstance(obj, _SKIP_TYPES):
-   stack.append(obj.__dict__)
+  else:
+   stack.extend(referents(obj))
  return {"total": total, "strings": strings, "objects": count}
+
+
+def owned(obj: object) -> bool:
+ """Whether `obj` counts as the session's: not a singleton, class, module or function."""
+ if obj is None or obj is True or obj is False or isinstance(obj, _SKIP_TYPES):
+  return False
+ return not (type(obj) is int and -5 <= obj <= 256)  # CPython's cached small ints exist anyway
+
+
+def referents(obj: object) -> list[object]:
+ """What an owned object refers to."""
+ found = gc.get_referents(obj)
+ # An instance of a plain class keeps its attributes in a dict that get_referents may not list as such:
+ # count that dict too (reading __dict__ materializes it, which is why tracemalloc runs first).
+ if hasattr(obj, "__dict__"):
+  found.append(obj.__dict__)
+ return found
 
 
 def build_events(agents: tuple[str, ...], seed: int = 5) -> list[tuple[str, Usage, str, str]]:
  """Enough varied calls that every (tier, model, agent) cell exists and the counters are realistic."""
  rng = random.Random(seed)
- events = [(m, Usage(1000, 100), t, a) for t in TIERS for m in MODELS for a in agents]  # every cell
+ events = [(m, Usage(1000, 100), t, a) for t in TIER_NAMES for m in MODELS for a in agents]  # every cell
  for _ in range(EVENTS):
   prompt = rng.randint(1_000, 150_000)
   read = rng.randint(0, prompt // 2)
   output = rng.randint(10, 8_000)
   usage = Usage(prompt, output, read, 0, 0, rng.randint(0, output // 2))
-  events.append((rng.choice(MODELS), usage, rng.choice(TIERS), rng.choice(agents)))
+  events.append((rng.choice(MODELS), usage, rng.choice(TIER_NAMES), rng.choice(agents)))
  return events
 
 
@@ -106,7 +118,7 @@ def measure(agents: tuple[str, ...], book) -> dict[str, object]:
  figures = deep_size((snapshot.by_tier, snapshot.by_model))
  ids_set = deep_size(with_ids._request_ids)
  return {
-  "tiers": len(TIERS),
+  "tiers": len(TIER_NAMES),
   "models": len(MODELS),
   "agents": len(agents),
   "cells": len(session._cells),

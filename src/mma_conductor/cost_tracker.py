@@ -8,10 +8,13 @@ Pure Python, no GUI imports. Scripts outside the package can rely on these names
     usage_cost(model, usage) -> float USD;  usage_cost_units(model, usage) -> int units | None
     unpriced_models(), is_priced(model), resolve_model(model)
     configure_pricing(project_dir=None, ...), price_book()
-    SessionCosts, SessionSnapshot, CostFigures
+    SessionCosts(price_book=None), SessionSnapshot, CostFigures
 
 An unknown model never raises: estimate_cost returns 0.0 as the original spec says, and the name is
 reported by unpriced_models() so that a GUI can say "unpriced" instead of showing a silent $0.00.
+
+Everything here prices with one default book, built by configure_pricing() (or on first use). The app does
+not use that default: it builds its PriceBook with pricing.config.load_price_book and passes it explicitly.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from .pricing import session_costs
 from .pricing.book import PriceBook, Resolution, normalize_model_name
 from .pricing.config import load_price_book, project_pricing_file, user_pricing_file
 from .pricing.money import UNITS_PER_USD, PriceError, format_usd, format_usd_auto, units_to_decimal
 from .pricing.overrides import PricingConfigError
 from .pricing.prices import ModelPrice, PriceTier
-from .pricing.session_costs import CostFigures, SessionCosts, SessionSnapshot
+from .pricing.session_costs import CostFigures, SessionSnapshot
 from .pricing.table import BUILTIN_PRICES
 from .pricing.usage import Usage, UsageError, usage_from_response
 
@@ -96,6 +100,19 @@ def price_book() -> PriceBook:
   if book is None:
    book = configure_pricing()
  return book
+
+
+class SessionCosts(session_costs.SessionCosts):
+ """Session accumulators (see pricing.session_costs.SessionCosts) that price with this module's default
+ book unless they are given one."""
+
+ def __init__(self, price_book: PriceBook | None = None, session_id: str | None = None) -> None:
+  super().__init__(price_book if price_book is not None else _default_book(), session_id)
+
+
+def _default_book() -> PriceBook:
+ # SessionCosts' parameter is named price_book, which hides the function of that name in its __init__.
+ return price_book()
 
 
 def _price(model: str) -> ModelPrice | None:

@@ -12,7 +12,7 @@ from mma_conductor.pricing.session_costs import SessionCosts
 from mma_conductor.pricing.usage import Usage
 
 MODELS = ["gpt-4o-mini", "claude-haiku-4-5", "gemini-2.5-flash-lite", "deepseek-chat"]
-LIST_PRICES = {  # USD per 1M tokens, written out here independently of price_table.py
+LIST_PRICES = {  # USD per 1M tokens, written out here independently of pricing/table.py
  "gpt-4o-mini": (Decimal("0.15"), Decimal("0.60"), Decimal("0.075")),
  "claude-haiku-4-5": (Decimal(1), Decimal(5), Decimal("0.10")),
  "gemini-2.5-flash-lite": (Decimal("0.10"), Decimal("0.40"), Decimal("0.01")),
@@ -55,34 +55,32 @@ def test_ten_million_small_costs_sum_identically_in_any_order():
  assert sum(costs[:1_000_000]) == sum(sorted(costs[:1_000_000]))
 
 
+def random_events(rng: random.Random, count: int = 100) -> list[tuple[str, Usage]]:
+ events = []
+ for _ in range(count):
+  model = rng.choice(MODELS)
+  prompt = rng.randint(1, 5000)
+  events.append((model, Usage(prompt, rng.randint(0, 1000), cache_read_tokens=rng.randint(0, prompt))))
+ return events
+
+
+def replay(costs: SessionCosts, barrier: threading.Barrier, worker: int, events: list[tuple[str, Usage]]) -> None:
+ barrier.wait()
+ tier = f"Tier {worker % 4 + 1}"
+ for _ in range(1000):
+  for model, usage in events:
+   costs.record(model, usage, tier=tier, agent=f"worker-{worker}")
+
+
 def test_eight_threads_times_100k_events_give_exact_totals():
  costs = SessionCosts(PriceBook(use_dataset=False))
  rng = random.Random(7)
- workloads = []
- expected_units = 0
- expected_input = 0
- for worker in range(8):
-  events = []
-  for _ in range(100):
-   model = rng.choice(MODELS)
-   prompt = rng.randint(1, 5000)
-   usage = Usage(prompt, rng.randint(0, 1000), cache_read_tokens=rng.randint(0, prompt))
-   events.append((model, usage))
-  # each worker replays its 100 distinct events 1,000 times: 100,000 events per thread
-  unit_sum = sum(hand_cost_units(m, u) for m, u in events) * 1000
-  expected_units += unit_sum
-  expected_input += sum(u.input_tokens for _, u in events) * 1000
-  workloads.append((worker, events))
+ workloads = [random_events(rng) for _ in range(8)]
+ # each worker replays its 100 distinct events 1,000 times: 100,000 events per thread
+ expected_units = sum(hand_cost_units(m, u) for events in workloads for m, u in events) * 1000
+ expected_input = sum(u.input_tokens for events in workloads for _, u in events) * 1000
  barrier = threading.Barrier(8)
-
- def run(worker, events):
-  barrier.wait()
-  tier = f"Tier {worker % 4 + 1}"
-  for _ in range(1000):
-   for model, usage in events:
-    costs.record(model, usage, tier=tier, agent=f"worker-{worker}")
-
- threads = [threading.Thread(target=run, args=w) for w in workloads]
+ threads = [threading.Thread(target=replay, args=(costs, barrier, *w)) for w in enumerate(workloads)]
  for t in threads:
   t.start()
  for t in threads:

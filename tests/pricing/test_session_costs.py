@@ -2,10 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from mma_conductor import cost_tracker
 from mma_conductor.pricing.book import PriceBook
 from mma_conductor.pricing.money import UNITS_PER_USD
 from mma_conductor.pricing.session_costs import SessionCosts
-from mma_conductor.pricing.usage import Usage, UsageError
+from mma_conductor.pricing.usage import Usage
 
 
 def usd_units(text: str) -> int:
@@ -87,33 +88,26 @@ def test_reset_clears_everything_and_starts_a_new_session(costs):
  assert costs.record("gpt-4o", Usage(10, 10), request_id="a") > 0
 
 
-def test_applying_the_same_cumulative_tier_snapshot_twice_does_not_double_count(costs):
- first = {"Tier 1": {"gpt-4o": {"input": 1000, "output": 100}}, "Tier 3": {"gemini-2.5-flash": Usage(2000, 300)}}
- added = costs.apply_tier_usage(first)
- total = costs.snapshot().total.cost_units
- assert added == total > 0
- assert costs.apply_tier_usage(first) == 0
- assert costs.snapshot().total.cost_units == total
- # growth is added once
- grown = {"Tier 1": {"gpt-4o": {"input": 3000, "output": 100}}, "Tier 3": {"gemini-2.5-flash": Usage(2000, 300)}}
- added = costs.apply_tier_usage(grown)
- assert added == 2000 * 2_500_000_000
- assert costs.snapshot().tier("Tier 1").input_tokens == 3000
- # the seed's sketch re-added each tier's cumulative cost per update: that would have doubled here
- assert costs.snapshot().total.cost_units < 2 * total + added
-
-
-def test_tier_snapshot_that_goes_down_counts_as_a_new_producer(costs):
- costs.apply_tier_usage({"Tier 2": {"gpt-4o": {"input": 1000, "output": 0}}})
- costs.apply_tier_usage({"Tier 2": {"gpt-4o": {"input": 400, "output": 0}}})
- assert costs.snapshot().tier("Tier 2").input_tokens == 1400
-
-
-def test_bad_tier_snapshot_is_a_clear_error(costs):
- with pytest.raises(UsageError, match=r"tier_usage\['Tier 1'\]\['gpt-4o'\].input_tokens"):
-  costs.apply_tier_usage({"Tier 1": {"gpt-4o": {"input": -5}}})
-
-
 def test_explicit_cost_is_taken_as_given(costs):
  costs.record("gpt-4o", Usage(10, 10), cost_units=12345, provider="openai")
  assert costs.snapshot().total.cost_units == 12345
+
+
+def test_session_costs_price_with_the_book_they_are_given():
+ book = PriceBook(use_dataset=False)
+ costs = SessionCosts(book)
+ assert costs.price_book is book
+ costs.record("unpriced-in-this-book-only", Usage(10, 10))
+ assert book.unpriced_models() == frozenset({"unpriced-in-this-book-only"})
+
+
+def test_public_session_costs_default_to_the_cost_tracker_book(tmp_path, monkeypatch):
+ # configure_pricing replaces the module's default book: put the one in force back afterwards.
+ monkeypatch.setattr(cost_tracker, "_book", cost_tracker._book)
+ monkeypatch.setattr(cost_tracker, "_prices", cost_tracker._prices)
+ default = cost_tracker.configure_pricing(user_file=tmp_path / "absent.toml", env={}, use_dataset=False)
+ public = cost_tracker.SessionCosts()
+ assert public.price_book is default
+ assert isinstance(public, SessionCosts)
+ book = PriceBook(use_dataset=False)
+ assert cost_tracker.SessionCosts(book, session_id="s1").price_book is book

@@ -1,6 +1,6 @@
 """Cross-check the built-in list prices against the maintained genai-prices dataset.
 
-When this fails after a dataset update, a provider changed a price: update price_table.py (and its as-of
+When this fails after a dataset update, a provider changed a price: update pricing/table.py (and its as-of
 date) rather than the expectation. Deviations kept on purpose are listed with their reason."""
 
 from decimal import Decimal

@@ -376,6 +376,43 @@ def gemini_stream() -> list[dict]:
  return chunks
 
 
+def deepseek_chat_stream() -> list[dict]:
+ """DeepSeek streams in the Chat Completions shape; the usage chunk carries its hit/miss counts."""
+ chunks = openai_chat_stream()
+ for chunk in chunks:
+  chunk["model"] = "deepseek-reasoner"
+ chunks[-1]["usage"] = deepseek_reasoner_completion()["usage"]
+ return chunks
+
+
+def gemini_stream_with_traffic_type_early() -> list[dict]:
+ """A Gemini stream whose early chunks carry only the traffic type in usageMetadata."""
+ chunks = gemini_stream()
+ for chunk in chunks[:-1]:
+  chunk["usageMetadata"] = {"trafficType": "ON_DEMAND"}
+ return chunks
+
+
+def changed(payload: dict | list, path: tuple[str | int, ...], value: object) -> dict | list:
+ """`payload` with the value at `path` (keys and list indexes) replaced."""
+ *outer, last = path
+ target = payload
+ for step in outer:
+  target = target[step]
+ target[last] = value
+ return payload
+
+
+def without(payload: dict, path: tuple[str, ...]) -> dict:
+ """`payload` without the key at the end of `path`."""
+ *outer, last = path
+ target = payload
+ for step in outer:
+  target = target[step]
+ del target[last]
+ return payload
+
+
 # The expected normalized usages, worked out by hand from the payloads above ---------------------------------------
 
 ANTHROPIC_USAGE = Usage(
@@ -386,146 +423,166 @@ ANTHROPIC_USAGE = Usage(
  cache_write_1h_tokens=1500,
 )
 OPENAI_CHAT_USAGE = Usage(input_tokens=1117, output_tokens=46, cache_read_tokens=1024)
+OPENAI_REASONING_USAGE = Usage(input_tokens=2000, output_tokens=1500, reasoning_tokens=1024)
 OPENAI_RESPONSE_USAGE = Usage(input_tokens=12033, output_tokens=844, cache_read_tokens=11904, reasoning_tokens=768)
 DEEPSEEK_REASONER_USAGE = Usage(input_tokens=1500, output_tokens=900, cache_read_tokens=1280, reasoning_tokens=700)
+DEEPSEEK_LEGACY_USAGE = Usage(input_tokens=2000, output_tokens=120, cache_read_tokens=1920)
 GEMINI_USAGE = Usage(input_tokens=12000 + 400, output_tokens=350 + 1200, cache_read_tokens=8000, reasoning_tokens=1200)
+# The last chunk of gemini_stream(): no tool-use prompt.
+GEMINI_STREAM_USAGE = Usage(input_tokens=12000, output_tokens=350 + 1200, cache_read_tokens=8000, reasoning_tokens=1200)
 
 
-# Anthropic --------------------------------------------------------------------------------------------------------
+# JSON payloads: one case a shape, stream or variation ----------------------------------------------------------------
 
-
-def test_anthropic_whole_prompt_adds_cache_reads_and_writes_to_input_tokens():
- assert usage_from_response(anthropic_message()) == ANTHROPIC_USAGE
-
-
-def test_anthropic_thinking_tokens_are_reasoning_inside_output():
- usage = usage_from_response(anthropic_thinking_message())
- assert usage == Usage(input_tokens=320, output_tokens=1900, reasoning_tokens=1650)
-
-
-def test_anthropic_usage_without_cache_fields_is_plain_input():
- payload = anthropic_message()
- payload["usage"] = {"input_tokens": 25, "output_tokens": 15}
- assert usage_from_response(payload) == Usage(input_tokens=25, output_tokens=15)
-
-
-def test_anthropic_writes_without_ttl_breakdown_are_all_five_minute_writes():
- payload = anthropic_message()
- del payload["usage"]["cache_creation"]
- usage = usage_from_response(payload)
- assert usage.cache_write_tokens == 1800
- assert usage.cache_write_1h_tokens == 0
-
-
-def test_anthropic_ttl_breakdown_without_total_gives_the_total():
- payload = anthropic_message()
- del payload["usage"]["cache_creation_input_tokens"]
- assert usage_from_response(payload) == ANTHROPIC_USAGE
-
-
-def test_anthropic_stream_merges_message_start_with_the_last_cumulative_delta():
+JSON_CASES = [
+ # Anthropic
+ pytest.param(anthropic_message(), ANTHROPIC_USAGE, id="anthropic-whole-prompt-adds-cache-reads-and-writes-to-input"),
+ pytest.param(
+  anthropic_thinking_message(),
+  Usage(input_tokens=320, output_tokens=1900, reasoning_tokens=1650),
+  id="anthropic-thinking-tokens-are-reasoning-inside-output",
+ ),
+ pytest.param(
+  changed(anthropic_message(), ("usage",), {"input_tokens": 25, "output_tokens": 15}),
+  Usage(input_tokens=25, output_tokens=15),
+  id="anthropic-usage-without-cache-fields-is-plain-input",
+ ),
+ pytest.param(
+  without(anthropic_message(), ("usage", "cache_creation")),
+  Usage(input_tokens=15895, output_tokens=503, cache_read_tokens=12000, cache_write_tokens=1800),
+  id="anthropic-writes-without-ttl-breakdown-are-all-five-minute-writes",
+ ),
+ pytest.param(
+  without(anthropic_message(), ("usage", "cache_creation_input_tokens")),
+  ANTHROPIC_USAGE,
+  id="anthropic-ttl-breakdown-without-total-gives-the-total",
+ ),
  # Cumulative deltas 10, 120, 503: the answer is 503, not their sum 633 nor 503 + message_start's 1.
- assert usage_from_response(anthropic_stream(10, 120, 503)) == ANTHROPIC_USAGE
-
-
-def test_anthropic_stream_with_a_single_delta():
- assert usage_from_response(anthropic_stream(503)) == ANTHROPIC_USAGE
-
-
-def test_anthropic_stream_whose_delta_repeats_input_and_cache_counts_keeps_the_1h_split():
- events = anthropic_stream(503)
- events[-2]["usage"] = {
-  "input_tokens": 2095,
-  "cache_creation_input_tokens": 1800,
-  "cache_read_input_tokens": 12000,
-  "output_tokens": 503,
- }
- assert usage_from_response(events) == ANTHROPIC_USAGE
-
-
-def test_anthropic_stream_takes_cumulative_input_from_the_delta_when_it_grows():
+ pytest.param(
+  anthropic_stream(10, 120, 503), ANTHROPIC_USAGE, id="anthropic-stream-merges-message-start-with-the-last-delta"
+ ),
+ pytest.param(anthropic_stream(503), ANTHROPIC_USAGE, id="anthropic-stream-with-a-single-delta"),
+ pytest.param(
+  changed(
+   anthropic_stream(503),
+   (-2, "usage"),
+   {"input_tokens": 2095, "cache_creation_input_tokens": 1800, "cache_read_input_tokens": 12000, "output_tokens": 503},
+  ),
+  ANTHROPIC_USAGE,
+  id="anthropic-stream-whose-delta-repeats-input-and-cache-counts-keeps-the-1h-split",
+ ),
  # With server tools the final message_delta reports the grown cumulative input count.
- events = anthropic_stream(503)
- events[-2]["usage"] = {"input_tokens": 9000, "output_tokens": 503, "server_tool_use": {"web_search_requests": 1}}
- usage = usage_from_response(events)
- assert usage.input_tokens == 9000 + 1800 + 12000
- assert usage.cache_write_1h_tokens == 1500
+ pytest.param(
+  changed(
+   anthropic_stream(503),
+   (-2, "usage"),
+   {"input_tokens": 9000, "output_tokens": 503, "server_tool_use": {"web_search_requests": 1}},
+  ),
+  Usage(
+   input_tokens=9000 + 1800 + 12000,
+   output_tokens=503,
+   cache_read_tokens=12000,
+   cache_write_tokens=1800,
+   cache_write_1h_tokens=1500,
+  ),
+  id="anthropic-stream-takes-cumulative-input-from-the-delta-when-it-grows",
+ ),
+ pytest.param(
+  changed(anthropic_stream(1900), (-2, "usage", "output_tokens_details"), {"thinking_tokens": 1650}),
+  Usage(
+   input_tokens=15895,
+   output_tokens=1900,
+   cache_read_tokens=12000,
+   cache_write_tokens=1800,
+   cache_write_1h_tokens=1500,
+   reasoning_tokens=1650,
+  ),
+  id="anthropic-stream-keeps-thinking-tokens-reported-on-the-delta",
+ ),
+ pytest.param(
+  anthropic_stream(503)[:3],
+  Usage(
+   input_tokens=15895, output_tokens=1, cache_read_tokens=12000, cache_write_tokens=1800, cache_write_1h_tokens=1500
+  ),
+  id="anthropic-stream-that-ended-before-any-delta-has-the-start-counts",
+ ),
+ pytest.param(anthropic_message()["usage"], ANTHROPIC_USAGE, id="anthropic-usage-dict-alone"),
+ # OpenAI Chat Completions
+ pytest.param(openai_chat_completion(), OPENAI_CHAT_USAGE, id="openai-chat-cached-tokens-are-part-of-prompt-tokens"),
+ pytest.param(
+  openai_reasoning_completion(),
+  OPENAI_REASONING_USAGE,
+  id="openai-chat-reasoning-tokens-are-part-of-completion-tokens",
+ ),
+ pytest.param(
+  changed(
+   changed(openai_chat_completion(), ("usage", "prompt_tokens_details"), None),
+   ("usage", "completion_tokens_details"),
+   None,
+  ),
+  Usage(input_tokens=1117, output_tokens=46),
+  id="openai-chat-null-details-count-as-zero",
+ ),
+ pytest.param(openai_chat_stream(), OPENAI_CHAT_USAGE, id="openai-chat-stream-reads-the-final-usage-chunk"),
+ pytest.param(
+  openai_chat_stream(include_usage=False), None, id="openai-chat-stream-without-include-usage-has-no-usage"
+ ),
+ pytest.param(openai_chat_stream()[:-1], None, id="openai-chat-stream-cut-before-the-usage-chunk-has-no-usage"),
+ # OpenAI Responses
+ pytest.param(openai_response(), OPENAI_RESPONSE_USAGE, id="openai-responses-usage"),
+ pytest.param(
+  without(openai_response(), ("usage", "input_tokens_details", "cache_write_tokens")),
+  OPENAI_RESPONSE_USAGE,
+  id="openai-responses-usage-without-cache-write-field",
+ ),
+ pytest.param(
+  changed(openai_response(), ("usage", "input_tokens_details"), {"cached_tokens": 0, "cache_write_tokens": 12000}),
+  Usage(input_tokens=12033, output_tokens=844, cache_write_tokens=12000, reasoning_tokens=768),
+  id="openai-responses-cache-write-tokens-are-part-of-the-input",
+ ),
+ pytest.param(openai_response_stream(), OPENAI_RESPONSE_USAGE, id="openai-responses-stream-reads-response-completed"),
+ pytest.param(openai_response_stream()[:-1], None, id="openai-responses-stream-cut-before-completion-has-no-usage"),
+ pytest.param(openai_response_stream()[-1], OPENAI_RESPONSE_USAGE, id="openai-responses-completed-event-alone"),
+ # DeepSeek
+ pytest.param(
+  deepseek_reasoner_completion(),
+  DEEPSEEK_REASONER_USAGE,
+  id="deepseek-reasoner-hit-tokens-are-cache-reads-and-reasoning-is-inside-output",
+ ),
+ pytest.param(
+  deepseek_chat_completion_legacy(),
+  DEEPSEEK_LEGACY_USAGE,
+  id="deepseek-legacy-hit-and-miss-without-prompt-tokens-details",
+ ),
+ pytest.param(
+  without(deepseek_chat_completion_legacy(), ("usage", "prompt_cache_miss_tokens")),
+  DEEPSEEK_LEGACY_USAGE,
+  id="deepseek-hit-without-miss-is-read-alone",
+ ),
+ # Gemini
+ pytest.param(gemini_response(), GEMINI_USAGE, id="gemini-input-adds-tool-use-prompt-and-output-adds-thoughts"),
+ pytest.param(
+  changed(
+   gemini_response(), ("usageMetadata",), {"promptTokenCount": 8, "candidatesTokenCount": 12, "totalTokenCount": 20}
+  ),
+  Usage(input_tokens=8, output_tokens=12),
+  id="gemini-without-thinking-or-cache",
+ ),
+ pytest.param(gemini_stream(), GEMINI_STREAM_USAGE, id="gemini-stream-takes-the-last-cumulative-chunk-never-the-sum"),
+ pytest.param(
+  gemini_stream_with_traffic_type_early(),
+  GEMINI_STREAM_USAGE,
+  id="gemini-stream-whose-early-chunks-carry-only-the-traffic-type",
+ ),
+ # Any provider
+ pytest.param([None, *openai_chat_stream(), None], OPENAI_CHAT_USAGE, id="stream-skips-none-events"),
+ pytest.param(tuple(gemini_stream()), GEMINI_STREAM_USAGE, id="a-stream-may-be-a-tuple"),
+]
 
 
-def test_anthropic_stream_keeps_thinking_tokens_reported_on_the_delta():
- events = anthropic_stream(1900)
- events[-2]["usage"]["output_tokens_details"] = {"thinking_tokens": 1650}
- usage = usage_from_response(events)
- assert usage.output_tokens == 1900
- assert usage.reasoning_tokens == 1650
-
-
-def test_anthropic_stream_that_ended_before_any_delta_has_the_start_counts():
- events = anthropic_stream(503)[:3]
- assert usage_from_response(events) == Usage(
-  input_tokens=15895, output_tokens=1, cache_read_tokens=12000, cache_write_tokens=1800, cache_write_1h_tokens=1500
- )
-
-
-def test_anthropic_sdk_message_gives_the_same_usage_as_its_json():
- payload = anthropic_message()
- message = anthropic.types.Message.model_validate(payload)
- assert usage_from_response(message) == usage_from_response(payload) == ANTHROPIC_USAGE
-
-
-def test_anthropic_sdk_thinking_message_gives_the_same_usage_as_its_json():
- payload = anthropic_thinking_message()
- message = anthropic.types.Message.model_validate(payload)
- assert usage_from_response(message) == usage_from_response(payload)
- assert usage_from_response(message).reasoning_tokens == 1650
-
-
-def test_anthropic_sdk_usage_with_ttl_breakdown_only_reads_like_its_json():
- # The SDK dumps the absent cache_creation_input_tokens as None; that must not read as "0 written".
- usage_json = {
-  "input_tokens": 10,
-  "output_tokens": 5,
-  "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 40},
- }
- expected = Usage(input_tokens=150, output_tokens=5, cache_write_tokens=140, cache_write_1h_tokens=40)
- assert usage_from_response(usage_json) == expected
- assert usage_from_response(anthropic.types.Usage.model_validate(usage_json)) == expected
-
-
-def test_anthropic_sdk_stream_events_give_the_same_usage_as_the_json_stream():
- events = anthropic_stream(10, 120, 503)
- adapter = TypeAdapter(anthropic.types.RawMessageStreamEvent)
- # The SDK consumes pings itself and never yields them.
- sdk_events = [adapter.validate_python(event) for event in events if event["type"] != "ping"]
- assert usage_from_response(sdk_events) == usage_from_response(events) == ANTHROPIC_USAGE
-
-
-def test_anthropic_sdk_usage_object_alone():
- usage = anthropic.types.Message.model_validate(anthropic_message()).usage
- assert usage_from_response(usage) == ANTHROPIC_USAGE
-
-
-def test_anthropic_usage_dict_alone():
- assert usage_from_response(anthropic_message()["usage"]) == ANTHROPIC_USAGE
-
-
-# OpenAI Chat Completions ------------------------------------------------------------------------------------------
-
-
-def test_openai_chat_cached_tokens_are_part_of_prompt_tokens():
- assert usage_from_response(openai_chat_completion()) == OPENAI_CHAT_USAGE
-
-
-def test_openai_chat_reasoning_tokens_are_part_of_completion_tokens():
- usage = usage_from_response(openai_reasoning_completion())
- assert usage == Usage(input_tokens=2000, output_tokens=1500, reasoning_tokens=1024)
-
-
-def test_openai_chat_null_details_count_as_zero():
- payload = openai_chat_completion()
- payload["usage"]["prompt_tokens_details"] = None
- payload["usage"]["completion_tokens_details"] = None
- assert usage_from_response(payload) == Usage(input_tokens=1117, output_tokens=46)
+@pytest.mark.parametrize(("payload", "expected"), JSON_CASES)
+def test_json_payload_reads_as_its_normalized_usage(payload, expected):
+ assert usage_from_response(payload) == expected
 
 
 def test_openai_chat_cache_write_tokens_are_part_of_the_prompt():
@@ -539,131 +596,101 @@ def test_openai_chat_cache_write_tokens_are_part_of_the_prompt():
  assert usage.uncached_input_tokens == 200
 
 
-def test_openai_chat_stream_reads_the_final_usage_chunk():
- assert usage_from_response(openai_chat_stream()) == OPENAI_CHAT_USAGE
+# The official SDKs' objects read like the JSON they were validated from --------------------------------------------
 
 
-def test_openai_chat_stream_without_include_usage_has_no_usage():
- assert usage_from_response(openai_chat_stream(include_usage=False)) is None
+def anthropic_sdk_stream(events: list[dict]) -> list:
+ adapter = TypeAdapter(anthropic.types.RawMessageStreamEvent)
+ # The SDK consumes pings itself and never yields them.
+ return [adapter.validate_python(event) for event in events if event["type"] != "ping"]
 
 
-def test_openai_chat_stream_cut_before_the_usage_chunk_has_no_usage():
- assert usage_from_response(openai_chat_stream()[:-1]) is None
-
-
-def test_openai_sdk_chat_completion_gives_the_same_usage_as_its_json():
- payload = openai_reasoning_completion()
- completion = ChatCompletion.model_validate(payload)
- assert usage_from_response(completion) == usage_from_response(payload)
- assert usage_from_response(completion).reasoning_tokens == 1024
-
-
-def test_openai_sdk_chat_chunks_give_the_same_usage_as_the_json_stream():
- chunks = openai_chat_stream()
- sdk_chunks = [ChatCompletionChunk.model_validate(chunk) for chunk in chunks]
- assert usage_from_response(sdk_chunks) == usage_from_response(chunks) == OPENAI_CHAT_USAGE
-
-
-def test_openai_sdk_completion_usage_alone():
- usage = CompletionUsage.model_validate(openai_chat_completion()["usage"])
- assert usage_from_response(usage) == OPENAI_CHAT_USAGE
-
-
-# OpenAI Responses -------------------------------------------------------------------------------------------------
-
-
-def test_openai_responses_usage():
- assert usage_from_response(openai_response()) == OPENAI_RESPONSE_USAGE
-
-
-def test_openai_responses_usage_without_cache_write_field():
- payload = openai_response()
- del payload["usage"]["input_tokens_details"]["cache_write_tokens"]
- assert usage_from_response(payload) == OPENAI_RESPONSE_USAGE
-
-
-def test_openai_responses_cache_write_tokens_are_part_of_the_input():
- payload = openai_response()
- payload["usage"]["input_tokens_details"] = {"cached_tokens": 0, "cache_write_tokens": 12000}
- usage = usage_from_response(payload)
- assert usage == Usage(input_tokens=12033, output_tokens=844, cache_write_tokens=12000, reasoning_tokens=768)
-
-
-def test_openai_responses_stream_reads_response_completed():
- assert usage_from_response(openai_response_stream()) == OPENAI_RESPONSE_USAGE
-
-
-def test_openai_responses_stream_cut_before_completion_has_no_usage():
- assert usage_from_response(openai_response_stream()[:-1]) is None
-
-
-def test_openai_responses_completed_event_alone():
- assert usage_from_response(openai_response_stream()[-1]) == OPENAI_RESPONSE_USAGE
-
-
-def test_openai_sdk_response_gives_the_same_usage_as_its_json():
- payload = openai_response()
- assert usage_from_response(Response.model_validate(payload)) == usage_from_response(payload)
-
-
-def test_openai_sdk_response_stream_events_give_the_same_usage_as_the_json_stream():
- events = openai_response_stream()
+def openai_sdk_response_stream(events: list[dict]) -> list:
  adapter = TypeAdapter(ResponseStreamEvent)
- sdk_events = [adapter.validate_python(event) for event in events]
- assert usage_from_response(sdk_events) == usage_from_response(events) == OPENAI_RESPONSE_USAGE
+ return [adapter.validate_python(event) for event in events]
 
 
-def test_openai_sdk_response_usage_alone():
- usage = ResponseUsage.model_validate(openai_response()["usage"])
- assert usage_from_response(usage) == OPENAI_RESPONSE_USAGE
+# The SDK dumps the absent cache_creation_input_tokens as None; that must not read as "0 written".
+ANTHROPIC_TTL_ONLY_USAGE = {
+ "input_tokens": 10,
+ "output_tokens": 5,
+ "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 40},
+}
 
-
-# DeepSeek ---------------------------------------------------------------------------------------------------------
-
-
-def test_deepseek_reasoner_hit_tokens_are_cache_reads_and_reasoning_is_inside_output():
- assert usage_from_response(deepseek_reasoner_completion()) == DEEPSEEK_REASONER_USAGE
-
-
-def test_deepseek_legacy_hit_and_miss_without_prompt_tokens_details():
- usage = usage_from_response(deepseek_chat_completion_legacy())
- assert usage == Usage(input_tokens=2000, output_tokens=120, cache_read_tokens=1920)
-
-
-def test_deepseek_hit_without_miss_is_read_alone():
- payload = deepseek_chat_completion_legacy()
- del payload["usage"]["prompt_cache_miss_tokens"]
- assert usage_from_response(payload).cache_read_tokens == 1920
-
-
-def test_deepseek_stream_reads_the_usage_chunk():
- chunks = openai_chat_stream()
- for chunk in chunks:
-  chunk["model"] = "deepseek-reasoner"
- chunks[-1]["usage"] = deepseek_reasoner_completion()["usage"]
- assert usage_from_response(chunks, provider="deepseek") == DEEPSEEK_REASONER_USAGE
-
-
-def test_deepseek_through_the_openai_sdk_gives_the_same_usage_as_its_json():
+SDK_CASES = [
+ pytest.param(anthropic_message(), anthropic.types.Message.model_validate, ANTHROPIC_USAGE, id="anthropic-message"),
+ pytest.param(
+  anthropic_thinking_message(),
+  anthropic.types.Message.model_validate,
+  Usage(input_tokens=320, output_tokens=1900, reasoning_tokens=1650),
+  id="anthropic-thinking-message",
+ ),
+ pytest.param(
+  ANTHROPIC_TTL_ONLY_USAGE,
+  anthropic.types.Usage.model_validate,
+  Usage(input_tokens=150, output_tokens=5, cache_write_tokens=140, cache_write_1h_tokens=40),
+  id="anthropic-usage-with-ttl-breakdown-only",
+ ),
+ pytest.param(anthropic_stream(10, 120, 503), anthropic_sdk_stream, ANTHROPIC_USAGE, id="anthropic-stream-events"),
+ pytest.param(
+  anthropic_message(),
+  lambda payload: anthropic.types.Message.model_validate(payload).usage,
+  ANTHROPIC_USAGE,
+  id="anthropic-usage-object-alone",
+ ),
+ pytest.param(
+  openai_reasoning_completion(), ChatCompletion.model_validate, OPENAI_REASONING_USAGE, id="openai-chat-completion"
+ ),
+ pytest.param(
+  openai_chat_stream(),
+  lambda chunks: [ChatCompletionChunk.model_validate(chunk) for chunk in chunks],
+  OPENAI_CHAT_USAGE,
+  id="openai-chat-chunks",
+ ),
+ pytest.param(
+  openai_chat_completion()["usage"],
+  CompletionUsage.model_validate,
+  OPENAI_CHAT_USAGE,
+  id="openai-completion-usage-alone",
+ ),
+ pytest.param(openai_response(), Response.model_validate, OPENAI_RESPONSE_USAGE, id="openai-response"),
+ pytest.param(
+  openai_response_stream(), openai_sdk_response_stream, OPENAI_RESPONSE_USAGE, id="openai-response-stream-events"
+ ),
+ pytest.param(
+  openai_response()["usage"], ResponseUsage.model_validate, OPENAI_RESPONSE_USAGE, id="openai-response-usage-alone"
+ ),
  # DeepSeek is called with the OpenAI SDK; its extra hit/miss fields survive in the SDK object.
- payload = deepseek_reasoner_completion()
- completion = ChatCompletion.model_validate(payload)
- assert usage_from_response(completion) == usage_from_response(payload) == DEEPSEEK_REASONER_USAGE
- legacy = deepseek_chat_completion_legacy()
- assert usage_from_response(ChatCompletion.model_validate(legacy)) == usage_from_response(legacy)
+ pytest.param(
+  deepseek_reasoner_completion(),
+  ChatCompletion.model_validate,
+  DEEPSEEK_REASONER_USAGE,
+  id="deepseek-through-openai-sdk",
+ ),
+ pytest.param(
+  deepseek_chat_completion_legacy(),
+  ChatCompletion.model_validate,
+  DEEPSEEK_LEGACY_USAGE,
+  id="deepseek-legacy-through-openai-sdk",
+ ),
+ pytest.param(
+  gemini_stream(),
+  lambda chunks: [genai_types.GenerateContentResponse.model_validate(chunk) for chunk in chunks],
+  GEMINI_STREAM_USAGE,
+  id="gemini-stream-chunks",
+ ),
+ pytest.param(
+  gemini_response()["usageMetadata"],
+  genai_types.GenerateContentResponseUsageMetadata.model_validate,
+  GEMINI_USAGE,
+  id="gemini-usage-metadata-alone",
+ ),
+]
 
 
-# Gemini -----------------------------------------------------------------------------------------------------------
-
-
-def test_gemini_input_adds_tool_use_prompt_and_output_adds_thoughts():
- assert usage_from_response(gemini_response()) == GEMINI_USAGE
-
-
-def test_gemini_without_thinking_or_cache():
- payload = gemini_response()
- payload["usageMetadata"] = {"promptTokenCount": 8, "candidatesTokenCount": 12, "totalTokenCount": 20}
- assert usage_from_response(payload) == Usage(input_tokens=8, output_tokens=12)
+@pytest.mark.parametrize(("payload", "to_sdk", "expected"), SDK_CASES)
+def test_sdk_object_reads_like_its_json(payload, to_sdk, expected):
+ assert usage_from_response(to_sdk(payload)) == usage_from_response(payload) == expected
 
 
 def test_gemini_snake_case_dict_from_the_python_sdk():
@@ -672,23 +699,12 @@ def test_gemini_snake_case_dict_from_the_python_sdk():
  assert usage_from_response(snake) == GEMINI_USAGE
 
 
-def test_gemini_stream_takes_the_last_cumulative_chunk_never_the_sum():
- usage = usage_from_response(gemini_stream())
- assert usage == Usage(input_tokens=12000, output_tokens=350 + 1200, cache_read_tokens=8000, reasoning_tokens=1200)
-
-
-def test_gemini_stream_whose_early_chunks_carry_only_the_traffic_type():
- chunks = gemini_stream()
- for chunk in chunks[:-1]:
-  chunk["usageMetadata"] = {"trafficType": "ON_DEMAND"}
- assert usage_from_response(chunks) == usage_from_response(gemini_stream())
-
-
 def test_gemini_sdk_response_gives_the_same_usage_as_its_json():
  payload = gemini_response()
  response = genai_types.GenerateContentResponse.model_validate(payload)
  assert response.usage_metadata.thoughts_token_count == 1200
  assert usage_from_response(response) == usage_from_response(payload) == GEMINI_USAGE
+ assert usage_from_response(response.usage_metadata) == GEMINI_USAGE
 
 
 def test_gemini_sdk_response_built_with_the_constructor():
@@ -705,53 +721,56 @@ def test_gemini_sdk_response_built_with_the_constructor():
  assert usage_from_response(response) == GEMINI_USAGE
 
 
-def test_gemini_sdk_stream_chunks_give_the_same_usage_as_the_json_stream():
- chunks = gemini_stream()
- sdk_chunks = [genai_types.GenerateContentResponse.model_validate(chunk) for chunk in chunks]
- assert usage_from_response(sdk_chunks) == usage_from_response(chunks)
-
-
-def test_gemini_sdk_usage_metadata_alone_and_rest_usage_metadata_alone():
- response = genai_types.GenerateContentResponse.model_validate(gemini_response())
- assert usage_from_response(response.usage_metadata) == GEMINI_USAGE
- assert usage_from_response(gemini_response()["usageMetadata"]) == GEMINI_USAGE
-
-
 # The provider hint --------------------------------------------------------------------------------------------------
 
+# Without cache fields this block fits both Anthropic and the Responses API; only Anthropic has thinking_tokens.
+BARE_ANTHROPIC_USAGE = {"input_tokens": 50, "output_tokens": 400, "output_tokens_details": {"thinking_tokens": 300}}
+# Usage metadata without a prompt count: only the hint says it is Gemini's.
+BARE_GEMINI_USAGE = {"candidatesTokenCount": 7, "totalTokenCount": 7}
+UNAMBIGUOUS = [
+ ("anthropic-message", anthropic_message(), ANTHROPIC_USAGE),
+ ("gemini-response", gemini_response(), GEMINI_USAGE),
+ ("deepseek-reasoner", deepseek_reasoner_completion(), DEEPSEEK_REASONER_USAGE),
+]
 
-def test_hint_reads_a_bare_anthropic_usage_as_anthropic():
- # Without cache fields this block fits both Anthropic and the Responses API; only Anthropic has thinking_tokens.
- block = {"input_tokens": 50, "output_tokens": 400, "output_tokens_details": {"thinking_tokens": 300}}
- assert usage_from_response(block, provider="anthropic").reasoning_tokens == 300
- assert usage_from_response(block).reasoning_tokens == 0
-
-
-@pytest.mark.parametrize("alias", ["anthropic", "Anthropic", "claude", "CLAUDE"])
-def test_anthropic_aliases(alias):
- block = {"input_tokens": 50, "output_tokens": 400, "output_tokens_details": {"thinking_tokens": 300}}
- assert usage_from_response(block, provider=alias).reasoning_tokens == 300
-
-
-@pytest.mark.parametrize("alias", ["gemini", "google", "vertex", "vertex_ai", "Gemini"])
-def test_gemini_aliases_read_usage_metadata_without_a_prompt_count(alias):
- block = {"candidatesTokenCount": 7, "totalTokenCount": 7}
- assert usage_from_response(block, provider=alias) == Usage(output_tokens=7)
- assert usage_from_response(block) is None
-
-
-def test_gemini_hint_on_the_openai_compatible_endpoint_reads_the_openai_shape():
+HINT_CASES = [
+ pytest.param(deepseek_chat_stream(), "deepseek", DEEPSEEK_REASONER_USAGE, id="deepseek-stream-reads-the-usage-chunk"),
+ *(
+  pytest.param(
+   BARE_ANTHROPIC_USAGE,
+   alias,
+   Usage(input_tokens=50, output_tokens=400, reasoning_tokens=300),
+   id=f"bare-anthropic-usage-with-hint-{alias}",
+  )
+  for alias in ["anthropic", "Anthropic", "claude", "CLAUDE"]
+ ),
+ pytest.param(
+  BARE_ANTHROPIC_USAGE, None, Usage(input_tokens=50, output_tokens=400), id="bare-anthropic-usage-without-hint"
+ ),
+ *(
+  pytest.param(BARE_GEMINI_USAGE, alias, Usage(output_tokens=7), id=f"bare-gemini-usage-with-hint-{alias}")
+  for alias in ["gemini", "google", "vertex", "vertex_ai", "Gemini"]
+ ),
+ pytest.param(BARE_GEMINI_USAGE, None, None, id="bare-gemini-usage-without-hint"),
  # Gemini's OpenAI-compatible endpoint answers with prompt_tokens/completion_tokens.
- payload = openai_chat_completion()
- payload["model"] = "gemini-2.5-flash"
- assert usage_from_response(payload, provider="gemini") == OPENAI_CHAT_USAGE
+ pytest.param(
+  changed(openai_chat_completion(), ("model",), "gemini-2.5-flash"),
+  "gemini",
+  OPENAI_CHAT_USAGE,
+  id="gemini-hint-on-the-openai-compatible-endpoint-reads-the-openai-shape",
+ ),
+ # The hint does not override unambiguous shapes.
+ *(
+  pytest.param(payload, provider, expected, id=f"{name}-with-hint-{provider}")
+  for provider in ["openai", "azure", "deepseek", "gemini", "anthropic", "someone-else"]
+  for name, payload, expected in UNAMBIGUOUS
+ ),
+]
 
 
-@pytest.mark.parametrize("provider", ["openai", "azure", "deepseek", "gemini", "anthropic", "someone-else"])
-def test_hint_does_not_override_unambiguous_shapes(provider):
- assert usage_from_response(anthropic_message(), provider=provider) == ANTHROPIC_USAGE
- assert usage_from_response(gemini_response(), provider=provider) == GEMINI_USAGE
- assert usage_from_response(deepseek_reasoner_completion(), provider=provider) == DEEPSEEK_REASONER_USAGE
+@pytest.mark.parametrize(("payload", "provider", "expected"), HINT_CASES)
+def test_provider_hint_settles_shared_shapes_only(payload, provider, expected):
+ assert usage_from_response(payload, provider=provider) == expected
 
 
 # Payloads without usage and unreadable payloads ---------------------------------------------------------------------
@@ -771,20 +790,14 @@ def test_hint_does_not_override_unambiguous_shapes(provider):
   {"usage": None},
   {"type": "response.created", "response": {"id": "resp_1", "object": "response", "usage": None}},
   {"type": "error", "message": "Overloaded"},
+  pytest.param(openai_chat_stream()[1], id="openai-chunk-with-null-usage"),
+  pytest.param(ChatCompletionChunk.model_validate(openai_chat_stream()[1]), id="openai-sdk-chunk-with-null-usage"),
+  pytest.param(genai_types.GenerateContentResponse(), id="gemini-sdk-response-without-usage-metadata"),
  ],
  ids=repr,
 )
 def test_payload_without_usage_is_none(payload):
  assert usage_from_response(payload) is None
-
-
-def test_openai_chunk_with_null_usage_is_none():
- assert usage_from_response(openai_chat_stream()[1]) is None
- assert usage_from_response(ChatCompletionChunk.model_validate(openai_chat_stream()[1])) is None
-
-
-def test_gemini_sdk_response_without_usage_metadata_is_none():
- assert usage_from_response(genai_types.GenerateContentResponse()) is None
 
 
 @pytest.mark.parametrize("payload", [42, "a response", b"{}", 1.5, True])
@@ -797,14 +810,6 @@ def test_stream_with_a_non_object_event_names_its_position():
  events = [*openai_chat_stream(), 7]
  with pytest.raises(UsageError, match=r"stream\[5\]"):
   usage_from_response(events)
-
-
-def test_stream_skips_none_events():
- assert usage_from_response([None, *openai_chat_stream(), None]) == OPENAI_CHAT_USAGE
-
-
-def test_a_stream_may_be_a_tuple():
- assert usage_from_response(tuple(gemini_stream())) == usage_from_response(gemini_stream())
 
 
 def test_reading_does_not_change_the_payload():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 
@@ -9,76 +10,73 @@ import pytest
 
 from mma_conductor.pricing.usage import ZERO_USAGE, Usage, UsageError, usage_from_response
 
-
-def anthropic_usage(**changes) -> dict:
- usage = {
-  "input_tokens": 2095,
-  "cache_creation_input_tokens": 1800,
-  "cache_read_input_tokens": 12000,
-  "cache_creation": {"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": 1500},
-  "output_tokens": 503,
- }
- usage.update(changes)
- return {"type": "message", "role": "assistant", "content": [], "usage": usage}
-
-
-def chat_usage(**changes) -> dict:
- usage = {
-  "prompt_tokens": 1117,
-  "completion_tokens": 46,
-  "total_tokens": 1163,
-  "prompt_tokens_details": {"cached_tokens": 1024},
-  "completion_tokens_details": {"reasoning_tokens": 0},
- }
- usage.update(changes)
- return {"object": "chat.completion", "choices": [], "usage": usage}
-
-
-def responses_usage(**changes) -> dict:
- usage = {
-  "input_tokens": 12033,
-  "input_tokens_details": {"cached_tokens": 11904},
-  "output_tokens": 844,
-  "output_tokens_details": {"reasoning_tokens": 768},
-  "total_tokens": 12877,
- }
- usage.update(changes)
- return {"object": "response", "status": "completed", "output": [], "usage": usage}
-
-
-def deepseek_usage(**changes) -> dict:
- usage = {
-  "prompt_tokens": 1500,
-  "completion_tokens": 900,
-  "total_tokens": 2400,
-  "prompt_cache_hit_tokens": 1280,
-  "prompt_cache_miss_tokens": 220,
- }
- usage.update(changes)
- return {"object": "chat.completion", "model": "deepseek-chat", "choices": [], "usage": usage}
-
-
-def gemini_usage(**changes) -> dict:
- usage = {
-  "promptTokenCount": 12000,
-  "candidatesTokenCount": 350,
-  "cachedContentTokenCount": 8000,
-  "thoughtsTokenCount": 1200,
-  "totalTokenCount": 13550,
- }
- usage.update(changes)
- return {"candidates": [], "usageMetadata": usage}
-
-
-BUILDERS = {
- "anthropic": (anthropic_usage, "response.usage"),
- "chat": (chat_usage, "response.usage"),
- "responses": (responses_usage, "response.usage"),
- "deepseek": (deepseek_usage, "response.usage"),
- "gemini": (gemini_usage, "response.usageMetadata"),
+# shape -> (the response around the usage, the key that holds the usage, the usage)
+SHAPES = {
+ "anthropic": (
+  {"type": "message", "role": "assistant", "content": []},
+  "usage",
+  {
+   "input_tokens": 2095,
+   "cache_creation_input_tokens": 1800,
+   "cache_read_input_tokens": 12000,
+   "cache_creation": {"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": 1500},
+   "output_tokens": 503,
+  },
+ ),
+ "chat": (
+  {"object": "chat.completion", "choices": []},
+  "usage",
+  {
+   "prompt_tokens": 1117,
+   "completion_tokens": 46,
+   "total_tokens": 1163,
+   "prompt_tokens_details": {"cached_tokens": 1024},
+   "completion_tokens_details": {"reasoning_tokens": 0},
+  },
+ ),
+ "responses": (
+  {"object": "response", "status": "completed", "output": []},
+  "usage",
+  {
+   "input_tokens": 12033,
+   "input_tokens_details": {"cached_tokens": 11904},
+   "output_tokens": 844,
+   "output_tokens_details": {"reasoning_tokens": 768},
+   "total_tokens": 12877,
+  },
+ ),
+ "deepseek": (
+  {"object": "chat.completion", "model": "deepseek-chat", "choices": []},
+  "usage",
+  {
+   "prompt_tokens": 1500,
+   "completion_tokens": 900,
+   "total_tokens": 2400,
+   "prompt_cache_hit_tokens": 1280,
+   "prompt_cache_miss_tokens": 220,
+  },
+ ),
+ "gemini": (
+  {"candidates": []},
+  "usageMetadata",
+  {
+   "promptTokenCount": 12000,
+   "candidatesTokenCount": 350,
+   "cachedContentTokenCount": 8000,
+   "thoughtsTokenCount": 1200,
+   "totalTokenCount": 13550,
+  },
+ ),
 }
 
-# (builder, field) pairs covering a count of each provider that is read.
+
+def response(shape: str, **changes) -> dict:
+ """A fresh response of `shape` whose usage has `changes` applied."""
+ around, key, usage = copy.deepcopy(SHAPES[shape])
+ return {**around, key: {**usage, **changes}}
+
+
+# (shape, field) pairs covering a count of each provider that is read.
 FIELDS = [
  ("anthropic", "input_tokens"),
  ("anthropic", "output_tokens"),
@@ -112,24 +110,26 @@ BAD_VALUES = [
 @pytest.mark.parametrize(("shape", "field"), FIELDS)
 @pytest.mark.parametrize(("value", "complaint"), BAD_VALUES)
 def test_bad_count_raises_naming_the_field(shape, field, value, complaint):
- build, where = BUILDERS[shape]
  with pytest.raises(UsageError, match=complaint) as caught:
-  usage_from_response(build(**{field: value}))
- assert f"{where}.{field}:" in str(caught.value)
+  usage_from_response(response(shape, **{field: value}))
+ assert f"response.{SHAPES[shape][1]}.{field}:" in str(caught.value)
 
 
 @pytest.mark.parametrize(
  ("payload", "path"),
  [
-  (chat_usage(prompt_tokens_details={"cached_tokens": -3}), "response.usage.prompt_tokens_details.cached_tokens"),
-  (chat_usage(completion_tokens_details={"reasoning_tokens": "7"}), "completion_tokens_details.reasoning_tokens"),
-  (responses_usage(input_tokens_details={"cached_tokens": 1.5}), "response.usage.input_tokens_details.cached_tokens"),
-  (responses_usage(output_tokens_details={"reasoning_tokens": True}), "output_tokens_details.reasoning_tokens"),
+  (response("chat", prompt_tokens_details={"cached_tokens": -3}), "response.usage.prompt_tokens_details.cached_tokens"),
+  (response("chat", completion_tokens_details={"reasoning_tokens": "7"}), "completion_tokens_details.reasoning_tokens"),
   (
-   anthropic_usage(cache_creation={"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": math.nan}),
+   response("responses", input_tokens_details={"cached_tokens": 1.5}),
+   "response.usage.input_tokens_details.cached_tokens",
+  ),
+  (response("responses", output_tokens_details={"reasoning_tokens": True}), "output_tokens_details.reasoning_tokens"),
+  (
+   response("anthropic", cache_creation={"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": math.nan}),
    "response.usage.cache_creation.ephemeral_1h_input_tokens",
   ),
-  (anthropic_usage(output_tokens_details={"thinking_tokens": -1}), "output_tokens_details.thinking_tokens"),
+  (response("anthropic", output_tokens_details={"thinking_tokens": -1}), "output_tokens_details.thinking_tokens"),
  ],
 )
 def test_bad_nested_count_names_its_path(payload, path):
@@ -141,9 +141,9 @@ def test_bad_nested_count_names_its_path(payload, path):
 @pytest.mark.parametrize(
  ("payload", "path"),
  [
-  (chat_usage(prompt_tokens_details=5), "response.usage.prompt_tokens_details: expected an object"),
-  (responses_usage(output_tokens_details=[768]), "response.usage.output_tokens_details: expected an object"),
-  (anthropic_usage(cache_creation="1h"), "response.usage.cache_creation: expected an object"),
+  (response("chat", prompt_tokens_details=5), "response.usage.prompt_tokens_details: expected an object"),
+  (response("responses", output_tokens_details=[768]), "response.usage.output_tokens_details: expected an object"),
+  (response("anthropic", cache_creation="1h"), "response.usage.cache_creation: expected an object"),
   ({"usage": [1117, 46]}, "response.usage: expected an object"),
   ({"usageMetadata": 13550}, "response.usageMetadata: expected an object"),
  ],
@@ -155,13 +155,13 @@ def test_detail_that_is_not_an_object_raises(payload, path):
 
 
 def test_whole_floats_are_accepted_as_counts():
- usage = usage_from_response(chat_usage(prompt_tokens=1117.0, completion_tokens=46.0))
+ usage = usage_from_response(response("chat", prompt_tokens=1117.0, completion_tokens=46.0))
  assert usage == Usage(input_tokens=1117, output_tokens=46, cache_read_tokens=1024)
  assert type(usage.input_tokens) is int
 
 
 def test_null_counts_are_zero():
- usage = usage_from_response(anthropic_usage(cache_read_input_tokens=None, cache_creation=None))
+ usage = usage_from_response(response("anthropic", cache_read_input_tokens=None, cache_creation=None))
  assert usage == Usage(input_tokens=2095 + 1800, output_tokens=503, cache_write_tokens=1800)
 
 
@@ -172,19 +172,19 @@ def test_null_counts_are_zero():
  ("payload", "message"),
  [
   (
-   chat_usage(prompt_tokens_details={"cached_tokens": 1118}),
+   response("chat", prompt_tokens_details={"cached_tokens": 1118}),
    r"cached tokens \(read 1118 \+ write 0\) exceed prompt_tokens 1117",
   ),
   (
-   chat_usage(prompt_tokens_details={"cached_tokens": 1000, "cache_write_tokens": 200}),
+   response("chat", prompt_tokens_details={"cached_tokens": 1000, "cache_write_tokens": 200}),
    r"read 1000 \+ write 200\) exceed prompt_tokens 1117",
   ),
   (
-   responses_usage(input_tokens_details={"cached_tokens": 12034}),
+   response("responses", input_tokens_details={"cached_tokens": 12034}),
    r"cached tokens \(read 12034 \+ write 0\) exceed input_tokens 12033",
   ),
-  (gemini_usage(cachedContentTokenCount=12001), "cachedContentTokenCount 12001 exceeds promptTokenCount 12000"),
-  (deepseek_usage(prompt_cache_miss_tokens=None, prompt_cache_hit_tokens=1501), "exceed prompt_tokens 1500"),
+  (response("gemini", cachedContentTokenCount=12001), "cachedContentTokenCount 12001 exceeds promptTokenCount 12000"),
+  (response("deepseek", prompt_cache_miss_tokens=None, prompt_cache_hit_tokens=1501), "exceed prompt_tokens 1500"),
  ],
  ids=["chat-cached", "chat-cached+write", "responses-cached", "gemini-cached", "deepseek-hit"],
 )
@@ -194,13 +194,13 @@ def test_cached_more_than_prompt_raises(payload, message):
 
 
 def test_anthropic_ttl_split_larger_than_the_writes_raises():
- payload = anthropic_usage(cache_creation={"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": 1501})
+ payload = response("anthropic", cache_creation={"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": 1501})
  with pytest.raises(UsageError, match=r"5m 300 \+ 1h 1501 exceed cache_creation_input_tokens 1800"):
   usage_from_response(payload)
 
 
 def test_anthropic_ttl_split_smaller_than_the_writes_counts_the_rest_as_five_minute():
- payload = anthropic_usage(cache_creation={"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 1000})
+ payload = response("anthropic", cache_creation={"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 1000})
  usage = usage_from_response(payload)
  assert (usage.cache_write_tokens, usage.cache_write_1h_tokens) == (1800, 1000)
 
@@ -208,9 +208,9 @@ def test_anthropic_ttl_split_smaller_than_the_writes_counts_the_rest_as_five_min
 @pytest.mark.parametrize(
  "payload",
  [
-  chat_usage(completion_tokens_details={"reasoning_tokens": 47}),
-  responses_usage(output_tokens_details={"reasoning_tokens": 845}),
-  anthropic_usage(output_tokens_details={"thinking_tokens": 504}),
+  response("chat", completion_tokens_details={"reasoning_tokens": 47}),
+  response("responses", output_tokens_details={"reasoning_tokens": 845}),
+  response("anthropic", output_tokens_details={"thinking_tokens": 504}),
  ],
  ids=["chat", "responses", "anthropic"],
 )
@@ -221,7 +221,7 @@ def test_reasoning_more_than_output_raises(payload):
 
 @pytest.mark.parametrize(("hit", "miss"), [(1280, 219), (1280, 221), (0, 0), (1500, 1)])
 def test_deepseek_hit_plus_miss_must_equal_prompt(hit, miss):
- payload = deepseek_usage(prompt_cache_hit_tokens=hit, prompt_cache_miss_tokens=miss)
+ payload = response("deepseek", prompt_cache_hit_tokens=hit, prompt_cache_miss_tokens=miss)
  message = rf"prompt_cache_hit_tokens {hit} \+ prompt_cache_miss_tokens {miss} != prompt_tokens 1500"
  with pytest.raises(UsageError, match=message):
   usage_from_response(payload)
@@ -240,7 +240,7 @@ def test_anthropic_stream_delta_with_bad_usage_names_the_event():
 
 
 def test_gemini_stream_chunk_with_bad_usage_names_the_chunk():
- chunks = [gemini_usage(), gemini_usage(candidatesTokenCount=math.nan)]
+ chunks = [response("gemini"), response("gemini", candidatesTokenCount=math.nan)]
  with pytest.raises(UsageError, match=r"stream\[1\]\.usageMetadata\.candidatesTokenCount"):
   usage_from_response(chunks)
 

@@ -99,24 +99,35 @@ class PriceBook:
  def _resolve(self, model: str) -> Resolution | None:
   if not isinstance(model, str) or not model.strip():
    return None
-  if model in self.table:
-   return Resolution(model, model, "exact", self.table[model])
   normalized = normalize_model_name(model)
-  key = self._lower.get(normalized)
-  if key is not None:
-   return Resolution(model, key, "normalized", self.table[key])
-  if self.use_dataset:
-   found = dataset_price(model) or (dataset_price(normalized) if normalized != model.lower() else None)
-   if found is not None:
-    return Resolution(model, found[0], "dataset", found[1])
-  key = self._longest_prefix(normalized)
-  if key is not None:
-   return Resolution(model, self._lower[key], "prefix", self.table[self._lower[key]])
-  if self.fallback_model and self.fallback_model != model:
-   fallback = self.price(self.fallback_model)
-   if fallback is not None:
-    return Resolution(model, self.fallback_model, "fallback", fallback)
+  for rule in (self._exact, self._normalized, self._from_dataset, self._by_prefix, self._by_fallback):
+   resolution = rule(model, normalized)
+   if resolution is not None:
+    return resolution
   return None
+
+ def _exact(self, model: str, normalized: str) -> Resolution | None:
+  return Resolution(model, model, "exact", self.table[model]) if model in self.table else None
+
+ def _normalized(self, model: str, normalized: str) -> Resolution | None:
+  key = self._lower.get(normalized)
+  return None if key is None else Resolution(model, key, "normalized", self.table[key])
+
+ def _from_dataset(self, model: str, normalized: str) -> Resolution | None:
+  if not self.use_dataset:
+   return None
+  found = dataset_price(model) or (dataset_price(normalized) if normalized != model.lower() else None)
+  return None if found is None else Resolution(model, found[0], "dataset", found[1])
+
+ def _by_prefix(self, model: str, normalized: str) -> Resolution | None:
+  key = self._longest_prefix(normalized)
+  return None if key is None else Resolution(model, self._lower[key], "prefix", self.table[self._lower[key]])
+
+ def _by_fallback(self, model: str, normalized: str) -> Resolution | None:
+  if not self.fallback_model or self.fallback_model == model:
+   return None
+  fallback = self.price(self.fallback_model)
+  return None if fallback is None else Resolution(model, self.fallback_model, "fallback", fallback)
 
  def _longest_prefix(self, name: str) -> str | None:
   for key in self._by_length:

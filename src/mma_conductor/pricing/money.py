@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import singledispatch
 
 UNITS_PER_USD = 10**15
 UNITS_PER_TOKEN_PER_USD_PER_MTOK = 10**9
@@ -24,28 +25,47 @@ def parse_price(value: object, where: str) -> Decimal:
  Accepts int, float, Decimal or a numeric string. Floats go through their shortest repr, so a TOML
  `0.1` becomes Decimal("0.1"), not the binary approximation.
  """
- if isinstance(value, bool):
-  raise PriceError(f"{where}: expected a number of USD per 1M tokens, got a boolean ({value!r})")
- if isinstance(value, Decimal):
-  price = value
- elif isinstance(value, int):
-  price = Decimal(value)
- elif isinstance(value, float):
-  if not math.isfinite(value):
-   raise PriceError(f"{where}: price must be a finite number, got {value!r}")
-  price = Decimal(repr(value))
- elif isinstance(value, str):
-  try:
-   price = Decimal(value.strip())
-  except InvalidOperation:
-   raise PriceError(f"{where}: price must be a number, got {value!r}") from None
- else:
-  raise PriceError(f"{where}: price must be a number, got {type(value).__name__} {value!r}")
+ price = _as_decimal(value, where)
  if not price.is_finite():
   raise PriceError(f"{where}: price must be a finite number, got {value!r}")
  if price < 0:
   raise PriceError(f"{where}: price must not be negative, got {value!r}")
  return price
+
+
+@singledispatch
+def _as_decimal(value: object, where: str) -> Decimal:
+ raise PriceError(f"{where}: price must be a number, got {type(value).__name__} {value!r}")
+
+
+@_as_decimal.register(bool)
+def _boolean_price(value: bool, where: str) -> Decimal:
+ raise PriceError(f"{where}: expected a number of USD per 1M tokens, got a boolean ({value!r})")
+
+
+@_as_decimal.register(Decimal)
+def _decimal_price(value: Decimal, where: str) -> Decimal:
+ return value
+
+
+@_as_decimal.register(int)
+def _int_price(value: int, where: str) -> Decimal:
+ return Decimal(value)
+
+
+@_as_decimal.register(float)
+def _float_price(value: float, where: str) -> Decimal:
+ if not math.isfinite(value):
+  raise PriceError(f"{where}: price must be a finite number, got {value!r}")
+ return Decimal(repr(value))
+
+
+@_as_decimal.register(str)
+def _string_price(value: str, where: str) -> Decimal:
+ try:
+  return Decimal(value.strip())
+ except InvalidOperation:
+  raise PriceError(f"{where}: price must be a number, got {value!r}") from None
 
 
 def rate_units(price_per_mtok: Decimal, where: str = "price") -> int:

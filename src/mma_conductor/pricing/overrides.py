@@ -40,7 +40,8 @@ from .prices import PRICE_FIELDS, ModelPrice, PriceTier, provider_of
 ENV_PREFIX = "MMA_PRICE_"
 ENV_FALLBACK = "MMA_PRICING_FALLBACK_MODEL"
 _ENV_FIELDS = sorted(((f.upper(), f) for f in PRICE_FIELDS), key=lambda kv: -len(kv[0]))
-_MODEL_KEYS = {*PRICE_FIELDS, "tiers", "provider", "source", "as_of"}
+_TEXT_KEYS = ("provider", "source", "as_of")
+_MODEL_KEYS = {*PRICE_FIELDS, "tiers", *_TEXT_KEYS}
 _TIER_KEYS = {"above_input_tokens", *PRICE_FIELDS}
 
 
@@ -55,6 +56,10 @@ class Overrides:
  models: dict[str, dict[str, object]] = field(default_factory=dict)
  fallback_model: str | None = None
  origins: list[str] = field(default_factory=list)
+
+ def staged(self) -> Overrides:
+  """A copy to add to: applying a file or the environment changes nothing here until it has all passed."""
+  return Overrides(models=dict(self.models), fallback_model=self.fallback_model, origins=list(self.origins))
 
  def merged_into(
   self, table: Mapping[str, ModelPrice], lookup: Callable[[str], ModelPrice | None]
@@ -96,11 +101,17 @@ def load_pricing_file(path: Path, into: Overrides | None = None) -> Overrides:
  data = read_toml(path, PricingConfigError, what="pricing file")
  if data is None:
   return into
- staged = Overrides(models=dict(into.models), fallback_model=into.fallback_model, origins=list(into.origins))
+ staged = into.staged()
  unknown = set(data) - {"settings", "models"}
  if unknown:
   raise PricingConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}; expected [settings] and [models.*]")
- settings = data.get("settings", {})
+ staged.fallback_model = _fallback_setting(data.get("settings", {}), path, staged.fallback_model)
+ _add_models(staged, data.get("models", {}), path)
+ staged.origins.append(str(path))
+ return staged
+
+
+def _fallback_setting(settings: object, path: Path, current: str | None) -> str | None:
  if not isinstance(settings, dict):
   raise PricingConfigError(f"{path}: settings must be a table")
  for key, value in settings.items():
@@ -108,15 +119,16 @@ def load_pricing_file(path: Path, into: Overrides | None = None) -> Overrides:
    raise PricingConfigError(f"{path}: settings.{key}: unknown setting (known: fallback_model)")
   if not isinstance(value, str) or not value.strip():
    raise PricingConfigError(f"{path}: settings.fallback_model: expected a model name, got {value!r}")
-  staged.fallback_model = value.strip()
- models = data.get("models", {})
+  current = value.strip()
+ return current
+
+
+def _add_models(staged: Overrides, models: object, path: Path) -> None:
  if not isinstance(models, dict):
   raise PricingConfigError(f'{path}: models must be a table of [models."name"] tables')
  for name, entry in models.items():
   where = f'{path}: models."{name}"'
   staged.models[name] = {**staged.models.get(name, {}), **_parse_model(entry, where), "_where": where}
- staged.origins.append(str(path))
- return staged
 
 
 def _parse_model(entry: object, where: str) -> dict[str, object]:
@@ -127,22 +139,23 @@ def _parse_model(entry: object, where: str) -> dict[str, object]:
   raise PricingConfigError(
    f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(_MODEL_KEYS))})"
   )
- parsed: dict[str, object] = {}
- for key in PRICE_FIELDS:
-  if key in entry:
-   parsed[key] = _price(entry[key], f"{where}.{key}")
- for key in ("provider", "source", "as_of"):
-  if key in entry:
-   value = entry[key]
-   if not isinstance(value, str):
-    raise PricingConfigError(f"{where}.{key}: expected a string, got {value!r}")
-   parsed[key] = str(value)
+ parsed: dict[str, object] = {key: _price(entry[key], f"{where}.{key}") for key in PRICE_FIELDS if key in entry}
+ parsed.update({key: _text(entry[key], f"{where}.{key}") for key in _TEXT_KEYS if key in entry})
  if "tiers" in entry:
-  tiers = entry["tiers"]
-  if not isinstance(tiers, list):
-   raise PricingConfigError(f"{where}.tiers: expected an array of tables ([[...tiers]])")
-  parsed["tiers"] = tuple(_parse_tier(t, f"{where}.tiers[{i}]") for i, t in enumerate(tiers))
+  parsed["tiers"] = _parse_tiers(entry["tiers"], f"{where}.tiers")
  return parsed
+
+
+def _text(value: object, where: str) -> str:
+ if not isinstance(value, str):
+  raise PricingConfigError(f"{where}: expected a string, got {value!r}")
+ return str(value)
+
+
+def _parse_tiers(tiers: object, where: str) -> tuple[PriceTier, ...]:
+ if not isinstance(tiers, list):
+  raise PricingConfigError(f"{where}: expected an array of tables ([[...tiers]])")
+ return tuple(_parse_tier(tier, f"{where}[{i}]") for i, tier in enumerate(tiers))
 
 
 def _parse_tier(entry: object, where: str) -> PriceTier:
@@ -154,9 +167,9 @@ def _parse_tier(entry: object, where: str) -> PriceTier:
  threshold = entry.get("above_input_tokens")
  if type(threshold) is not int or threshold < 0:
   raise PricingConfigError(f"{where}.above_input_tokens: expected a non-negative integer, got {threshold!r}")
- for key in ("input", "output"):
-  if key not in entry:
-   raise PricingConfigError(f"{where}: {key} is required in a tier")
+ missing = next((key for key in ("input", "output") if key not in entry), None)
+ if missing is not None:
+  raise PricingConfigError(f"{where}: {missing} is required in a tier")
  prices = {k: _price(entry[k], f"{where}.{k}") for k in PRICE_FIELDS if k in entry}
  return PriceTier(threshold, **prices)
 
@@ -187,28 +200,32 @@ def load_env(env: Mapping[str, str], known_models: Iterable[str], into: Override
  """Apply MMA_PRICE_* variables over `into`. A variable whose MODEL matches no known model names a new
  model: lower-cased with `_` read as `-` (it must then give both INPUT and OUTPUT)."""
  into = into if into is not None else Overrides()
- staged = Overrides(models=dict(into.models), fallback_model=into.fallback_model, origins=list(into.origins))
+ staged = into.staged()
  names = {env_key(name): name for name in known_models}
  names.update({env_key(name): name for name in staged.models})
- found = False
- for var in sorted(env):
+ variables = [var for var in sorted(env) if var == ENV_FALLBACK or var.startswith(ENV_PREFIX)]
+ for var in variables:
   if var == ENV_FALLBACK:
-   value = env[var].strip()
-   if not value:
-    raise PricingConfigError(f"environment {var}: expected a model name, got an empty value")
-   staged.fallback_model = value
-   found = True
-   continue
-  if not var.startswith(ENV_PREFIX):
-   continue
-  key, field_name = _split_env_name(var)
-  model = names.get(key) or key.lower().replace("_", "-")
-  where = f"environment {var}"
-  entry = dict(staged.models.get(model, {}))
-  entry[field_name] = _price(env[var], where)
-  entry["_where"] = where
-  staged.models[model] = entry
-  found = True
- if found:
+   staged.fallback_model = _env_fallback(var, env[var])
+  else:
+   _add_env_price(staged, names, var, env[var])
+ if variables:
   staged.origins.append("environment")
  return staged
+
+
+def _env_fallback(var: str, value: str) -> str:
+ model = value.strip()
+ if not model:
+  raise PricingConfigError(f"environment {var}: expected a model name, got an empty value")
+ return model
+
+
+def _add_env_price(staged: Overrides, names: Mapping[str, str], var: str, value: str) -> None:
+ key, field_name = _split_env_name(var)
+ model = names.get(key) or key.lower().replace("_", "-")
+ where = f"environment {var}"
+ entry = dict(staged.models.get(model, {}))
+ entry[field_name] = _price(value, where)
+ entry["_where"] = where
+ staged.models[model] = entry

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .book import PriceBook
@@ -134,20 +134,19 @@ def _add(into: list[int], cell: list[int]) -> None:
 
 
 class SessionCosts:
- """Thread-safe accumulators of one session's costs.
+ """Thread-safe accumulators of one session's costs, priced with the PriceBook it is given.
 
  `record()` takes one call (its model, normalized usage, tier and agent) and prices it with the price book
- (or takes a cost already computed); a repeated `request_id` is counted once. `apply_tier_usage()` takes the
- conductor's cumulative per-tier snapshots and adds only what is new since the last snapshot, so applying
- the same snapshot twice changes nothing. `snapshot()` returns immutable figures, rebuilt only after a change.
+ (or takes a cost already computed); a repeated `request_id` is counted once. Per-tier figures are sums of
+ the recorded calls, so each call counts once wherever it is shown. `snapshot()` returns immutable figures,
+ rebuilt only after a change.
  """
 
- def __init__(self, price_book: PriceBook | None = None, session_id: str | None = None) -> None:
-  self.price_book = price_book if price_book is not None else _default_book()
+ def __init__(self, price_book: PriceBook, session_id: str | None = None) -> None:
+  self.price_book = price_book
   self._lock = threading.Lock()
   self._cells: dict[tuple[str, str, str, str], list[int]] = {}
   self._request_ids: set[str] = set()
-  self._tier_seen: dict[tuple[str, str], Usage] = {}
   self._version = 0
   self._snapshot: SessionSnapshot | None = None
   self.session_id = session_id or new_session_id()
@@ -171,65 +170,34 @@ class SessionCosts:
  ) -> int | None:
   """Add one call. Returns its cost in units, None when the model is unpriced, or -1 for a duplicate
   `request_id` (not counted again). `cost_units` skips pricing when the caller already priced the call."""
-  price = None
-  if cost_units is None:
-   price = self.price_book.price(model)
-   if price is not None:
-    cost_units = price.cost_units(usage)
+  price = self.price_book.price(model) if cost_units is None or provider is None else None
+  if cost_units is None and price is not None:
+   cost_units = price.cost_units(usage)
   if provider is None:
-   if price is None:
-    price = self.price_book.price(model)
    provider = price.provider if price is not None else provider_of(model)
   key = (provider, model, tier, agent)
   with self._lock:
-   if request_id is not None:
-    if request_id in self._request_ids:
-     return -1
-    self._request_ids.add(request_id)
+   if request_id is not None and self._is_repeat(request_id):
+    return -1
    cell = self._cells.get(key)
    if cell is None:
     cell = self._cells[key] = [0] * 9
-   if cost_units is None:
-    cell[_UNPRICED] += 1
-   else:
-    cell[_COST] += cost_units
-   cell[_CALLS] += 1
-   cell[_IN] += usage.input_tokens
-   cell[_OUT] += usage.output_tokens
-   cell[_CR] += usage.cache_read_tokens
-   cell[_CW] += usage.cache_write_tokens
-   cell[_CW1H] += usage.cache_write_1h_tokens
-   cell[_REASON] += usage.reasoning_tokens
+   _add_call(cell, usage, cost_units)
    self._version += 1
   return cost_units
 
- def apply_tier_usage(self, tier_usage: Mapping[str, Mapping[str, Usage | Mapping[str, int]]], agent: str = "") -> int:
-  """Apply a cumulative snapshot {tier: {model: usage so far}}; add only the growth since the last one.
-
-  A count that went down means the producer started over (a new engine), so that snapshot counts from zero.
-  Returns the units added. Costs of deltas cannot see a single call's long-context tier: feed `record()`
-  per call where that matters (the conductor does).
-  """
-  added = 0
-  for tier, models in tier_usage.items():
-   for model, raw in models.items():
-    usage = raw if isinstance(raw, Usage) else _usage_from_counts(raw, f"tier_usage[{tier!r}][{model!r}]")
-    with self._lock:
-     seen = self._tier_seen.get((tier, model))
-     self._tier_seen[(tier, model)] = usage
-    delta = _delta(usage, seen)
-    if delta is None or delta == Usage():
-     continue
-    units = self.record(model, delta, tier=tier, agent=agent)
-    added += units or 0
-  return added
+ def _is_repeat(self, request_id: str) -> bool:
+  """Whether `request_id` was recorded already; remembers a new one. Called with the lock held."""
+  if request_id in self._request_ids:
+   return True
+  self._request_ids.add(request_id)
+  return False
 
  def reset(self, session_id: str | None = None) -> str:
   """Clear every figure and start a new session; returns the new session id."""
   with self._lock:
    self._cells.clear()
    self._request_ids.clear()
-   self._tier_seen.clear()
    self.session_id = session_id or new_session_id()
    self.started_at = time.time()
    self._version += 1
@@ -256,19 +224,18 @@ class SessionCosts:
   return total
 
 
-def _usage_from_counts(raw: Mapping[str, int], where: str) -> Usage:
- names = {"input": "input_tokens", "output": "output_tokens", "cached": "cache_read_tokens"}
- return Usage.from_dict({names.get(k, k): v for k, v in raw.items() if k != "model"}, where)
-
-
-def _delta(now: Usage, before: Usage | None) -> Usage | None:
- if before is None:
-  return now
- fields = now.to_dict()
- old = before.to_dict()
- if any(fields[k] < old[k] for k in fields):
-  return now
- return Usage(**{k: fields[k] - old[k] for k in fields})
+def _add_call(cell: list[int], usage: Usage, cost_units: int | None) -> None:
+ if cost_units is None:
+  cell[_UNPRICED] += 1
+ else:
+  cell[_COST] += cost_units
+ cell[_CALLS] += 1
+ cell[_IN] += usage.input_tokens
+ cell[_OUT] += usage.output_tokens
+ cell[_CR] += usage.cache_read_tokens
+ cell[_CW] += usage.cache_write_tokens
+ cell[_CW1H] += usage.cache_write_1h_tokens
+ cell[_REASON] += usage.reasoning_tokens
 
 
 def _build_snapshot(
@@ -316,9 +283,3 @@ def _tier_order(name: str) -> tuple[int, str]:
 def new_session_id() -> str:
  """A short random id for a new session."""
  return uuid.uuid4().hex[:12]
-
-
-def _default_book() -> PriceBook:
- from .. import cost_tracker
-
- return cost_tracker.price_book()

@@ -1,8 +1,8 @@
 """Built-in list prices (USD per 1M tokens) of the models the conductor is configured with by default.
 
 Each entry names the provider's pricing page it comes from and the date it was last checked. Models not
-listed here are priced from the genai-prices dataset (see price_dataset.py); users override either in TOML
-or environment variables (see price_overrides.py). tests/test_price_table.py cross-checks these entries
+listed here are priced from the genai-prices dataset (see dataset.py); users override either in TOML
+or environment variables (see overrides.py). tests/pricing/test_table.py cross-checks these entries
 against the dataset so that a drift between the two is noticed.
 """
 

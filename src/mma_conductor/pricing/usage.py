@@ -8,8 +8,9 @@ The convention is OpenTelemetry GenAI's: `input_tokens` is the whole prompt (cac
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import singledispatch
 from typing import Any
 
 
@@ -98,24 +99,37 @@ def check_consistency(usage: Usage, where: str) -> None:
 ZERO_USAGE = Usage()
 
 
+@singledispatch
 def _count(value: object, where: str) -> int:
- if value is None:
-  return 0
- if isinstance(value, bool):
-  raise UsageError(f"{where}: token count must be an integer, got a boolean ({value!r})")
- if isinstance(value, int):
-  if value < 0:
-   raise UsageError(f"{where}: token count must not be negative, got {value}")
-  return int(value)
- if isinstance(value, float):
-  if math.isnan(value) or math.isinf(value):
-   raise UsageError(f"{where}: token count must be a finite integer, got {value!r}")
-  if not value.is_integer():
-   raise UsageError(f"{where}: token count must be a whole number, got {value!r}")
-  if value < 0:
-   raise UsageError(f"{where}: token count must not be negative, got {value!r}")
-  return int(value)
  raise UsageError(f"{where}: token count must be an integer, got {type(value).__name__} {value!r}")
+
+
+@_count.register(type(None))
+def _absent_count(value: None, where: str) -> int:
+ return 0
+
+
+@_count.register(bool)
+def _boolean_count(value: bool, where: str) -> int:
+ raise UsageError(f"{where}: token count must be an integer, got a boolean ({value!r})")
+
+
+@_count.register(int)
+def _int_count(value: int, where: str) -> int:
+ if value < 0:
+  raise UsageError(f"{where}: token count must not be negative, got {value}")
+ return int(value)
+
+
+@_count.register(float)
+def _float_count(value: float, where: str) -> int:
+ if math.isnan(value) or math.isinf(value):
+  raise UsageError(f"{where}: token count must be a finite integer, got {value!r}")
+ if not value.is_integer():
+  raise UsageError(f"{where}: token count must be a whole number, got {value!r}")
+ if value < 0:
+  raise UsageError(f"{where}: token count must not be negative, got {value!r}")
+ return int(value)
 
 
 # Reading payloads ----------------------------------------------------------------------------------------------
@@ -132,6 +146,12 @@ PROVIDER_ALIASES = {
  "vertex_ai": "gemini",
 }
 
+# Keys under which a response (or an event) holds its usage object, in the order they are looked for.
+_USAGE_KEYS = ("usageMetadata", "usage_metadata", "usage")
+_GEMINI_USAGE_KEYS = ("usageMetadata", "usage_metadata")
+# Event wrappers around a response: Anthropic message_start, OpenAI Responses response.completed.
+_WRAPPER_KEYS = ("message", "response")
+
 
 def usage_from_response(payload: Any, provider: str | None = None) -> Usage | None:
  """Read the billed usage of one API call, or None when the payload carries no usage.
@@ -142,7 +162,7 @@ def usage_from_response(payload: Any, provider: str | None = None) -> Usage | No
  without it the shape is recognized from its keys. Raises UsageError on counts that cannot be billed.
  """
  hint = PROVIDER_ALIASES.get(provider.lower(), provider.lower()) if provider else None
- if isinstance(payload, Sequence) and not isinstance(payload, str | bytes | bytearray | Mapping):
+ if _is_stream(payload):
   return _usage_from_stream([_as_dict(event, f"stream[{i}]") for i, event in enumerate(payload)], hint)
  return _usage_from_payload(_as_dict(payload), hint, "response")
 
@@ -151,20 +171,31 @@ def raw_usage_blocks(payload: Any) -> list[dict]:
  """The provider's own usage objects in `payload`, as JSON-ready dicts, kept with each record so that history
  can be re-read and re-priced later. For a stream: the first and the last event that carried usage (Anthropic's
  message_start and final message_delta; Gemini's and OpenAI's final, cumulative figures)."""
- stream = isinstance(payload, Sequence) and not isinstance(payload, str | bytes | bytearray | Mapping)
- blocks: list[dict] = []
- for event in payload if stream else [payload]:
-  data = _as_dict(event)
-  if not isinstance(data, Mapping):
-   continue
-  for holder in (data, data.get("message"), data.get("response")):
-   if not isinstance(holder, Mapping):
-    continue
-   block = next((holder[k] for k in ("usageMetadata", "usage_metadata", "usage") if holder.get(k) is not None), None)
-   if isinstance(block, Mapping):
-    blocks.append(_without_nulls(block))
-    break
+ events = payload if _is_stream(payload) else [payload]
+ blocks = [block for block in map(_raw_usage_block, events) if block is not None]
  return blocks if len(blocks) <= 2 else [blocks[0], blocks[-1]]
+
+
+def _is_stream(payload: Any) -> bool:
+ return isinstance(payload, Sequence) and not isinstance(payload, str | bytes | bytearray | Mapping)
+
+
+def _raw_usage_block(event: Any) -> dict | None:
+ data = _as_dict(event)
+ if not isinstance(data, Mapping):
+  return None
+ for holder in (data, *(data.get(key) for key in _WRAPPER_KEYS)):
+  block = _usage_value(holder)
+  if isinstance(block, Mapping):
+   return _without_nulls(block)
+ return None
+
+
+def _usage_value(holder: Any) -> Any:
+ """The first usage value of `holder` that is not null; None when there is none or `holder` is no object."""
+ if not isinstance(holder, Mapping):
+  return None
+ return next((holder[key] for key in _USAGE_KEYS if holder.get(key) is not None), None)
 
 
 def _without_nulls(block: Mapping) -> dict:
@@ -172,16 +203,16 @@ def _without_nulls(block: Mapping) -> dict:
  return {k: _without_nulls(v) if isinstance(v, Mapping) else v for k, v in block.items() if v is not None}
 
 
+# How SDK objects turn into JSON-like dicts, tried in this order: pydantic v2, the Google SDK, pydantic v1.
+_DUMP_METHODS = (("model_dump", {"mode": "json"}), ("to_dict", {}), ("dict", {}))
+
+
 def _as_dict(obj: Any, where: str = "response") -> Any:
  if obj is None or isinstance(obj, Mapping):
   return obj
- for method in ("model_dump", "to_dict", "dict"):
-  fn = getattr(obj, method, None)
-  if callable(fn):
-   try:
-    return fn(mode="json") if method == "model_dump" else fn()
-   except TypeError:
-    return fn()
+ dump = _dump_method(obj)
+ if dump is not None:
+  return _call_dump(*dump)
  if hasattr(obj, "__dict__"):
   return {
    k: _as_dict(v, f"{where}.{k}") if hasattr(v, "__dict__") else v
@@ -191,21 +222,39 @@ def _as_dict(obj: Any, where: str = "response") -> Any:
  raise UsageError(f"{where}: cannot read usage from a {type(obj).__name__}")
 
 
+def _dump_method(obj: Any) -> tuple[Callable[..., Any], Mapping[str, str]] | None:
+ for name, kwargs in _DUMP_METHODS:
+  method = getattr(obj, name, None)
+  if callable(method):
+   return method, kwargs
+ return None
+
+
+def _call_dump(method: Callable[..., Any], kwargs: Mapping[str, str]) -> Any:
+ try:
+  return method(**kwargs)
+ except TypeError:
+  return method()
+
+
 def _usage_from_payload(data: Any, hint: str | None, where: str) -> Usage | None:
  if data is None:
   return None
  if not isinstance(data, Mapping):
   raise UsageError(f"{where}: expected a JSON object, got {type(data).__name__}")
- for key in ("usageMetadata", "usage_metadata"):
-  if key in data:
-   return _gemini(data[key], f"{where}.{key}")
+ gemini_key = next((key for key in _GEMINI_USAGE_KEYS if key in data), None)
+ if gemini_key is not None:
+  return _gemini(data[gemini_key], f"{where}.{gemini_key}")
  if "usage" in data:
   return _usage_block(data["usage"], hint, f"{where}.usage", data)
- # Event wrappers: Anthropic message_start, OpenAI Responses response.completed.
- for key in ("message", "response"):
-  inner = data.get(key)
-  if isinstance(inner, Mapping):
-   return _usage_from_payload(inner, hint, f"{where}.{key}")
+ return _usage_without_usage_key(data, hint, where)
+
+
+def _usage_without_usage_key(data: Mapping, hint: str | None, where: str) -> Usage | None:
+ """An event that wraps a response, a bare usage block, or no usage at all."""
+ wrapper = next((key for key in _WRAPPER_KEYS if isinstance(data.get(key), Mapping)), None)
+ if wrapper is not None:
+  return _usage_from_payload(data[wrapper], hint, f"{where}.{wrapper}")
  if _looks_like_usage_block(data):
   return _usage_block(data, hint, where, {})
  return None
@@ -226,22 +275,23 @@ def _looks_like_usage_block(data: Mapping) -> bool:
 
 
 def _usage_block(block: Any, hint: str | None, where: str, envelope: Mapping) -> Usage | None:
+ block = _object_or_none(block, where)
  if block is None:
   return None
- if not isinstance(block, Mapping):
-  raise UsageError(f"{where}: expected an object, got {type(block).__name__}")
+ read = _shape_reader(block, hint, envelope)
+ return None if read is None else read(block, where)
+
+
+def _shape_reader(block: Mapping, hint: str | None, envelope: Mapping) -> Callable[[Mapping, str], Usage] | None:
+ """The reader of the provider shape that `block` has, known from its keys. The hint settles shared shapes
+ only: Gemini's OpenAI-compatible endpoint answers in the OpenAI shape."""
  if "promptTokenCount" in block or "prompt_token_count" in block:
-  return _gemini(block, where)
- # The hint settles shared shapes only: Gemini's OpenAI-compatible endpoint answers in the OpenAI shape.
+  return _gemini_usage
  if "prompt_tokens" in block or "completion_tokens" in block:
-  return _openai_chat(block, where)
+  return _openai_chat
  if "input_tokens" in block or "output_tokens" in block:
-  if hint == "anthropic" or _is_anthropic(block, envelope):
-   return _anthropic(block, where)
-  return _openai_responses(block, where)
- if hint == "gemini":
-  return _gemini(block, where)
- return None
+  return _anthropic if hint == "anthropic" or _is_anthropic(block, envelope) else _openai_responses
+ return _gemini_usage if hint == "gemini" else None
 
 
 def _is_anthropic(block: Mapping, envelope: Mapping) -> bool:
@@ -251,17 +301,84 @@ def _is_anthropic(block: Mapping, envelope: Mapping) -> bool:
  return isinstance(kind, str) and kind.startswith("message")
 
 
-def _get(block: Mapping, key: str, where: str) -> int:
+def _object_or_none(value: Any, where: str) -> Mapping | None:
+ """`value` when it is an object, None when it is null or absent; anything else is an error."""
+ if value is not None and not isinstance(value, Mapping):
+  raise UsageError(f"{where}: expected an object, got {type(value).__name__}")
+ return value
+
+
+# Where each provider shape reports each count: name -> key path inside its usage block. The names are Usage
+# fields where the provider's count is that field; the readers below combine the rest. Each shape is read in
+# two steps, (counts up to the check that the cached parts fit in the prompt, counts after it), in the order
+# of the provider's reference, which is also the order in which a payload's bad counts are reported.
+
+_ANTHROPIC_PATHS = (
+ {
+  "input_tokens": ("input_tokens",),  # the uncached part only: Anthropic leaves cache reads and writes out
+  "cache_read_tokens": ("cache_read_input_tokens",),
+  "cache_write_5m_tokens": ("cache_creation", "ephemeral_5m_input_tokens"),
+  "cache_write_1h_tokens": ("cache_creation", "ephemeral_1h_input_tokens"),
+ },
+ {
+  "output_tokens": ("output_tokens",),
+  "reasoning_tokens": ("output_tokens_details", "thinking_tokens"),
+ },
+)
+
+# Chat Completions: also DeepSeek and Gemini's OpenAI-compatible endpoint.
+_OPENAI_CHAT_PATHS = (
+ {
+  "input_tokens": ("prompt_tokens",),
+  "output_tokens": ("completion_tokens",),
+  "cache_read_tokens": ("prompt_tokens_details", "cached_tokens"),
+  "cache_write_tokens": ("prompt_tokens_details", "cache_write_tokens"),
+ },
+ {
+  "reasoning_tokens": ("completion_tokens_details", "reasoning_tokens"),
+ },
+)
+
+_OPENAI_RESPONSES_PATHS = (
+ {
+  "input_tokens": ("input_tokens",),
+  "cache_read_tokens": ("input_tokens_details", "cached_tokens"),
+  "cache_write_tokens": ("input_tokens_details", "cache_write_tokens"),
+ },
+ {
+  "output_tokens": ("output_tokens",),
+  "reasoning_tokens": ("output_tokens_details", "reasoning_tokens"),
+ },
+)
+
+# Gemini: name -> (REST camelCase key, Python SDK snake_case key). Billed input is prompt + tool-use prompt,
+# billed output candidates + thoughts.
+_GEMINI_KEYS = (
+ {
+  "prompt": ("promptTokenCount", "prompt_token_count"),
+  "tool_use_prompt": ("toolUsePromptTokenCount", "tool_use_prompt_token_count"),
+  "cached": ("cachedContentTokenCount", "cached_content_token_count"),
+ },
+ {
+  "candidates": ("candidatesTokenCount", "candidates_token_count"),
+  "thoughts": ("thoughtsTokenCount", "thoughts_token_count"),
+ },
+)
+
+
+def _read_counts(block: Mapping, paths: Mapping[str, tuple[str, ...]], where: str) -> dict[str, int]:
+ return {name: _read_count(block, path, where) for name, path in paths.items()}
+
+
+def _read_count(block: Mapping, path: tuple[str, ...], where: str) -> int:
+ """The count at `path` in `block`; 0 when it or an object on the way is null or absent."""
+ *outer, key = path
+ for name in outer:
+  where = f"{where}.{name}"
+  block = _object_or_none(block.get(name), where)
+  if block is None:
+   return 0
  return _count(block.get(key), f"{where}.{key}")
-
-
-def _nested(block: Mapping, outer: str, key: str, where: str) -> int:
- inner = block.get(outer)
- if inner is None:
-  return 0
- if not isinstance(inner, Mapping):
-  raise UsageError(f"{where}.{outer}: expected an object, got {type(inner).__name__}")
- return _count(inner.get(key), f"{where}.{outer}.{key}")
 
 
 def _build(where: str, **counts: int) -> Usage:
@@ -273,133 +390,125 @@ def _build(where: str, **counts: int) -> Usage:
 
 
 def _anthropic(block: Mapping, where: str) -> Usage:
- uncached = _get(block, "input_tokens", where)
- read = _get(block, "cache_read_input_tokens", where)
- write_5m = _nested(block, "cache_creation", "ephemeral_5m_input_tokens", where)
- write_1h = _nested(block, "cache_creation", "ephemeral_1h_input_tokens", where)
+ up_to_check, after_check = _ANTHROPIC_PATHS
+ counts = _read_counts(block, up_to_check, where)
+ write = _anthropic_cache_writes(block, counts.pop("cache_write_5m_tokens"), counts["cache_write_1h_tokens"], where)
+ counts["input_tokens"] += counts["cache_read_tokens"] + write
+ return _build(where, cache_write_tokens=write, **counts, **_read_counts(block, after_check, where))
+
+
+def _anthropic_cache_writes(block: Mapping, write_5m: int, write_1h: int, where: str) -> int:
  # SDK objects dump an absent count as None: not reported, which is not "0 written".
  if block.get("cache_creation_input_tokens") is None:
-  write = write_5m + write_1h
- else:
-  write = _get(block, "cache_creation_input_tokens", where)
-  if write_5m + write_1h > write:
-   raise UsageError(f"{where}.cache_creation: 5m {write_5m} + 1h {write_1h} exceed cache_creation_input_tokens {write}")
- output = _get(block, "output_tokens", where)
- thinking = _nested(block, "output_tokens_details", "thinking_tokens", where)
- return _build(
-  where,
-  input_tokens=uncached + read + write,
-  output_tokens=output,
-  cache_read_tokens=read,
-  cache_write_tokens=write,
-  cache_write_1h_tokens=write_1h,
-  reasoning_tokens=thinking,
- )
+  return write_5m + write_1h
+ write = _read_count(block, ("cache_creation_input_tokens",), where)
+ if write_5m + write_1h > write:
+  raise UsageError(f"{where}.cache_creation: 5m {write_5m} + 1h {write_1h} exceed cache_creation_input_tokens {write}")
+ return write
 
 
 def _openai_chat(block: Mapping, where: str) -> Usage:
- prompt = _get(block, "prompt_tokens", where)
- completion = _get(block, "completion_tokens", where)
- cached = _nested(block, "prompt_tokens_details", "cached_tokens", where)
- write = _nested(block, "prompt_tokens_details", "cache_write_tokens", where)
- if block.get("prompt_cache_hit_tokens") is not None:  # DeepSeek
-  hit = _get(block, "prompt_cache_hit_tokens", where)
-  if block.get("prompt_cache_miss_tokens") is not None:
-   miss = _get(block, "prompt_cache_miss_tokens", where)
-   if hit + miss != prompt:
-    raise UsageError(
-     f"{where}: prompt_cache_hit_tokens {hit} + prompt_cache_miss_tokens {miss} != prompt_tokens {prompt}"
-    )
-  cached = max(cached, hit)
- if cached + write > prompt:
-  raise UsageError(f"{where}: cached tokens (read {cached} + write {write}) exceed prompt_tokens {prompt}")
- reasoning = _nested(block, "completion_tokens_details", "reasoning_tokens", where)
- return _build(
-  where,
-  input_tokens=prompt,
-  output_tokens=completion,
-  cache_read_tokens=cached,
-  cache_write_tokens=write,
-  reasoning_tokens=reasoning,
- )
+ up_to_check, after_check = _OPENAI_CHAT_PATHS
+ counts = _read_counts(block, up_to_check, where)
+ hits = _deepseek_cache_hits(block, counts["input_tokens"], where)
+ counts["cache_read_tokens"] = max(counts["cache_read_tokens"], hits)
+ _check_cached_in_prompt(counts, "prompt_tokens", where)
+ return _build(where, **counts, **_read_counts(block, after_check, where))
 
 
 def _openai_responses(block: Mapping, where: str) -> Usage:
- prompt = _get(block, "input_tokens", where)
- cached = _nested(block, "input_tokens_details", "cached_tokens", where)
- write = _nested(block, "input_tokens_details", "cache_write_tokens", where)
- if cached + write > prompt:
-  raise UsageError(f"{where}: cached tokens (read {cached} + write {write}) exceed input_tokens {prompt}")
- output = _get(block, "output_tokens", where)
- reasoning = _nested(block, "output_tokens_details", "reasoning_tokens", where)
- return _build(
-  where,
-  input_tokens=prompt,
-  output_tokens=output,
-  cache_read_tokens=cached,
-  cache_write_tokens=write,
-  reasoning_tokens=reasoning,
- )
+ up_to_check, after_check = _OPENAI_RESPONSES_PATHS
+ counts = _read_counts(block, up_to_check, where)
+ _check_cached_in_prompt(counts, "input_tokens", where)
+ return _build(where, **counts, **_read_counts(block, after_check, where))
+
+
+def _check_cached_in_prompt(counts: Mapping[str, int], prompt_key: str, where: str) -> None:
+ read, write, prompt = counts["cache_read_tokens"], counts["cache_write_tokens"], counts["input_tokens"]
+ if read + write > prompt:
+  raise UsageError(f"{where}: cached tokens (read {read} + write {write}) exceed {prompt_key} {prompt}")
+
+
+def _deepseek_cache_hits(block: Mapping, prompt: int, where: str) -> int:
+ """DeepSeek's prompt_cache_hit_tokens (0 when not reported); hit + miss must be the whole prompt."""
+ if block.get("prompt_cache_hit_tokens") is None:
+  return 0
+ hit = _read_count(block, ("prompt_cache_hit_tokens",), where)
+ if block.get("prompt_cache_miss_tokens") is not None:
+  miss = _read_count(block, ("prompt_cache_miss_tokens",), where)
+  if hit + miss != prompt:
+   raise UsageError(
+    f"{where}: prompt_cache_hit_tokens {hit} + prompt_cache_miss_tokens {miss} != prompt_tokens {prompt}"
+   )
+ return hit
 
 
 def _gemini(block: Any, where: str) -> Usage | None:
- if block is None:
-  return None
- if not isinstance(block, Mapping):
-  raise UsageError(f"{where}: expected an object, got {type(block).__name__}")
+ block = _object_or_none(block, where)
+ return None if block is None else _gemini_usage(block, where)
 
- def pick(camel: str, snake: str) -> int:
-  if camel in block:
-   return _get(block, camel, where)
-  return _get(block, snake, where)
 
- prompt = pick("promptTokenCount", "prompt_token_count")
- tool_prompt = pick("toolUsePromptTokenCount", "tool_use_prompt_token_count")
- cached = pick("cachedContentTokenCount", "cached_content_token_count")
- if cached > prompt:
-  raise UsageError(f"{where}: cachedContentTokenCount {cached} exceeds promptTokenCount {prompt}")
- candidates = pick("candidatesTokenCount", "candidates_token_count")
- thoughts = pick("thoughtsTokenCount", "thoughts_token_count")
+def _gemini_usage(block: Mapping, where: str) -> Usage:
+ up_to_check, after_check = (_gemini_paths(block, keys) for keys in _GEMINI_KEYS)
+ counts = _read_counts(block, up_to_check, where)
+ if counts["cached"] > counts["prompt"]:
+  raise UsageError(f"{where}: cachedContentTokenCount {counts['cached']} exceeds promptTokenCount {counts['prompt']}")
+ counts.update(_read_counts(block, after_check, where))
  return _build(
   where,
-  input_tokens=prompt + tool_prompt,
-  output_tokens=candidates + thoughts,
-  cache_read_tokens=cached,
-  reasoning_tokens=thoughts,
+  input_tokens=counts["prompt"] + counts["tool_use_prompt"],
+  output_tokens=counts["candidates"] + counts["thoughts"],
+  cache_read_tokens=counts["cached"],
+  reasoning_tokens=counts["thoughts"],
  )
+
+
+def _gemini_paths(block: Mapping, keys: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str]]:
+ # A block spells each key one way; the camelCase one wins when both are there.
+ return {name: (camel if camel in block else snake,) for name, (camel, snake) in keys.items()}
 
 
 def _usage_from_stream(events: list[Any], hint: str | None) -> Usage | None:
  """Streams: Anthropic merges message_start with the last cumulative message_delta; the others
  report cumulative (Gemini) or final (OpenAI) usage, so the last event that has usage wins. Never a sum."""
- anthropic_start: Usage | None = None
- anthropic_delta: Mapping | None = None
- anthropic_delta_where = ""
- last: Usage | None = None
+ stream = _StreamUsage(hint)
  for index, event in enumerate(events):
-  where = f"stream[{index}]"
+  stream.read(event, f"stream[{index}]")
+ return stream.usage()
+
+
+class _StreamUsage:
+ """What a stream has reported so far: Anthropic's start and last delta, and the others' last usage."""
+
+ def __init__(self, hint: str | None) -> None:
+  self.hint = hint
+  self.anthropic_start: Usage | None = None
+  self.anthropic_delta: Mapping | None = None
+  self.anthropic_delta_where = ""
+  self.last: Usage | None = None
+
+ def read(self, event: Any, where: str) -> None:
+  if event is None:
+   return
   if not isinstance(event, Mapping):
-   if event is None:
-    continue
    raise UsageError(f"{where}: expected a JSON object, got {type(event).__name__}")
   kind = event.get("type")
   if kind == "message_start":
-   anthropic_start = _usage_from_payload(event, "anthropic", where)
-   continue
-  if kind == "message_delta":
-   delta = event.get("usage")
-   if delta is not None:
-    if not isinstance(delta, Mapping):
-     raise UsageError(f"{where}.usage: expected an object, got {type(delta).__name__}")
-    anthropic_delta = delta
-    anthropic_delta_where = f"{where}.usage"
-   continue
-  usage = _usage_from_payload(event, hint, where)
-  if usage is not None:
-   last = usage
- if anthropic_start is not None or anthropic_delta is not None:
-  return _merge_anthropic(anthropic_start, anthropic_delta, anthropic_delta_where)
- return last
+   self.anthropic_start = _usage_from_payload(event, "anthropic", where)
+  elif kind == "message_delta":
+   self._read_anthropic_delta(event, where)
+  else:
+   self.last = _usage_from_payload(event, self.hint, where) or self.last
+
+ def _read_anthropic_delta(self, event: Mapping, where: str) -> None:
+  delta = _object_or_none(event.get("usage"), f"{where}.usage")
+  if delta is not None:
+   self.anthropic_delta, self.anthropic_delta_where = delta, f"{where}.usage"
+
+ def usage(self) -> Usage | None:
+  if self.anthropic_start is not None or self.anthropic_delta is not None:
+   return _merge_anthropic(self.anthropic_start, self.anthropic_delta, self.anthropic_delta_where)
+  return self.last
 
 
 def _merge_anthropic(start: Usage | None, delta: Mapping | None, where: str) -> Usage:
