@@ -5,12 +5,6 @@ import pytest
 from mma_conductor.ledger.config import LedgerConfigError, load_ledger_settings, resolve_ledger_path
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
- monkeypatch.delenv("MMA_CONDUCTOR_LEDGER", raising=False)
- monkeypatch.setenv("MMA_CONDUCTOR_DATA_DIR", str(tmp_path / "data"))
-
-
 def test_precedence(tmp_path, monkeypatch):
  project = tmp_path / "project"
  project.mkdir()

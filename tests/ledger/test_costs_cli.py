@@ -16,14 +16,6 @@ from mma_conductor.ledger.store import Ledger
 CENT = USD // 100
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
- monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
- monkeypatch.setenv("MMA_CONDUCTOR_DATA_DIR", str(tmp_path / "data"))
- monkeypatch.delenv("MMA_CONDUCTOR_LEDGER", raising=False)
- monkeypatch.chdir(tmp_path)
-
-
 @pytest.fixture
 def ledger_path(tmp_path):
  path = tmp_path / "ledger.sqlite3"

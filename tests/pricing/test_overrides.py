@@ -8,12 +8,6 @@ from mma_conductor.pricing.overrides import PricingConfigError, env_key
 from mma_conductor.pricing.usage import Usage
 
 
-@pytest.fixture(autouse=True)
-def restore_default_pricing(tmp_path):
- yield
- cost_tracker.configure_pricing(user_file=tmp_path / "none.toml", env={})
-
-
 def write(path: Path, text: str) -> Path:
  path.write_text(text, encoding="utf-8")
  return path
