@@ -194,7 +194,7 @@ def test_header_opens_and_closes_and_reset_session_zeroes_everything(live_app):
 
 
 def test_pausing_the_conductor_stops_new_cost_arriving(live_app):
- app, params, addons = live_app(latency_ms=120)
+ app, params, addons = live_app(latency_ms=400)
  controller = app.controller
  results = {}
 
