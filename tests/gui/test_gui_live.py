@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from imgui_tables import model_row_cells, table_rows
 
 pytestmark = pytest.mark.live
 
@@ -78,6 +79,13 @@ def wait_until(ctx, predicate, frames=3000):
  return predicate()
 
 
+def start_track(ctx, app, goal: str) -> None:
+ """Type `goal` into the Track window and press Run."""
+ app.goal = goal
+ ctx.set_ref("//Track")
+ ctx.item_click("**/Run (F5)")
+
+
 def copied_rows(ctx, window: str, button: str) -> tuple[str, list[list[str]]]:
  from imgui_bundle import imgui
 
@@ -85,10 +93,7 @@ def copied_rows(ctx, window: str, button: str) -> tuple[str, list[list[str]]]:
  ctx.item_click(f"**/{button}")
  ctx.yield_(2)
  text = imgui.get_clipboard_text()
- rows = [
-  [c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines() if line.strip().startswith("|")
- ]
- return text, rows
+ return text, table_rows(text)
 
 
 def test_run_track_then_panel_and_tier_table_equal_the_controller(live_app):
@@ -102,9 +107,7 @@ def test_run_track_then_panel_and_tier_table_equal_the_controller(live_app):
 
   ctx.yield_(3)
   testing.capture(ctx, str(ARTIFACTS / "app_before_run.png"))
-  app.goal = "Build a word counter CLI with tests"
-  ctx.set_ref("//Track")
-  ctx.item_click("**/Run (F5)")
+  start_track(ctx, app, "Build a word counter CLI with tests")
   assert wait_until(
    ctx, lambda: controller.track_status in ("done", "blocked", "error") and not controller.engine.running
   )
@@ -122,13 +125,7 @@ def test_run_track_then_panel_and_tier_table_equal_the_controller(live_app):
  assert f"{snap.total.calls:,} calls" in panel_text
  by_name = {r[0]: r for r in panel_rows}
  for figures in snap.by_model:
-  row = by_name[figures.key]
-  assert row[1:] == [
-   f"{figures.input_tokens:,}",
-   f"{figures.output_tokens:,}",
-   f"{figures.cached_tokens:,}",
-   figures.cost_label,
-  ]
+  assert by_name[figures.key][1:] == model_row_cells(figures)
  assert "Simulated (offline)" in by_name
  _, tier_rows = results["tiers"]
  assert tier_rows[0][-1] == "Est. Cost"
@@ -146,9 +143,7 @@ def test_header_opens_and_closes_and_reset_session_zeroes_everything(live_app):
  results = {}
 
  def scenario(ctx):
-  app.goal = "Build a small parser"
-  ctx.set_ref("//Track")
-  ctx.item_click("**/Run (F5)")
+  start_track(ctx, app, "Build a small parser")
   assert wait_until(ctx, lambda: not controller.engine.running and controller.track_status != "starting")
   ctx.yield_(2)
   ctx.set_ref("//Cost Analytics")
@@ -193,14 +188,12 @@ def test_header_opens_and_closes_and_reset_session_zeroes_everything(live_app):
 
 
 def test_pausing_the_conductor_stops_new_cost_arriving(live_app):
- app, params, addons = live_app(latency_ms=120)
+ app, params, addons = live_app(latency_ms=400)
  controller = app.controller
  results = {}
 
  def scenario(ctx):
-  app.goal = "Build a word counter CLI with tests"
-  ctx.set_ref("//Track")
-  ctx.item_click("**/Run (F5)")
+  start_track(ctx, app, "Build a word counter CLI with tests")
   assert wait_until(ctx, lambda: controller.session().total.calls >= 3)
   ctx.item_click("**/Pause (F6)")
   deadline = time.monotonic() + 1.0  # in-flight calls finish (and count)

@@ -3,6 +3,7 @@ ImGui's own text logging, the same mechanism as the panel's Copy button."""
 
 import pytest
 from imgui_bundle import imgui
+from imgui_tables import model_row_cells, table_rows
 
 from mma_conductor.app.controller import AppController
 from mma_conductor.cost_tracker import usage_cost_units
@@ -49,15 +50,6 @@ def draw(body, frames=3):
  return imgui.get_clipboard_text()
 
 
-def table_rows(text: str) -> list[list[str]]:
- rows = []
- for line in text.splitlines():
-  line = line.strip()
-  if line.startswith("|") and line.endswith("|"):
-   rows.append([cell.strip() for cell in line.strip("|").split("|")])
- return rows
-
-
 def sample_costs() -> SessionCosts:
  costs = SessionCosts(PriceBook(use_dataset=False))
  costs.record("gemini-2.5-pro", Usage(12_000, 900), tier="Tier 1", agent="orchestrator")
@@ -86,13 +78,7 @@ def test_cost_panel_rows_equal_the_accumulators(imgui_context):
   assert tiers[tier][2] == f"{figures.total_tokens:,}"
  model_rows = {r[0]: r for r in rows if len(r) == 5}
  for figures in snap.by_model:
-  row = model_rows[figures.key]
-  assert row[1:] == [
-   f"{figures.input_tokens:,}",
-   f"{figures.output_tokens:,}",
-   f"{figures.cached_tokens:,}",
-   figures.cost_label,
-  ]
+  assert model_rows[figures.key][1:] == model_row_cells(figures)
  # provider subtotals, in the panel's provider order, sum their models exactly
  titles = [r[0] for r in rows if r[0] in ("Gemini", "Anthropic", "DeepSeek", "OpenAI", "Other")]
  assert titles == ["Gemini", "Anthropic", "DeepSeek", "OpenAI", "Other"]

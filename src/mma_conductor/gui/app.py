@@ -22,14 +22,17 @@ from ..engine.track_store import list_tracks, load_track_file
 from ..pricing.tiers import TIER_NAMES
 from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
+from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, Command
 from .cost_panel import render_cost_panel
 from .dashboard import render_ticket_list, render_tier_table
 from .log_windows import render_comms_log, render_event_log, render_tier_streams
 from .style import BAD, MUTED, SIMULATED, SUBTOTAL
 from .track_window import render_track_window
 from .view_cache import ViewCache
+from .widgets import draw_copied, hover_tooltip
 
 RESET_POPUP = "Reset session?"
+POPUP_BUTTON_SIZE = imgui.ImVec2(120, 0)
 DRAIN_BUDGET_S = 0.004
 WINDOW_TITLE = "mma-conductor"
 
@@ -48,7 +51,9 @@ class GuiApp:
   self.error = ""
   self.frames = 0
   self.api_server = None
-  self.simulated_tiers = self._simulated_tiers()
+  self.simulated_tiers: list[str] = []
+  self.simulated_note = ""
+  self._find_simulated_tiers()
   self.resumable = self._find_resumable()
 
  @property
@@ -90,12 +95,16 @@ class GuiApp:
  def set_tier(self, tier: str, config: TierConfig) -> None:
   """Change a tier's provider or model for the next run."""
   self.controller.set_tier_config(tier, config)
-  self.simulated_tiers = self._simulated_tiers()
+  self._find_simulated_tiers()
 
  def reset_session(self) -> None:
   """Clear the session figures (after the user confirmed)."""
   self.controller.reset_session()
   self.view.refresh()
+
+ def _find_simulated_tiers(self) -> None:
+  self.simulated_tiers = self._simulated_tiers()
+  self.simulated_note = f"{', '.join(self.simulated_tiers)}: no API key found, so these tiers run offline."
 
  def _simulated_tiers(self) -> list[str]:
   try:
@@ -142,47 +151,40 @@ class GuiApp:
   imgui.set_next_window_pos(center, imgui.Cond_.appearing, imgui.ImVec2(0.5, 0.5))
   opened, _ = imgui.begin_popup_modal(RESET_POPUP, None, imgui.WindowFlags_.always_auto_resize)
   if opened:
-   imgui.text(f"Clear this session's figures ({self.view.cost.total_cost}, {self.view.cost.summary})?")
-   imgui.text_disabled("Tickets of a running track are kept; the call history keeps the old session.")
-   if imgui.button("Reset", imgui.ImVec2(120, 0)) or imgui.is_key_pressed(imgui.Key.enter):
-    self.reset_session()
-    imgui.close_current_popup()
-   imgui.set_item_default_focus()
-   imgui.same_line()
-   if imgui.button("Cancel", imgui.ImVec2(120, 0)) or imgui.is_key_pressed(imgui.Key.escape):
-    imgui.close_current_popup()
+   self._reset_confirmation()
    imgui.end_popup()
 
+ def _reset_confirmation(self) -> None:
+  imgui.text(f"Clear this session's figures ({self.view.cost.total_cost}, {self.view.cost.summary})?")
+  imgui.text_disabled("Tickets of a running track are kept; the call history keeps the old session.")
+  if imgui.button("Reset", POPUP_BUTTON_SIZE) or imgui.is_key_pressed(imgui.Key.enter):
+   self.reset_session()
+   imgui.close_current_popup()
+  imgui.set_item_default_focus()
+  imgui.same_line()
+  if imgui.button("Cancel", POPUP_BUTTON_SIZE) or imgui.is_key_pressed(imgui.Key.escape):
+   imgui.close_current_popup()
+
  def _shortcuts(self) -> None:
-  route = imgui.InputFlags_.route_global
   engine = self.controller.engine
-  if imgui.shortcut(imgui.Key.f5, route) and not engine.running:
-   self.run_track()
-  if imgui.shortcut(imgui.Key.f6, route) and engine.running:
-   self.toggle_pause()
-  if imgui.shortcut(imgui.Key.f10, route) and engine.running:
-   self.controller.step()
-  if imgui.shortcut(imgui.Key.mod_shift | imgui.Key.f5, route) and engine.running:
-   self.controller.stop()
-  if imgui.shortcut(imgui.Key.mod_ctrl | imgui.Key.mod_shift | imgui.Key.r, route):
-   self.want_reset = True
+  for command in COMMANDS:
+   if imgui.shortcut(command.chord, imgui.InputFlags_.route_global) and command.available(engine.running):
+    command.run(self)
 
  def show_menus(self) -> None:
   """The Session menu (hello_imgui adds View and the app menu)."""
-  if imgui.begin_menu("Session"):
-   if imgui.menu_item("Reset Session...", "Ctrl+Shift+R", False)[0]:
-    self.want_reset = True
-   imgui.separator()
-   running = self.controller.engine.running
-   if imgui.menu_item("Run track", "F5", False, not running)[0]:
-    self.run_track()
-   if imgui.menu_item("Pause / Resume", "F6", False, running)[0]:
-    self.toggle_pause()
-   if imgui.menu_item("Step", "F10", False, running)[0]:
-    self.controller.step()
-   if imgui.menu_item("Stop", "Shift+F5", False, running)[0]:
-    self.controller.stop()
-   imgui.end_menu()
+  if not imgui.begin_menu("Session"):
+   return
+  running = self.controller.engine.running
+  self._menu_items(SESSION_COMMANDS, running)
+  imgui.separator()
+  self._menu_items(TRACK_COMMANDS, running)
+  imgui.end_menu()
+
+ def _menu_items(self, commands: tuple[Command, ...], running: bool) -> None:
+  for command in commands:
+   if imgui.menu_item(command.label, command.keys, False, command.available(running))[0]:
+    command.run(self)
 
  def show_status(self) -> None:
   """The status bar: the session cost badge (always visible), track state, simulated marker."""
@@ -198,8 +200,7 @@ class GuiApp:
   if self.controller.ledger_problem:
    imgui.same_line()
    imgui.text_colored(BAD, "| history not saved")
-   if imgui.is_item_hovered():
-    imgui.set_tooltip(self.controller.ledger_problem)
+   hover_tooltip(self.controller.ledger_problem)
 
  def shutdown(self) -> None:
   """Stop the worker, write the ledger's queue, stop the local API, save the app settings."""
@@ -216,13 +217,8 @@ class GuiApp:
 
  def dashboard_window(self) -> None:
   imgui.separator_text("Tier usage")
-  if self.copy_tiers:
-   self.copy_tiers = False
-   imgui.log_to_clipboard()
-   render_tier_table(self.view.cost)
-   imgui.log_finish()
-  else:
-   render_tier_table(self.view.cost)
+  copying, self.copy_tiers = self.copy_tiers, False
+  draw_copied(copying, render_tier_table, self.view.cost)
   if imgui.small_button("Copy table"):
    self.copy_tiers = True
   imgui.separator_text("Tickets")
@@ -238,7 +234,7 @@ class GuiApp:
   render_comms_log(self.view)
 
  def log_window(self) -> None:
-  render_event_log(self.controller)
+  render_event_log(self.view)
 
 
 def build_runner_params(

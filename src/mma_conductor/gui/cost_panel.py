@@ -5,102 +5,99 @@ from __future__ import annotations
 from imgui_bundle import imgui, implot
 
 from .cost_view import CostView, FigureRow
-from .style import SUBTOTAL, UNPRICED
+from .style import SUBTOTAL, TABLE_FLAGS, UNPRICED
+from .widgets import colored_text, draw_copied, hover_tooltip, table_headers
 
-TABLE_FLAGS = (
- imgui.TableFlags_.borders_inner_v
- | imgui.TableFlags_.borders_outer
- | imgui.TableFlags_.row_bg
- | imgui.TableFlags_.sizing_stretch_prop
+# (label, tooltip, the request on `ui` the button raises), drawn in this order beside the session total
+PANEL_BUTTONS = (
+ ("Copy", "Copy the panel's figures to the clipboard as text", "copy_costs"),
+ (
+  "Reset Session",
+  "Clear the session figures and start a new session (asks first). History keeps the old one.",
+  "want_reset",
+ ),
 )
+TIER_COST_COLUMNS = ("Tier", "Cost", "Tokens", "Share")
+MODEL_COST_COLUMNS = ("Provider / model", "Input", "Output", "Cached", "Cost")
 
 
 def render_cost_panel(view: CostView, ui) -> None:
  """Draw the collapsing "Cost Analytics" header (open by default) and its content.
 
- `ui` carries the panel's requests back to the app: `ui.want_reset` is set by the Reset Session button.
+ `ui` carries the panel's requests back to the app: `ui.want_reset` is set by the Reset Session button,
+ `ui.copy_costs` by the Copy button (the figures are copied on the next frame).
  """
  if not imgui.collapsing_header("Cost Analytics", imgui.TreeNodeFlags_.default_open):
   return
- copying = ui.copy_costs
- if copying:
-  ui.copy_costs = False
-  imgui.log_to_clipboard()
- imgui.text("Session total:")
- imgui.same_line()
- imgui.text_colored(UNPRICED if view.total_row.unpriced and not view.total_units else SUBTOTAL, view.total_cost)
- imgui.same_line()
- if imgui.button("Copy"):
-  ui.copy_costs = True
- if imgui.is_item_hovered():
-  imgui.set_tooltip("Copy the panel's figures to the clipboard as text")
- imgui.same_line()
- if imgui.button("Reset Session"):
-  ui.want_reset = True
- if imgui.is_item_hovered():
-  imgui.set_tooltip("Clear the session figures and start a new session (asks first). History keeps the old one.")
- imgui.text_disabled(view.summary)
- imgui.text_disabled(f"session {view.session_id}")
- if ui.history_line:
-  imgui.text_disabled(ui.history_line)
- if view.unpriced_note:
-  imgui.text_colored(UNPRICED, view.unpriced_note)
-
- imgui.separator_text("By tier")
- if imgui.begin_table("cost_by_tier", 4, TABLE_FLAGS):
-  for label in ("Tier", "Cost", "Tokens", "Share"):
-   imgui.table_setup_column(label)
-  imgui.table_headers_row()
-  for row in view.tier_rows:
-   _cells(row.label, row.cost, row.tokens, row.share, unpriced=row.unpriced)
-  imgui.end_table()
-
- imgui.separator_text("By model")
- if not view.providers:
-  imgui.text_disabled("No calls yet this session.")
- elif imgui.begin_table("cost_by_model", 5, TABLE_FLAGS):
-  for label in ("Provider / model", "Input", "Output", "Cached", "Cost"):
-   imgui.table_setup_column(label)
-  imgui.table_headers_row()
-  for group in view.providers:
-   _model_row(group.subtotal, SUBTOTAL)
-   for row in group.models:
-    _model_row(row, None, indent=True)
-  imgui.end_table()
- if copying:
-  imgui.log_finish()
-
+ copying, ui.copy_costs = ui.copy_costs, False
+ draw_copied(copying, _figures, view, ui)
  _charts(view)
 
 
-def _cells(*texts: str, unpriced: bool = False) -> None:
- imgui.table_next_row()
- for index, text in enumerate(texts):
-  imgui.table_set_column_index(index)
-  if unpriced and index == 1:
-   imgui.text_colored(UNPRICED, text)
-  else:
-   imgui.text(text)
+def _figures(view: CostView, ui) -> None:
+ _session_total(view, ui)
+ _session_notes(view, ui.history_line)
+ imgui.separator_text("By tier")
+ _tier_costs(view)
+ imgui.separator_text("By model")
+ _model_costs(view)
 
 
-def _model_row(row: FigureRow, color, indent: bool = False) -> None:
+def _session_total(view: CostView, ui) -> None:
+ imgui.text("Session total:")
+ imgui.same_line()
+ imgui.text_colored(UNPRICED if view.total_row.unpriced and not view.total_units else SUBTOTAL, view.total_cost)
+ for label, tooltip, request in PANEL_BUTTONS:
+  imgui.same_line()
+  if imgui.button(label):
+   setattr(ui, request, True)
+  hover_tooltip(tooltip)
+
+
+def _session_notes(view: CostView, history_line: str) -> None:
+ imgui.text_disabled(view.summary)
+ imgui.text_disabled(view.session_line)
+ if history_line:
+  imgui.text_disabled(history_line)
+ if view.unpriced_note:
+  imgui.text_colored(UNPRICED, view.unpriced_note)
+
+
+def _tier_costs(view: CostView) -> None:
+ if not imgui.begin_table("cost_by_tier", len(TIER_COST_COLUMNS), TABLE_FLAGS):
+  return
+ table_headers(TIER_COST_COLUMNS)
+ for row in view.tier_rows:
+  imgui.table_next_row()
+  for index, text in enumerate((row.label, row.cost, row.tokens, row.share)):
+   imgui.table_set_column_index(index)
+   colored_text(UNPRICED if row.unpriced and index == 1 else None, text)
+ imgui.end_table()
+
+
+def _model_costs(view: CostView) -> None:
+ if not view.providers:
+  imgui.text_disabled("No calls yet this session.")
+  return
+ if not imgui.begin_table("cost_by_model", len(MODEL_COST_COLUMNS), TABLE_FLAGS):
+  return
+ table_headers(MODEL_COST_COLUMNS)
+ for group in view.providers:
+  _model_row(group.subtotal, SUBTOTAL)
+  for row in group.models:
+   _model_row(row, None)
+ imgui.end_table()
+
+
+def _model_row(row: FigureRow, color: imgui.ImVec4 | None) -> None:
  imgui.table_next_row()
  imgui.table_set_column_index(0)
- label = ("    " + row.label) if indent else row.label
- if color is not None:
-  imgui.text_colored(color, label)
- else:
-  imgui.text(label)
+ colored_text(color, row.label)
  for index, text in enumerate((row.input, row.output, row.cached), start=1):
   imgui.table_set_column_index(index)
   imgui.text(text)
  imgui.table_set_column_index(4)
- if row.unpriced:
-  imgui.text_colored(UNPRICED, row.cost)
- elif color is not None:
-  imgui.text_colored(color, row.cost)
- else:
-  imgui.text(row.cost)
+ colored_text(UNPRICED if row.unpriced else color, row.cost)
 
 
 def _charts(view: CostView) -> None:

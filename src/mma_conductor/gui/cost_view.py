@@ -24,6 +24,7 @@ PROVIDER_TITLES = {
  "other": "Other",
 }
 SHARE_BARS = 8
+MODEL_INDENT = "    "  # a model's row label sits under its provider's subtotal row
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class FigureRow:
 
 @dataclass(frozen=True, slots=True)
 class ProviderGroup:
- """A provider's subtotal row and its models' rows."""
+ """A provider's subtotal row and its models' rows (their labels indented under the subtotal's)."""
 
  key: str
  title: str
@@ -59,6 +60,7 @@ class CostView:
 
  version: tuple[int, int]
  session_id: str
+ session_line: str
  total_cost: str
  total_units: int
  summary: str
@@ -104,17 +106,6 @@ def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]
   _row(tier, snapshot.tier(tier), units, ", ".join(snapshot.models_in_tier(tier)) or "-") for tier in TIER_NAMES
  )
  extra_tiers = tuple(_row(f.key or "(no tier)", f, units) for f in snapshot.by_tier if f.key not in TIER_NAMES)
- groups: dict[str, list[CostFigures]] = {}
- for figures in snapshot.by_model:
-  groups.setdefault(provider_group_key(figures.provider), []).append(figures)
- providers = []
- for key in PROVIDER_ORDER:
-  members = groups.get(key)
-  if not members:
-   continue
-  subtotal = _sum(key, members)
-  rows = tuple(_row(f.key, f, units) for f in members)
-  providers.append(ProviderGroup(key, PROVIDER_TITLES[key], _row(PROVIDER_TITLES[key], subtotal, units), rows))
  total_cost = total.cost_label if total.calls else "$0.00"
  summary = (
   f"{total.calls:,} calls, {total.total_tokens:,} tokens ({total.input_tokens:,} in / {total.output_tokens:,} out)"
@@ -122,22 +113,19 @@ def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]
  unpriced = ""
  if snapshot.unpriced_models:
   unpriced = "Unpriced (tokens counted, no price): " + ", ".join(snapshot.unpriced_models)
- xs = np.fromiter((t - snapshot.started_at for t, _ in timeline), dtype=np.float64, count=len(timeline))
- ys = np.fromiter((u / UNITS_PER_USD for _, u in timeline), dtype=np.float64, count=len(timeline))
- if len(xs):
-  xs = np.concatenate(([0.0], np.maximum(xs, 0.0)))
-  ys = np.concatenate(([0.0], ys))
+ xs, ys = _timeline_arrays(snapshot.started_at, timeline)
  labels, values = _shares(snapshot)
  return CostView(
   version=(snapshot.version, len(timeline)),
   session_id=snapshot.session_id,
+  session_line=f"session {snapshot.session_id}",
   total_cost=total_cost,
   total_units=units,
   summary=summary,
   badge=f"Session {total_cost}",
   tier_rows=tier_rows + extra_tiers,
   total_row=_row("Total", total, units),
-  providers=tuple(providers),
+  providers=_provider_groups(snapshot, units),
   unpriced_note=unpriced,
   timeline_x=xs,
   timeline_y=ys,
@@ -145,6 +133,29 @@ def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]
   share_positions=[float(i) for i in range(len(labels))],
   share_values=values,
  )
+
+
+def _provider_groups(snapshot: SessionSnapshot, total_units: int) -> tuple[ProviderGroup, ...]:
+ """The models grouped by provider in the panel's provider order, each group with its subtotal row."""
+ groups: dict[str, list[CostFigures]] = {}
+ for figures in snapshot.by_model:
+  groups.setdefault(provider_group_key(figures.provider), []).append(figures)
+ return tuple(_provider_group(key, groups[key], total_units) for key in PROVIDER_ORDER if groups.get(key))
+
+
+def _provider_group(key: str, members: list[CostFigures], total_units: int) -> ProviderGroup:
+ title = PROVIDER_TITLES[key]
+ rows = tuple(_row(MODEL_INDENT + f.key, f, total_units) for f in members)
+ return ProviderGroup(key, title, _row(title, _sum(key, members), total_units), rows)
+
+
+def _timeline_arrays(started_at: float, timeline: list[tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
+ """Seconds since the session started and cumulative USD, from a (0, 0) origin when there is any call."""
+ xs = np.fromiter((t - started_at for t, _ in timeline), dtype=np.float64, count=len(timeline))
+ ys = np.fromiter((u / UNITS_PER_USD for _, u in timeline), dtype=np.float64, count=len(timeline))
+ if not len(xs):
+  return xs, ys
+ return np.concatenate(([0.0], np.maximum(xs, 0.0))), np.concatenate(([0.0], ys))
 
 
 def _sum(key: str, members: list[CostFigures]) -> CostFigures:

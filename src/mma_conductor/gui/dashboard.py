@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from .cost_view import CostView
-from .style import MUTED, STATUS_COLORS, SUBTOTAL, UNPRICED
+from .cost_view import CostView, FigureRow
+from .style import MUTED, STATUS_COLORS, SUBTOTAL, TABLE_FLAGS, UNPRICED
 from .view_cache import TicketRow
+from .widgets import colored_text, draw_clipped, hover_tooltip, table_headers
 
-TABLE_FLAGS = (
- imgui.TableFlags_.borders_inner_v
- | imgui.TableFlags_.borders_outer
- | imgui.TableFlags_.row_bg
- | imgui.TableFlags_.sizing_stretch_prop
-)
 TIER_COLUMNS = ("Tier", "Model", "Input", "Output", "Cached", "Est. Cost")
 
 
@@ -21,31 +16,20 @@ def render_tier_table(view: CostView) -> None:
  """One row per tier (the models it really used; several after escalation) and a total row."""
  if not imgui.begin_table("tier_usage", len(TIER_COLUMNS), TABLE_FLAGS):
   return
- for label in TIER_COLUMNS:
-  imgui.table_setup_column(label)
- imgui.table_headers_row()
+ table_headers(TIER_COLUMNS)
  for row in view.tier_rows:
-  _tier_row(row.label, row.models, row.input, row.output, row.cached, row.cost, row.unpriced, None)
- total = view.total_row
- _tier_row("Total", "", total.input, total.output, total.cached, total.cost, total.unpriced, SUBTOTAL)
+  _tier_row(row, None)
+ _tier_row(view.total_row, SUBTOTAL)
  imgui.end_table()
 
 
-def _tier_row(label, models, input_, output, cached, cost, unpriced, color) -> None:
+def _tier_row(row: FigureRow, color: imgui.ImVec4 | None) -> None:
  imgui.table_next_row()
- for index, text in enumerate((label, models, input_, output, cached)):
+ for index, text in enumerate((row.label, row.models, row.input, row.output, row.cached)):
   imgui.table_set_column_index(index)
-  if color is not None:
-   imgui.text_colored(color, text)
-  else:
-   imgui.text(text)
+  colored_text(color, text)
  imgui.table_set_column_index(5)
- if unpriced:
-  imgui.text_colored(UNPRICED, cost)
- elif color is not None:
-  imgui.text_colored(color, cost)
- else:
-  imgui.text(cost)
+ colored_text(UNPRICED if row.unpriced else color, row.cost)
 
 
 TICKET_COLUMNS = ("Ticket", "Title", "Status", "Worker model", "Attempts", "Cost")
@@ -65,29 +49,21 @@ def render_ticket_list(rows: tuple[TicketRow, ...]) -> None:
  if not imgui.begin_table("tickets", len(TICKET_COLUMNS), flags, imgui.ImVec2(0, 0)):
   return
  imgui.table_setup_scroll_freeze(0, 1)
- for label, flags, weight in zip(TICKET_COLUMNS, TICKET_COLUMN_FLAGS, TICKET_COLUMN_WEIGHTS, strict=True):
-  imgui.table_setup_column(label, flags, weight)
- imgui.table_headers_row()
- clipper = imgui.ListClipper()
- clipper.begin(len(rows))
- while clipper.step():
-  for index in range(clipper.display_start, clipper.display_end):
-   row = rows[index]
-   imgui.table_next_row()
-   imgui.table_set_column_index(0)
-   imgui.text(row.id)
-   imgui.table_set_column_index(1)
-   imgui.text(row.title)
-   if row.detail and imgui.is_item_hovered():
-    imgui.set_tooltip(row.detail)
-   imgui.table_set_column_index(2)
-   imgui.text_colored(STATUS_COLORS.get(row.status, MUTED), row.status)
-   if row.status == "blocked" and row.detail and imgui.is_item_hovered():
-    imgui.set_tooltip(row.detail)
-   imgui.table_set_column_index(3)
-   imgui.text(row.model)
-   imgui.table_set_column_index(4)
-   imgui.text(row.attempts)
-   imgui.table_set_column_index(5)
-   imgui.text(row.cost)
+ table_headers(TICKET_COLUMNS, TICKET_COLUMN_FLAGS, TICKET_COLUMN_WEIGHTS)
+ draw_clipped(len(rows), lambda index: _ticket_row(rows[index]))
  imgui.end_table()
+
+
+def _ticket_row(row: TicketRow) -> None:
+ imgui.table_next_row()
+ imgui.table_set_column_index(0)
+ imgui.text(row.id)
+ imgui.table_set_column_index(1)
+ imgui.text(row.title)
+ hover_tooltip(row.detail)
+ imgui.table_set_column_index(2)
+ imgui.text_colored(STATUS_COLORS.get(row.status, MUTED), row.status)
+ hover_tooltip(row.detail if row.status == "blocked" else "")
+ for index, text in enumerate((row.model, row.attempts, row.cost), start=3):
+  imgui.table_set_column_index(index)
+  imgui.text(text)

@@ -6,9 +6,20 @@ from imgui_bundle import imgui
 
 from ..pricing.tiers import TIER_NAMES
 from .style import BAD, GOOD, MUTED, SIMULATED
-from .view_cache import ViewCache
+from .view_cache import CallRow, ViewCache
+from .widgets import colored_text, draw_clipped, table_headers
 
 CALL_COLUMNS = ("Time", "Tier", "Ticket", "Model", "Tokens in / out", "Cost", "Latency", "Status")
+CALL_LOG_FLAGS = (
+ imgui.TableFlags_.borders_inner_v
+ | imgui.TableFlags_.row_bg
+ | imgui.TableFlags_.scroll_y
+ | imgui.TableFlags_.resizable
+ | imgui.TableFlags_.sizing_stretch_prop
+)
+LEVEL_COLORS = {"error": BAD, "warning": SIMULATED, "milestone": GOOD}
+STREAM_CHILD_IDS = {tier: f"stream_{tier}" for tier in TIER_NAMES}
+STREAM_FOLLOW_MARGIN = 20  # a stream scrolled this close to its end keeps following new text
 
 
 def render_comms_log(view: ViewCache) -> None:
@@ -17,37 +28,25 @@ def render_comms_log(view: ViewCache) -> None:
  if not count:
   imgui.text_disabled("No calls yet.")
   return
- flags = (
-  imgui.TableFlags_.borders_inner_v
-  | imgui.TableFlags_.row_bg
-  | imgui.TableFlags_.scroll_y
-  | imgui.TableFlags_.resizable
-  | imgui.TableFlags_.sizing_stretch_prop
- )
- if not imgui.begin_table("comms_log", len(CALL_COLUMNS), flags):
+ if not imgui.begin_table("comms_log", len(CALL_COLUMNS), CALL_LOG_FLAGS):
   return
  imgui.table_setup_scroll_freeze(0, 1)
- for label in CALL_COLUMNS:
-  imgui.table_setup_column(label)
- imgui.table_headers_row()
- clipper = imgui.ListClipper()
- clipper.begin(count)
- while clipper.step():
-  for index in range(clipper.display_start, clipper.display_end):
-   row = view.call_row(index)
-   imgui.table_next_row()
-   for column, text in enumerate((row.time, row.tier, row.ticket, row.model, row.tokens, row.cost, row.latency)):
-    imgui.table_set_column_index(column)
-    if column == 3 and row.model.endswith("(sim)"):
-     imgui.text_colored(SIMULATED, text)
-    else:
-     imgui.text(text)
-   imgui.table_set_column_index(7)
-   imgui.text_colored(BAD if row.failed else MUTED, row.status)
+ table_headers(CALL_COLUMNS)
+ draw_clipped(count, lambda index: _call_row(view.call_row(index)))
  if view.follow_calls:
   imgui.set_scroll_here_y(1.0)
   view.follow_calls = False
  imgui.end_table()
+
+
+def _call_row(row: CallRow) -> None:
+ imgui.table_next_row()
+ model_color = SIMULATED if row.model.endswith("(sim)") else None
+ for column, text in enumerate((row.time, row.tier, row.ticket, row.model, row.tokens, row.cost, row.latency)):
+  imgui.table_set_column_index(column)
+  colored_text(model_color if column == 3 else None, text)
+ imgui.table_set_column_index(7)
+ imgui.text_colored(BAD if row.failed else MUTED, row.status)
 
 
 def render_tier_streams(view: ViewCache) -> None:
@@ -56,24 +55,26 @@ def render_tier_streams(view: ViewCache) -> None:
   return
  for tier in TIER_NAMES:
   if imgui.begin_tab_item(tier)[0]:
-   text = view.stream_text.get(tier, "")
-   imgui.begin_child(f"stream_{tier}", imgui.ImVec2(0, 0), imgui.ChildFlags_.borders)
-   if text:
-    imgui.text_unformatted(text)
-   else:
-    imgui.text_disabled("Nothing streamed yet.")
-   if imgui.get_scroll_y() >= imgui.get_scroll_max_y() - 20:
-    imgui.set_scroll_here_y(1.0)
-   imgui.end_child()
+   _stream(STREAM_CHILD_IDS[tier], view.stream_text.get(tier, ""))
    imgui.end_tab_item()
  imgui.end_tab_bar()
 
 
-def render_event_log(controller) -> None:
+def _stream(child_id: str, text: str) -> None:
+ imgui.begin_child(child_id, imgui.ImVec2(0, 0), imgui.ChildFlags_.borders)
+ if text:
+  imgui.text_unformatted(text)
+ else:
+  imgui.text_disabled("Nothing streamed yet.")
+ if imgui.get_scroll_y() >= imgui.get_scroll_max_y() - STREAM_FOLLOW_MARGIN:
+  imgui.set_scroll_here_y(1.0)
+ imgui.end_child()
+
+
+def render_event_log(view: ViewCache) -> None:
  """Warnings, errors and notes from the conductor."""
- if not controller.log:
+ if not view.log_lines:
   imgui.text_disabled("Nothing to report.")
   return
- for event in controller.log:
-  color = {"error": BAD, "warning": SIMULATED, "milestone": GOOD}.get(event.level, MUTED)
-  imgui.text_colored(color, f"[{event.level}] {event.message}")
+ for line in view.log_lines:
+  imgui.text_colored(LEVEL_COLORS.get(line.level, MUTED), line.text)

@@ -1,4 +1,4 @@
-"""Colors the views share, so that "unpriced", subtotals and states look the same everywhere."""
+"""Colors and table style the views share, so that "unpriced", subtotals, states and tables look the same everywhere."""
 
 from imgui_bundle import imgui
 
@@ -16,3 +16,10 @@ STATUS_COLORS = {
  "review": SIMULATED,
  "todo": MUTED,
 }
+
+TABLE_FLAGS = (
+ imgui.TableFlags_.borders_inner_v
+ | imgui.TableFlags_.borders_outer
+ | imgui.TableFlags_.row_bg
+ | imgui.TableFlags_.sizing_stretch_prop
+)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from ..app.controller import AppController
 from ..pricing.money import format_usd, format_usd_auto
+from ..pricing.session_costs import SessionSnapshot
 from .cost_view import CostView, build_cost_view
 
 
@@ -38,6 +40,14 @@ class CallRow:
  failed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LogLine:
+ """An event log line, formatted; its level picks the color."""
+
+ level: str
+ text: str
+
+
 CALL_ROW_CACHE = 2048
 
 
@@ -57,34 +67,54 @@ class ViewCache:
   self.history_line = ""
   self._history_version: tuple[int, bool] = (-1, False)
   self.follow_calls = False
+  self.log_lines: tuple[LogLine, ...] = ()
+  self._log_version = -1
 
  def refresh(self) -> None:
   """Rebuild the parts whose data changed since the last frame."""
-  controller = self.controller
-  snapshot = controller.session()
-  if (
-   snapshot.version,
-   len(controller.cost_timeline),
-  ) != self.cost.version or snapshot.session_id != self.cost.session_id:
-   self.cost = build_cost_view(snapshot, controller.cost_timeline)
+  snapshot = self.controller.session()
+  self._refresh_cost(snapshot)
+  self._refresh_tickets()
+  self._refresh_history(snapshot)
+  self._refresh_streams()
+  self._refresh_log()
+
+ def _refresh_cost(self, snapshot: SessionSnapshot) -> None:
+  timeline = self.controller.cost_timeline
+  if (snapshot.version, len(timeline)) != self.cost.version or snapshot.session_id != self.cost.session_id:
+   self.cost = build_cost_view(snapshot, timeline)
    self.rebuilds += 1
-  if controller.tickets_version != self._tickets_version:
-   self._tickets_version = controller.tickets_version
-   self.tickets = tuple(_ticket_row(t) for t in controller.tickets.values())
-   counts: dict[str, int] = {}
-   for row in self.tickets:
-    counts[row.status] = counts.get(row.status, 0) + 1
-   self.ticket_summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "planning ..."
+
+ def _refresh_tickets(self) -> None:
+  controller = self.controller
+  if controller.tickets_version == self._tickets_version:
+   return
+  self._tickets_version = controller.tickets_version
+  self.tickets = tuple(_ticket_row(t) for t in controller.tickets.values())
+  counts = Counter(row.status for row in self.tickets)
+  self.ticket_summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "planning ..."
+
+ def _refresh_history(self, snapshot: SessionSnapshot) -> None:
+  controller = self.controller
   simulated = bool(snapshot.total.calls) and any(f.key == "simulated" for f in snapshot.by_provider)
-  if (controller.history_version, simulated) != self._history_version:
-   self._history_version = (controller.history_version, simulated)
-   link = controller.ledger_link
-   skipped = simulated and link is not None and not link.record_simulated
-   self.history_line = history_line(controller.history, controller.ledger_problem, skipped)
-  for tier, stream in controller.tier_streams.items():
+  if (controller.history_version, simulated) == self._history_version:
+   return
+  self._history_version = (controller.history_version, simulated)
+  link = controller.ledger_link
+  skipped = simulated and link is not None and not link.record_simulated
+  self.history_line = history_line(controller.history, controller.ledger_problem, skipped)
+
+ def _refresh_streams(self) -> None:
+  for tier, stream in self.controller.tier_streams.items():
    if self._stream_versions.get(tier) != stream.version:
     self._stream_versions[tier] = stream.version
     self.stream_text[tier] = "".join(stream.text)
+
+ def _refresh_log(self) -> None:
+  controller = self.controller
+  if controller.log_version != self._log_version:
+   self._log_version = controller.log_version
+   self.log_lines = tuple(LogLine(event.level, f"[{event.level}] {event.message}") for event in controller.log)
 
  @property
  def call_count(self) -> int:
