@@ -18,10 +18,6 @@ from ..app import settings as app_settings
 from ..app.controller import AppController
 from ..app.ledger_link import connect_ledger
 from ..app.project_config import TierConfig
-from ..engine.track_store import list_tracks, load_track_file
-from ..pricing.tiers import TIER_NAMES
-from ..providers.factory import resolve_api_key
-from ..providers.keys import load_user_keys
 from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, Command
 from .cost_panel import render_cost_panel
 from .dashboard import render_ticket_list, render_tier_table
@@ -54,7 +50,7 @@ class GuiApp:
   self.simulated_tiers: list[str] = []
   self.simulated_note = ""
   self._find_simulated_tiers()
-  self.resumable = self._find_resumable()
+  self.resumable = controller.resumable_track_id()
 
  @property
  def history_line(self) -> str:
@@ -103,31 +99,10 @@ class GuiApp:
   self.view.refresh()
 
  def _find_simulated_tiers(self) -> None:
-  self.simulated_tiers = self._simulated_tiers()
+  self.simulated_tiers, problem = self.controller.simulated_tiers()
+  if problem:
+   self.error = problem
   self.simulated_note = f"{', '.join(self.simulated_tiers)}: no API key found, so these tiers run offline."
-
- def _simulated_tiers(self) -> list[str]:
-  try:
-   keys = load_user_keys()
-  except ValueError as exc:
-   self.error = str(exc)
-   keys = {}
-  tiers = []
-  for tier in TIER_NAMES:
-   provider = self.controller.config.tiers[tier].provider
-   if provider == "simulated" or not resolve_api_key(provider, config=keys):
-    tiers.append(tier)
-  return tiers
-
- def _find_resumable(self) -> str:
-  for path in list_tracks(self.controller.project_dir)[:5]:
-   try:
-    track = load_track_file(path)
-   except ValueError:
-    continue
-   if track.tickets and not track.finished:
-    return track.id
-  return ""
 
  # Per-frame callbacks (GUI thread) -------------------------------------------------------------------
 
