@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .pricing import session_costs
 from .pricing.book import PriceBook, Resolution, normalize_model_name
@@ -71,20 +72,13 @@ _book: PriceBook | None = None
 _prices: dict[str, ModelPrice | None] = {}
 
 
-def configure_pricing(
- project_dir: Path | str | None = None,
- *,
- user_file: Path | str | None = None,
- env: Mapping[str, str] | None = None,
- use_dataset: bool = True,
- fallback_model: str | None = None,
-) -> PriceBook:
- """Build the default price book that this module's functions use (see pricing.config.load_price_book).
- Everything is validated first; on any error PricingConfigError is raised and the prices stay as they were."""
+def configure_pricing(project_dir: Path | str | None = None, **options: Any) -> PriceBook:
+ """Build the default price book that this module's functions use. Takes what
+ `pricing.config.load_price_book` takes (`user_file`, `env`, `use_dataset`, `fallback_model`): built-in table
+ and dataset, then the user file, the project file and the environment, in rising precedence. Everything is
+ validated first; on any error PricingConfigError is raised and the prices stay as they were."""
  global _book, _prices
- book = load_price_book(
-  project_dir, user_file=user_file, env=env, use_dataset=use_dataset, fallback_model=fallback_model
- )
+ book = load_price_book(project_dir, **options)
  with _configure_lock:
   _book = book
   _prices = book.prices

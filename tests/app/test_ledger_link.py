@@ -33,15 +33,15 @@ def test_every_call_and_the_run_reach_the_ledger_and_history_comes_back(tmp_path
  assert link is not None and server is None
  track = controller.start_track("Build a word counter")
  assert controller.wait_idle(30)
- assert wait_for(controller, lambda: controller.history is not None and controller.history.all_time_calls > 0)
+ assert wait_for(controller, lambda: controller.history is not None and controller.history.all_time.calls > 0)
  snap = controller.session()
- assert wait_for(controller, lambda: controller.history.all_time_calls == snap.total.calls)
+ assert wait_for(controller, lambda: controller.history.all_time.calls == snap.total.calls)
  controller.shutdown()
  ledger = Ledger.open(project_dir=tmp_path, create=False)
  assert count_calls(ledger) == len(controller.call_log) == snap.total.calls
  assert all_time(ledger).cost_units == snap.total.cost_units
- assert controller.history.all_time_units == snap.total.cost_units
- assert controller.history.today_units == snap.total.cost_units
+ assert controller.history.all_time.cost_units == snap.total.cost_units
+ assert controller.history.today.cost_units == snap.total.cost_units
  run = run_totals(ledger, track.id)
  assert run is not None and run.status == controller.track_status
  assert run.figures.cost_units == snap.total.cost_units

@@ -176,10 +176,13 @@ def test_view_cache_rebuilds_only_on_change_and_windows_draw(imgui_context, tmp_
 
 def test_history_from_the_ledger_shows_beside_the_session(imgui_context, tmp_path):
  from mma_conductor.app.ledger_link import HistoryUpdate, LedgerProblem
+ from mma_conductor.ledger.queries import Figures
 
  controller = AppController(tmp_path, persist=False)
  app = GuiApp(controller)
- controller.post(HistoryUpdate(1_230_000_000_000_000, 40, 45_670_000_000_000_000, 1234, "$1.23", "$45.67"))
+ controller.post(
+  HistoryUpdate(Figures("today", 1_230_000_000_000_000, 40), Figures("all", 45_670_000_000_000_000, 1234))
+ )
  app.pre_frame()
  text = draw(lambda: render_cost_panel(app.view.cost, app))
  assert "History: today $1.23 (40 calls)  |  all time $45.67 (1,234 calls)" in text

@@ -11,7 +11,7 @@ from typing import Any
 from ..engine.events import CallRecord, LogEvent, TrackUpdate
 from ..ledger.api import LocalApiError, start_local_api
 from ..ledger.config import load_ledger_settings
-from ..ledger.queries import today_and_all_time
+from ..ledger.queries import Figures, today_and_all_time
 from ..ledger.store import Ledger, LedgerError
 from ..ledger.writer import LedgerWriter
 from ..pricing.money import format_usd, units_to_decimal
@@ -24,12 +24,8 @@ HISTORY_REFRESH_S = 1.0
 class HistoryUpdate:
  """Today's and all-time figures from the ledger (posted to the controller like any conductor event)."""
 
- today_units: int
- today_calls: int
- all_time_units: int
- all_time_calls: int
- today_label: str
- all_time_label: str
+ today: Figures
+ all_time: Figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +94,7 @@ class LedgerLink:
 
  def history(self) -> HistoryUpdate:
   """Read today's and all-time figures now (any thread but the GUI's)."""
-  today, all_time = (figures.as_dict() for figures in today_and_all_time(self.ledger))
-  return HistoryUpdate(
-   today_units=today["cost_units"],
-   today_calls=today["calls"],
-   all_time_units=all_time["cost_units"],
-   all_time_calls=all_time["calls"],
-   today_label=today["cost"],
-   all_time_label=all_time["cost"],
-  )
+  return HistoryUpdate(*today_and_all_time(self.ledger))
 
  def close(self, timeout: float = 10.0) -> int:
   """Write what is queued and stop; returns how many items could not be written."""

@@ -141,8 +141,8 @@ def history_line(history, problem: str, simulated_skipped: bool = False) -> str:
  if history is None:
   return ""
  line = (
-  f"History: today {history.today_label} ({history.today_calls:,} calls)  |  "
-  f"all time {history.all_time_label} ({history.all_time_calls:,} calls)"
+  f"History: today {history.today.cost_label} ({history.today.calls:,} calls)  |  "
+  f"all time {history.all_time.cost_label} ({history.all_time.calls:,} calls)"
  )
  return line + "\n(history holds real spend only: simulated calls are not recorded)" if simulated_skipped else line
 
