@@ -1,9 +1,13 @@
 """The real app wiring, driven by the ImGui Test Engine in a real window under Xvfb."""
 
 import dataclasses
+import faulthandler
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -45,11 +49,8 @@ def display():
 
 
 @pytest.fixture
-def live_app(display, tmp_path, monkeypatch):
- """A GuiApp on the simulated provider (no keys in the environment) and its runner params."""
- for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "DEEPSEEK_API_KEY"):
-  monkeypatch.delenv(var, raising=False)
- monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+def live_app(display, tmp_path):
+ """A GuiApp on the simulated provider (conftest leaves no keys in the environment) and its runner params."""
  from mma_conductor.app.controller import AppController
  from mma_conductor.app.project_config import SimulatedConfig, load_project_config
  from mma_conductor.gui.app import GuiApp, build_runner_params
@@ -65,10 +66,29 @@ def live_app(display, tmp_path, monkeypatch):
  return start
 
 
+# The Test Engine installs its crash handler for these signals and leaves it behind after the run; that handler
+# then crashes on the freed engine. A later test writing to a socket its peer closed (SIGPIPE, which Python
+# normally ignores) took the whole pytest process down with a segfault.
+_CRASH_SIGNALS = (signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGSEGV)
+
+
 def run_app(test_function, params, addons):
  from imgui_bundle.immapp import testing
 
- testing.run(test_function=test_function, runner_params=params, add_ons_params=addons)
+ try:
+  testing.run(test_function=test_function, runner_params=params, add_ons_params=addons)
+ finally:
+  restore_signal_handlers()
+
+
+def restore_signal_handlers() -> None:
+ """Put back Python's own signal dispositions (and faulthandler's) after the Test Engine has run."""
+ signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+ for number in _CRASH_SIGNALS:
+  signal.signal(number, signal.SIG_DFL)
+ if faulthandler.is_enabled():
+  faulthandler.disable()
+  faulthandler.enable(file=sys.__stderr__, all_threads=True)
 
 
 def wait_until(ctx, predicate, frames=3000):
@@ -222,8 +242,7 @@ def test_pausing_the_conductor_stops_new_cost_arriving(live_app):
  assert results["final_calls"] > calls_then
 
 
-def test_layout_and_settings_persist_between_runs(display, tmp_path, monkeypatch):
- monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
+def test_layout_and_settings_persist_between_runs(display, tmp_path):
  from mma_conductor.app import settings as app_settings
  from mma_conductor.app.controller import AppController
  from mma_conductor.gui.app import GuiApp, build_runner_params
@@ -240,3 +259,15 @@ def test_layout_and_settings_persist_between_runs(display, tmp_path, monkeypatch
  assert app_settings.load_settings().goal == "Remember this goal"
  again = GuiApp(AppController(tmp_path, persist=False), settings=app_settings.load_settings())
  assert again.goal == "Remember this goal"
+
+
+def test_after_the_test_engine_a_broken_pipe_is_an_error_not_a_crash(live_app):
+ """A socket whose peer went away must raise BrokenPipeError in the tests that follow the live ones; with the
+ Test Engine's crash handler left on SIGPIPE this killed the whole test process."""
+ _app, params, addons = live_app()
+ run_app(lambda ctx: ctx.yield_(2), params, addons)
+ ours, theirs = socket.socketpair()
+ theirs.close()
+ with pytest.raises(BrokenPipeError), ours:
+  for _ in range(8):
+   ours.sendall(b"x" * 4096)
