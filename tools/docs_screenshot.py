@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SIZE = (1280, 720)  # the size the README's screenshots are taken at
 GOAL = "Build a static site generator with templates, a dev server and tests, in 12 tickets"
 
 
@@ -22,6 +23,7 @@ def main(argv: list[str]) -> int:
  target = Path(argv[0]) if argv else ROOT / "docs" / "screenshot.png"
  app = simulated_app(tempfile.mkdtemp(prefix="mma-docs-"))
  params, addons = build_runner_params(app, ini_disable=True)
+ params.app_window_params.window_geometry.size = SIZE
 
  def scenario(ctx):
   run_track(ctx, app)
@@ -63,7 +65,7 @@ def run_track(ctx, app) -> None:
 def history_caught_up(controller) -> bool:
  """The ledger's all-time figures include every call of this session."""
  history = controller.history
- return bool(history) and history.all_time_calls == controller.session().total.calls
+ return bool(history) and history.all_time.calls == controller.session().total.calls
 
 
 def yield_until(ctx, done, frames: int) -> None:
