@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .app.project_config import CONFIG_NAME, default_config_text
+from .files import atomic_writer
 from .ledger.cli import register as register_costs
 from .pricing.book import PriceBook
 from .pricing.config import load_price_book
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
  sub = parser.add_subparsers(dest="command", metavar="COMMAND")
  register_costs(sub)
  sub.add_parser("gui", help="open the desktop app (the default when no command is given)")
+ sub.add_parser("init", help="create the --project folder (default: cwd) with a commented mma_conductor.toml")
 
  pricing = sub.add_parser("pricing", help="show the price table with each price's source and date")
  pricing.add_argument(
@@ -65,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
  """Entry point of the console script."""
  parser = build_parser()
- args = parser.parse_args(argv)
+ args = _parse(parser, sys.argv[1:] if argv is None else argv)
+ problem = _project_problem(args)
+ if problem:
+  print(f"mma-conductor: {problem}", file=sys.stderr)
+  return EXIT_USAGE
  project = args.project or Path.cwd()
  if args.command == "costs":
   from .ledger.cli import run as run_costs
@@ -80,6 +87,53 @@ def main(argv: list[str] | None = None) -> int:
  except (UsageError, PriceError, OSError, ValueError, RuntimeError) as exc:
   print(f"mma-conductor: {exc}", file=sys.stderr)
   return EXIT_ERROR
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+ project, rest = split_project_option(argv)
+ args = parser.parse_args(rest)
+ if project is not None:
+  args.project = Path(project)
+ return args
+
+
+def split_project_option(argv: list[str]) -> tuple[str | None, list[str]]:
+ """`--project DIR` (or `--project=DIR`) taken out of `argv` wherever it stands, before or after the
+ subcommand; the last one wins. Returns (DIR or None, the other arguments)."""
+ project, rest, index = None, [], 0
+ while index < len(argv):
+  word = argv[index]
+  if word.startswith("--project="):
+   project = word.removeprefix("--project=")
+  elif word == "--project" and index + 1 < len(argv):
+   project, index = argv[index + 1], index + 1
+  else:
+   rest.append(word)
+  index += 1
+ return project, rest
+
+
+def _project_problem(args) -> str:
+ """Why the project folder cannot be used ("" when it can): a missing folder is never created silently."""
+ project = args.project
+ if project is None or project.is_dir() or args.command == "init":
+  return ""
+ if project.exists():
+  return f"--project {project} is not a folder"
+ return f"--project {project} does not exist (create it with: mma-conductor init --project {project})"
+
+
+def _init(args, project: Path) -> int:
+ """Create the project folder and a commented mma_conductor.toml with the defaults (an existing one stays)."""
+ project.mkdir(parents=True, exist_ok=True)
+ config = project / CONFIG_NAME
+ if config.exists():
+  print(f"{config} exists; left as it is")
+  return EXIT_OK
+ with atomic_writer(config, "w", encoding="utf-8") as handle:
+  handle.write(default_config_text())
+ print(f"created {config} (every setting commented out at its default)")
+ return EXIT_OK
 
 
 def _gui(args, project: Path) -> int:
@@ -218,6 +272,7 @@ def _report_cost(book: PriceBook, model: str, usage: Usage, as_json: bool) -> in
 
 _COMMANDS = {
  "gui": _gui,
+ "init": _init,
  "pricing": _pricing,
  "estimate": _estimate,
  "price-response": _price_response,

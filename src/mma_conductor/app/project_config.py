@@ -112,3 +112,30 @@ def _int(
  if type(value) is not int or not low <= value <= high:
   raise ConfigError(f"{path}: {section}.{key}: expected a whole number from {low} to {high}, got {value!r}")
  return value
+
+
+def default_config_text() -> str:
+ """A `mma_conductor.toml` with every setting at its default, commented out (what `mma-conductor init` writes).
+ Uncommented, it reads back as the defaults."""
+ defaults, sim = ProjectConfig(Path()), SimulatedConfig()
+ lines = [
+  "# mma-conductor project settings. Every line below is the default; uncomment a line to change it.",
+  "",
+  "# [conductor]",
+  f"# max_parallel = {defaults.max_parallel}          # tickets worked on at once",
+  f"# max_escalations = {defaults.max_escalations}       # QA rejections retried on a stronger model before blocking",
+  f"# timeout_s = {defaults.timeout_s:g}          # one call's time limit",
+  f"# max_retries = {defaults.max_retries}           # retries of a failed call (rate limits, timeouts)",
+ ]
+ for key, tier in TIER_KEYS.items():
+  lines += ["", f"# [tiers.{key}]", *_tier_lines(defaults.tiers[tier])]
+ lines += ["", "# [simulated]              # the offline provider used for tiers without an API key"]
+ lines += [f"# seed = {sim.seed}", f"# latency_ms = {sim.latency_ms:g}", f"# reject_rate = {sim.reject_rate:g}"]
+ return "\n".join(lines) + "\n"
+
+
+def _tier_lines(tier: TierConfig) -> list[str]:
+ lines = [f'# provider = "{tier.provider}"', f'# model = "{tier.model}"']
+ if tier.escalation:
+  lines.append("# escalation = [" + ", ".join(f'"{model}"' for model in tier.escalation) + "]")
+ return lines
