@@ -2,6 +2,7 @@
 
 import io
 import re
+import signal
 import subprocess
 import sys
 
@@ -81,3 +82,22 @@ def test_gui_without_a_display_says_how_to_run_in_one_line(tmp_path):
  assert result.returncode == 2
  lines = result.stderr.strip().splitlines()
  assert len(lines) == 1 and "xvfb-run -a mma-conductor" in lines[0] and "mma-conductor run --goal" in lines[0]
+
+
+def test_ctrl_c_stops_the_run_and_says_how_to_resume_it(tmp_path):
+ (tmp_path / "mma_conductor.toml").write_text("[simulated]\nseed = 4\nlatency_ms = 400\nreject_rate = 0.0\n")
+ cli = [sys.executable, "-u", "-m", "mma_conductor.cli", "--project", str(tmp_path)]
+ command = [*cli, "run", "--goal", "Word counter"]
+ run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+ first = run.stdout.readline()  # "track ID: goal", printed once the run has started
+ track_id = re.match(r"track (\S+): ", first).group(1)
+ while "[Tier 1]" not in run.stdout.readline():  # wait until a call was made (the plan)
+  pass
+ run.send_signal(signal.SIGINT)  # what Ctrl-C sends
+ rest = run.communicate(timeout=120)[0]
+ assert run.returncode == 130, rest
+ assert f"track {track_id} stopped" in rest
+ assert rest.rstrip().endswith(f"resume it with: mma-conductor run --resume {track_id}")
+ (tmp_path / "mma_conductor.toml").write_text("[simulated]\nseed = 4\nlatency_ms = 0\nreject_rate = 0.0\n")
+ resumed = subprocess.run([*cli, "run", "--resume", track_id], capture_output=True, text=True, timeout=120)
+ assert resumed.returncode == 0 and f"track {track_id} done" in resumed.stdout, resumed.stdout + resumed.stderr

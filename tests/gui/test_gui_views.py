@@ -4,6 +4,7 @@ ImGui's own text logging, the same mechanism as the panel's Copy button."""
 import pytest
 from imgui_bundle import imgui
 from imgui_tables import model_row_cells, table_rows
+from waiting import wait_for
 
 from mma_conductor.app.controller import AppController
 from mma_conductor.cost_tracker import usage_cost_units
@@ -14,6 +15,7 @@ from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_ticket_list, render_tier_table
 from mma_conductor.gui.headless_context import headless_imgui
 from mma_conductor.gui.log_windows import render_comms_log, render_tier_streams
+from mma_conductor.gui.track_window import render_track_window
 from mma_conductor.pricing.book import PriceBook
 from mma_conductor.pricing.money import format_usd, format_usd_auto
 from mma_conductor.pricing.session_costs import SessionCosts
@@ -189,3 +191,20 @@ def test_history_from_the_ledger_shows_beside_the_session(imgui_context, tmp_pat
  controller.post(LedgerProblem("disk full"))
  app.pre_frame()
  assert "History: disk full" in draw(lambda: render_cost_panel(app.view.cost, app))
+
+
+def test_a_stopped_track_can_be_resumed_at_once(imgui_context, tmp_path):
+ (tmp_path / "mma_conductor.toml").write_text("[simulated]\nseed = 4\nlatency_ms = 300\nreject_rate = 0.0\n")
+ controller = AppController(tmp_path)
+ app = GuiApp(controller)
+ assert app.resumable == ""
+ track = controller.start_track("Build a word counter")
+ assert wait_for(controller, lambda: len(controller.call_log) >= 1)
+ controller.stop()
+ assert controller.wait_idle(30) and controller.track_status == "stopped"
+ assert app.resumable == track.id  # offered now, not only after a restart
+ text = draw(lambda: render_track_window(app))
+ assert "Resume last track" in text
+ app.resume_saved_track()
+ assert controller.wait_idle(60) and controller.track_status == "done"
+ assert controller.track.id == track.id and app.resumable == ""

@@ -47,6 +47,8 @@ def run_headless(
  status = controller.track_status
  print(f"\ntrack {track.id} {status}: {controller.track_message}", file=out)
  print(cost_table(controller.session()), file=out, flush=True)
+ if status in ("stopped", "error") and not track.finished:
+  print(f"resume it with: mma-conductor run --resume {track.id}", file=out, flush=True)
  return {"done": EXIT_DONE, "blocked": EXIT_BLOCKED, "stopped": EXIT_STOPPED}.get(status, EXIT_ERROR)
 
 

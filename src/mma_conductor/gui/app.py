@@ -28,6 +28,7 @@ from .view_cache import ViewCache
 from .widgets import draw_copied, hover_tooltip
 
 RESET_POPUP = "Reset session?"
+INTERRUPTED = ("stopped", "error")  # track states that leave unfinished tickets to resume
 POPUP_BUTTON_SIZE = imgui.ImVec2(120, 0)
 DRAIN_BUDGET_S = 0.004
 WINDOW_TITLE = "mma-conductor"
@@ -51,6 +52,7 @@ class GuiApp:
   self.simulated_note = ""
   self._find_simulated_tiers()
   self.resumable = controller.resumable_track_id()
+  controller.track_sinks.append(self._track_changed)
 
  @property
  def history_line(self) -> str:
@@ -80,6 +82,11 @@ class GuiApp:
   else:
    self.goal = track.goal
    self.resumable = ""
+
+ def _track_changed(self, update) -> None:
+  # A run that ended with work left (stopped, or an error) can be resumed at once, not only after a restart.
+  if update.status in INTERRUPTED and self.controller.track is not None and not self.controller.track.finished:
+   self.resumable = update.track_id
 
  def toggle_pause(self) -> None:
   """Pause a running track, or resume a paused (or stepping) one."""

@@ -70,8 +70,9 @@ def _resume_saved_button(app, active: bool) -> None:
  if not app.resumable or active:
   return
  imgui.same_line()
- if imgui.button(f"Resume track {app.resumable}"):
+ if imgui.button("Resume last track"):
   app.resume_saved_track()
+ hover_tooltip(f"Resume track {app.resumable}: its unfinished tickets run again")
 
 
 def _track_state(app, status: str, active: bool) -> None:
