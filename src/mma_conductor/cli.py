@@ -139,8 +139,7 @@ def _init(args, project: Path) -> int:
 def _gui(args, project: Path) -> int:
  from .gui.app import run_gui
 
- load_price_book(project)  # a broken pricing file is reported here, before a window opens
- return run_gui(project)
+ return run_gui(project)  # a broken pricing file is shown in the window, with the prices that remain good
 
 
 def _pricing(args, project: Path) -> int:

@@ -208,3 +208,31 @@ def test_a_stopped_track_can_be_resumed_at_once(imgui_context, tmp_path):
  app.resume_saved_track()
  assert controller.wait_idle(60) and controller.track_status == "done"
  assert controller.track.id == track.id and app.resumable == ""
+
+
+@pytest.mark.parametrize(
+ ("broken", "prices_used"),
+ [("project", "the built-in prices and your user pricing file"), ("user", "the built-in prices only")],
+)
+def test_a_broken_pricing_file_opens_the_app_with_the_good_prices_and_says_so(
+ imgui_context, tmp_path, broken, prices_used
+):
+ user_file = tmp_path / "config" / "pricing.toml"  # conftest points MMA_CONDUCTOR_CONFIG_DIR here
+ user_file.parent.mkdir()
+ user_file.write_text('[models.gpt-4o]\ninput = "3"\noutput = "12"\n')
+ bad = {"project": tmp_path / "mma_pricing.toml", "user": user_file}[broken]
+ bad.write_text("[models.gpt-4o\ninput = 1\n")
+ controller = AppController(tmp_path)
+ app = GuiApp(controller)
+ assert app.error.startswith(f"prices: {bad}: invalid TOML") and app.error.endswith(
+  f"using {prices_used} until it is fixed"
+ )
+ expected_input = "3" if broken == "project" else "2.50"  # the user's good file still applies; else built-ins
+ assert str(controller.price_book.price("gpt-4o").input) == expected_input
+ assert any(event.level == "error" and event.message == app.error for event in drained_log(controller))
+ assert app.error in draw(lambda: render_track_window(app))
+
+
+def drained_log(controller):
+ controller.drain_pending()
+ return list(controller.log)

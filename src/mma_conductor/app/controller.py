@@ -19,7 +19,9 @@ from ..engine.tickets import Ticket, Track
 from ..engine.track_store import list_tracks, load_track, load_track_file
 from ..pricing.book import PriceBook
 from ..pricing.config import load_price_book
+from ..pricing.overrides import PricingConfigError
 from ..pricing.session_costs import SessionCosts, SessionSnapshot
+from ..pricing.table import BUILTIN_PRICES
 from ..pricing.tiers import TIER_NAMES
 from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
@@ -68,7 +70,10 @@ class AppController:
  ) -> None:
   self.project_dir = Path(project_dir)
   self.config = config or load_project_config(self.project_dir)
-  self.price_book = price_book or load_price_book(self.project_dir)
+  self.pricing_problem = ""
+  if price_book is None:
+   price_book, self.pricing_problem = project_price_book(self.project_dir)
+  self.price_book = price_book
   self.costs = SessionCosts(self.price_book)
   self.engine = ConductorEngine(
    self.config,
@@ -102,6 +107,8 @@ class AppController:
   self.log: deque[LogEvent] = deque(maxlen=LOG_LIMIT)
   self.log_version = 0
   self.events_applied = 0
+  if self.pricing_problem:
+   self.post(LogEvent("error", self.pricing_problem))
 
  # Any thread --------------------------------------------------------------------------------------
 
@@ -331,6 +338,21 @@ class AppController:
    if unwritten:
     self.post(LogEvent("error", f"ledger: {unwritten} item(s) could not be written"))
    self.drain_pending()  # what the writer said while finishing (milestones, problems)
+
+
+def project_price_book(project_dir: Path) -> tuple[PriceBook, str]:
+ """The project's prices, and "" when every pricing file and variable is good. When one is broken the app still
+ opens: it prices with what remains good (without the project's file; then the built-in prices alone) and the
+ returned problem says which file is broken and what is used instead."""
+ try:
+  return load_price_book(project_dir), ""
+ except PricingConfigError as exc:
+  problem = str(exc)
+ try:
+  book, instead = load_price_book(None), "the built-in prices and your user pricing file"
+ except PricingConfigError:
+  book, instead = PriceBook(dict(BUILTIN_PRICES)), "the built-in prices only"
+ return book, f"prices: {problem}; using {instead} until it is fixed"
 
 
 def _has_key(provider: str, keys: dict) -> bool:

@@ -52,6 +52,7 @@ class GuiApp:
   self.simulated_note = ""
   self._find_simulated_tiers()
   self.resumable = controller.resumable_track_id()
+  self.error = controller.pricing_problem or self.error
   controller.track_sinks.append(self._track_changed)
 
  @property
