@@ -82,9 +82,13 @@ class AppController:
    client_factory=client_factory,
    session_id=self.costs.session_id,
    persist=persist,
+   records_durable=self._records_durable,
   )
   self.wakeup: Callable[[], None] | None = None
   self.record_sinks: list[Callable[[CallRecord], None]] = []
+  # Called with every event on the thread that posts it, before it is queued: for what must not wait for a
+  # frame (the ledger records calls straight from the conductor's thread).
+  self.post_taps: list[Callable[[object], None]] = []
   self.track_sinks: list[Callable[[TrackUpdate], None]] = []
   self.ledger_link = None
   self.history = None
@@ -115,6 +119,8 @@ class AppController:
  def post(self, event: object) -> None:
   """Queue an event for the draining thread (thread-safe) and wake it. A producer that runs far ahead
   of the GUI (more than PENDING_SOFT_LIMIT events queued) is slowed down, never the GUI."""
+  for tap in self.post_taps:
+   tap(event)
   with self._pending_lock:
    self._pending.append(event)
    backlog = len(self._pending)
@@ -231,6 +237,11 @@ class AppController:
   and receive today's and all-time figures."""
   self.ledger_link = LedgerLink(self, ledger, record_simulated=record_simulated)
   return self.ledger_link
+
+ def _records_durable(self) -> bool:
+  # Runs on the conductor's thread; ledger_link is set once, before any run.
+  link = self.ledger_link
+  return link is None or link.records_durable()
 
  def session(self) -> SessionSnapshot:
   """The session's cost figures now (cached until the next call)."""

@@ -18,6 +18,7 @@ from ..pricing.money import format_usd, units_to_decimal
 from ..pricing.session_costs import CostFigures, SessionSnapshot
 
 HISTORY_REFRESH_S = 1.0
+DURABLE_WAIT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +58,23 @@ class LedgerLink:
   self._recorded_runs: set[str] = set()
   self._dirty = threading.Event()
   self._closing = threading.Event()
-  controller.record_sinks.append(self._on_call)
-  controller.track_sinks.append(self._on_track)
+  controller.post_taps.append(self._on_posted)
   self._refresher = threading.Thread(target=self._refresh_loop, name="ledger-history", daemon=True)
   self._refresher.start()
   self._dirty.set()
+
+ def _on_posted(self, event: object) -> None:
+  # On the conductor's thread: calls and run updates reach the writer in the order they happened, without
+  # waiting for the GUI to draw a frame.
+  if isinstance(event, CallRecord):
+   self._on_call(event)
+  elif isinstance(event, TrackUpdate):
+   self._on_track(event)
+
+ def records_durable(self) -> bool:
+  """Whether every call submitted so far is written (waits up to DURABLE_WAIT_S). A read-only ledger can make
+  nothing durable and has said so already: the run goes on as without a ledger."""
+  return self.ledger.readonly or self.writer.flush(timeout=DURABLE_WAIT_S)
 
  def _on_call(self, record: CallRecord) -> None:
   if record.simulated and not self.record_simulated:
@@ -72,7 +85,7 @@ class LedgerLink:
     self._recorded_runs.add(record.track_id)
     track = self.controller.track
     goal = track.goal if track is not None and track.id == record.track_id else ""
-    self.writer.submit_run(record.track_id, self.controller.track_status or "running", goal=goal)
+    self.writer.submit_run(record.track_id, "running", goal=goal)
    self.writer.submit(record)
   except ValueError as exc:  # a record the ledger refuses is reported, the session goes on
    self.controller.post(LogEvent("error", f"ledger: {exc}"))

@@ -105,11 +105,16 @@ class ConductorEngine:
   client_factory: ClientFactory | None = None,
   session_id: str = "",
   persist: bool = True,
+  records_durable: Callable[[], bool] | None = None,
  ) -> None:
   self.config = config
   self.price_book = price_book
   self.session_id = session_id
   self.persist = persist
+  # Asked before a track file is written: are the calls emitted so far durably recorded? A ticket saved as
+  # done is never run again on resume, so it must not be saved before its calls are safe.
+  self._records_durable = records_durable or (lambda: True)
+  self._durability_warned = False
   self._emit = emit
   self._client_factory = client_factory or default_client_factory
   self._lock = threading.Lock()
@@ -484,7 +489,7 @@ class ConductorEngine:
    self._save(track)
 
  def _save(self, track: Track) -> None:
-  if not self.persist:
+  if not self.persist or not self._calls_are_recorded():
    return
   try:
    save_track(self.config.project_dir, track, check_existing=track.id not in self._saved_once)
@@ -493,6 +498,14 @@ class ConductorEngine:
   else:
    self._saved_once.add(track.id)
    self._last_save = time.monotonic()
+
+ def _calls_are_recorded(self) -> bool:
+  if self._records_durable():
+   return True
+  if not self._durability_warned:
+   self._durability_warned = True
+   self._emit(LogEvent("warning", "the track file waits until the calls so far are recorded in the ledger"))
+  return False
 
 
 async def _close_clients(clients) -> None:
