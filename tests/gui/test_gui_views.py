@@ -236,3 +236,27 @@ def test_a_broken_pricing_file_opens_the_app_with_the_good_prices_and_says_so(
 def drained_log(controller):
  controller.drain_pending()
  return list(controller.log)
+
+
+def test_reset_clears_what_the_windows_show_and_ticket_costs_add_up_to_the_session(imgui_context, tmp_path):
+ (tmp_path / "mma_conductor.toml").write_text("[simulated]\nseed = 4\nlatency_ms = 200\nreject_rate = 0.0\n")
+ controller = AppController(tmp_path)
+ app = GuiApp(controller)
+ track = controller.start_track("Build a word counter")
+ assert wait_for(controller, lambda: any(c.ticket_id for c in controller.call_log))
+ controller.stop()
+ assert controller.wait_idle(30)
+ app.pre_frame()
+ plan_units = controller.session().tier("Tier 1").cost_units
+ assert plan_units + sum(controller.ticket_costs.values()) == controller.session().total.cost_units
+ controller.reset_session()
+ app.pre_frame()
+ assert app.view.call_count == 0 and "gemini" not in draw(lambda: render_comms_log(app.view))
+ assert all(row.cost == "-" for row in app.view.tickets) and app.view.tickets
+ # A resumed track in the new session: the tickets' costs are this session's, so they add up to its total.
+ controller.resume_track(track.id)
+ assert controller.wait_idle(60) and controller.track_status == "done"
+ app.pre_frame()
+ assert sum(controller.ticket_costs.values()) == controller.session().total.cost_units > 0
+ shown = {row.id: row.cost for row in app.view.tickets}
+ assert all(shown[t] == format_usd_auto(units) for t, units in controller.ticket_costs.items() if units)

@@ -102,6 +102,9 @@ class AppController:
   self.track_status = "idle"
   self.track_message = ""
   self.tickets: dict[str, Ticket] = {}
+  # What each ticket cost in this session (priced calls, repeats counted once): the ticket list shows this, so
+  # it always adds up to the session total, after a reset and on a resumed track alike.
+  self.ticket_costs: dict[str, int] = {}
   self.tickets_version = 0
   self.call_log: deque[CallRecord] = deque(maxlen=CALL_LOG_LIMIT)
   self.call_log_version = 0
@@ -231,6 +234,9 @@ class AppController:
    return
   self._timeline_units += added or 0
   self.cost_timeline.append((record.timestamp, self._timeline_units))
+  if record.ticket_id:
+   self.ticket_costs[record.ticket_id] = self.ticket_costs.get(record.ticket_id, 0) + (added or 0)
+   self.tickets_version += 1
 
  def attach_ledger(self, ledger, *, record_simulated: bool = False) -> object:
   """Record every real call and every run in `ledger` (off this thread; simulated calls only when asked)
@@ -319,12 +325,17 @@ class AppController:
   self.engine.stop()
 
  def reset_session(self) -> str:
-  """Start a new session: clear session figures (per tier and model too) and the cost timeline. Tickets are untouched;
-  the call log and the ledger keep the old session's calls."""
+  """Start a new session: clear everything the windows show of the old one (session figures per tier and
+  model, the cost timeline, the comms log, the tickets' costs). Tickets keep their status; the ledger keeps
+  every call."""
   session_id = self.costs.reset()
   self.engine.session_id = session_id
   self.cost_timeline = []
   self._timeline_units = 0
+  self.call_log.clear()
+  self.call_log_version += 1
+  self.ticket_costs.clear()
+  self.tickets_version += 1
   self.post(LogEvent("info", f"new session {session_id}"))
   return session_id
 

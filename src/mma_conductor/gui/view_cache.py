@@ -90,7 +90,8 @@ class ViewCache:
   if controller.tickets_version == self._tickets_version:
    return
   self._tickets_version = controller.tickets_version
-  self.tickets = tuple(_ticket_row(t) for t in controller.tickets.values())
+  costs = controller.ticket_costs
+  self.tickets = tuple(_ticket_row(t, costs.get(t.id, 0)) for t in controller.tickets.values())
   counts = Counter(row.status for row in self.tickets)
   self.ticket_summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "planning ..."
 
@@ -147,8 +148,7 @@ def history_line(history, problem: str, simulated_skipped: bool = False) -> str:
  return line + "\n(history holds real spend only: simulated calls are not recorded)" if simulated_skipped else line
 
 
-def _ticket_row(ticket) -> TicketRow:
- units = ticket.cost_units
+def _ticket_row(ticket, units: int) -> TicketRow:
  detail = ticket.blocked_reason or next(iter(ticket.review.splitlines()), "")
  return TicketRow(
   id=ticket.id,
