@@ -12,8 +12,9 @@ GET only, JSON only:
     /breakdown?by=model     by provider, model, tier, agent, status, day, week or month; since/until/utc
     /sessions  /runs?top=N  sessions; the costliest runs and the cost per successful run
 
-It never binds anything but a loopback address, and it answers only requests whose Host header names the
-loopback (so a web page cannot reach it through DNS rebinding).
+It never binds anything but a loopback address, and it answers only requests whose Host header is exactly a
+loopback name or address with the bound port (`localhost:PORT`, `127.0.0.1:PORT`, `[::1]:PORT`; the bare name only
+on port 80), so a web page cannot reach it through DNS rebinding.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from .store import Ledger
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+HOST_NAMES = ("localhost", "127.0.0.1", "[::1]")  # as they stand in a Host header
 ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs")
 
 
@@ -51,6 +53,7 @@ class LocalApiServer(ThreadingHTTPServer):
   self.ledger = ledger
   self.address_family = _family(host)
   super().__init__((host, port), _Handler)
+  self.allowed_hosts = allowed_hosts(self.server_address[0], self.port)
   self._thread = threading.Thread(target=self.serve_forever, name="local-api", daemon=True)
 
  @property
@@ -68,6 +71,15 @@ class LocalApiServer(ThreadingHTTPServer):
   """Stop serving and release the port."""
   self.shutdown()
   self.server_close()
+
+
+def allowed_hosts(bound_host: str, port: int) -> frozenset[str]:
+ """The Host header values (lower case) a server bound to `bound_host`:`port` answers: each loopback name
+ with the port, and without it only on HTTP's default port 80 (RFC 9110 7.2)."""
+ bound = f"[{bound_host}]" if ":" in bound_host else bound_host
+ names = {*HOST_NAMES, bound}
+ with_port = {f"{name}:{port}" for name in names}
+ return frozenset(with_port | names) if port == 80 else frozenset(with_port)
 
 
 def _family(host: str) -> int:
@@ -116,7 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
 
  def do_GET(self) -> None:
   if not self._host_is_loopback():
-   self._send(403, {"error": "this endpoint answers only requests addressed to 127.0.0.1 or localhost"})
+   where = f"127.0.0.1:{self.server.port} or localhost:{self.server.port}"
+   self._send(403, {"error": f"this endpoint answers only requests addressed to {where}"})
    return
   parts = urlsplit(self.path)
   route = parts.path.rstrip("/") or "/"
@@ -134,12 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
  do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
 
  def _host_is_loopback(self) -> bool:
-  host = (self.headers.get("Host") or "").strip()
-  if host.startswith("["):
-   name = host[1 : host.find("]")] if "]" in host else host
-  else:
-   name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-  return name in LOOPBACK_NAMES or name.startswith("127.")
+  hosts = self.headers.get_all("Host") or []
+  return len(hosts) == 1 and hosts[0].strip().lower() in self.server.allowed_hosts
 
  def _send(self, status: int, payload: Any, **headers: str) -> None:
   body = json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
