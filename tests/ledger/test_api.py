@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import socket
 import urllib.error
 import urllib.request
 
@@ -71,14 +72,53 @@ def test_bad_requests(server):
  assert get(server, "/nothing")[0] == 404
 
 
-def test_it_is_read_only(server):
+def request(server, method, path, body=None):
+ """(status, headers, body bytes) of one request on its own connection."""
  connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
- for method in ("POST", "PUT", "DELETE", "PATCH"):
-  connection.request(method, "/summary", body=b"{}")
-  response = connection.getresponse()
-  assert response.status == 405 and response.getheader("Allow") == "GET"
-  response.read()
+ connection.request(method, path, body=body)
+ response = connection.getresponse()
+ answer = response.status, dict(response.getheaders()), response.read()
  connection.close()
+ return answer
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "PROPFIND"])
+def test_it_is_read_only(server, method):
+ status, headers, body = request(server, method, "/summary", body=b"{}")
+ assert status == 405 and headers["Allow"] == "GET, HEAD" and "read-only" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("path", ["/summary", "/session", "/nothing", "/runs?top=lots"])
+def test_head_answers_like_get_without_a_body(server, path):
+ get_status, get_headers, get_body = request(server, "GET", path)
+ status, headers, body = request(server, "HEAD", path)
+ assert (status, body) == (get_status, b"")
+ assert headers["Content-Type"] == get_headers["Content-Type"]
+ assert headers["Content-Length"] == get_headers["Content-Length"] == str(len(get_body))
+
+
+def test_head_with_a_foreign_host_is_refused(server):
+ connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+ connection.putrequest("HEAD", "/summary", skip_host=True)
+ connection.putheader("Host", "evil.com")
+ connection.endheaders()
+ assert connection.getresponse().status == 403
+ connection.close()
+
+
+def test_an_idle_connection_is_closed_by_the_server(tmp_path):
+ with Ledger.open(tmp_path / "ledger.sqlite3") as ledger:
+  running = start_local_api(0, dict, ledger, idle_timeout=0.2)
+  try:
+   with socket.create_connection(("127.0.0.1", running.port), timeout=30) as idle:
+    assert idle.recv(1) == b""  # the server hangs up on a client that sends nothing
+   assert request(running, "GET", "/summary")[0] == 200  # and goes on answering
+  finally:
+   running.close()
+
+
+def test_idle_connections_are_closed_by_default(server):
+ assert 0 < server.idle_timeout <= 60
 
 
 def status_for_host(server, *hosts: str) -> int:
