@@ -81,3 +81,21 @@ def test_gui_without_a_display_says_how_to_run_in_one_line(tmp_path):
  assert result.returncode == 2
  lines = result.stderr.strip().splitlines()
  assert len(lines) == 1 and "xvfb-run -a mma-conductor" in lines[0] and "mma-conductor run --goal" in lines[0]
+
+
+def test_cli_resume_refuses_an_id_that_is_a_path(tmp_path):
+ outside = tmp_path / "project" / ".mma" / "x.toml"  # what .mma/tracks/../x.toml names
+ (outside.parent / "tracks").mkdir(parents=True)
+ env_project = project(tmp_path / "project")
+ outside.write_text('[track]\nid = "x"\ngoal = "Tiny tool"\nstatus = "stopped"\n')
+ before = outside.read_text()
+ for track_id in ("../x", str(tmp_path / "project" / ".mma" / "x"), "../../../elsewhere"):
+  result = subprocess.run(
+   [sys.executable, "-m", "mma_conductor.cli", "--project", str(env_project), "run", "--resume", track_id],
+   capture_output=True,
+   text=True,
+   timeout=120,
+  )
+  assert result.returncode == 1 and result.stdout == ""
+  assert result.stderr.startswith(f"mma-conductor: track id {track_id!r}: ") and result.stderr.count("\n") == 1
+ assert outside.read_text() == before and not (tmp_path / "elsewhere.toml").exists()
