@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
 
 @contextmanager
 def atomic_writer(path: Path | str, mode: str = "wb", **open_options: Any) -> Iterator[IO]:
@@ -34,14 +36,18 @@ def read_toml(path: Path, error: type[Exception], *, what: str = "file", show_os
  `error` with one line naming the file (and, from the parser, the line and column); nothing is written.
 
  `what` names the file in the message ("cannot read keys file"); `show_os_error=False` shows only the kind
- of OS error, for files whose error text must not be echoed (the user's keys)."""
+ of OS error, for files whose error text must not be echoed (the user's keys). A leading UTF-8 byte order
+ mark, which tomllib refuses, is named as such."""
  try:
-  text = Path(path).read_bytes().decode("utf-8")
+  raw = Path(path).read_bytes()
+  text = raw.decode("utf-8")
  except FileNotFoundError:
   return None
  except (OSError, UnicodeDecodeError) as exc:
   detail = exc if show_os_error else type(exc).__name__
   raise error(f"{path}: cannot read {what}: {detail}") from None
+ if raw.startswith(_UTF8_BOM):  # tomllib refuses it with only "Invalid statement (at line 1, column 1)"
+  raise error(f"{path}: starts with a byte order mark (BOM); save it as UTF-8 without BOM")
  try:
   return tomllib.loads(text)
  except tomllib.TOMLDecodeError as exc:  # its message quotes no values, only the position

@@ -101,3 +101,21 @@ def test_ctrl_c_stops_the_run_and_says_how_to_resume_it(tmp_path):
  (tmp_path / "mma_conductor.toml").write_text("[simulated]\nseed = 4\nlatency_ms = 0\nreject_rate = 0.0\n")
  resumed = subprocess.run([*cli, "run", "--resume", track_id], capture_output=True, text=True, timeout=120)
  assert resumed.returncode == 0 and f"track {track_id} done" in resumed.stdout, resumed.stdout + resumed.stderr
+
+
+def test_cli_resume_refuses_an_id_that_is_a_path(tmp_path):
+ outside = tmp_path / "project" / ".mma" / "x.toml"  # what .mma/tracks/../x.toml names
+ (outside.parent / "tracks").mkdir(parents=True)
+ env_project = project(tmp_path / "project")
+ outside.write_text('[track]\nid = "x"\ngoal = "Tiny tool"\nstatus = "stopped"\n')
+ before = outside.read_text()
+ for track_id in ("../x", str(tmp_path / "project" / ".mma" / "x"), "../../../elsewhere"):
+  result = subprocess.run(
+   [sys.executable, "-m", "mma_conductor.cli", "--project", str(env_project), "run", "--resume", track_id],
+   capture_output=True,
+   text=True,
+   timeout=120,
+  )
+  assert result.returncode == 1 and result.stdout == ""
+  assert result.stderr.startswith(f"mma-conductor: track id {track_id!r}: ") and result.stderr.count("\n") == 1
+ assert outside.read_text() == before and not (tmp_path / "elsewhere.toml").exists()

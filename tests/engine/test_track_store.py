@@ -63,3 +63,37 @@ def test_cycle_in_saved_file_is_reported(tmp_path):
 def test_missing_track(tmp_path):
  with pytest.raises(TrackFileError, match="no such track"):
   load_track(tmp_path, "nope")
+
+
+# Ids that would name a file outside .mma/tracks (or no file at all) if joined to the folder as they are.
+BAD_TRACK_IDS = ["../x", "../../outside", "..", ".", "", "/tmp/abs", "a/b", "a\\b", "x\x00y", "x\n", ".hidden", "C:x"]
+BAD_TRACK_IDS += ["-rf", " x", "x" * 65]
+
+
+@pytest.mark.parametrize("track_id", BAD_TRACK_IDS)
+def test_a_bad_track_id_never_becomes_a_path(tmp_path, track_id):
+ project = tmp_path / "project"
+ for attempt in (
+  lambda: track_path(project, track_id),
+  lambda: load_track(project, track_id),
+  lambda: save_track(project, Track("goal", id=track_id)),
+ ):
+  with pytest.raises(TrackFileError) as caught:
+   attempt()
+  message = str(caught.value)
+  assert message.startswith(f"track id {track_id!r}: ") and "\n" not in message
+ assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == []  # nothing written anywhere
+
+
+def test_a_track_file_whose_id_is_a_path_is_refused(tmp_path):
+ track = sample_track()
+ path = save_track(tmp_path, track)
+ path.write_text(path.read_text().replace(f'id = "{track.id}"', 'id = "../escaped"', 1))
+ with pytest.raises(TrackFileError) as caught:
+  load_track(tmp_path, track.id)
+ assert str(caught.value).startswith(f"{path}: track id '../escaped': ")
+
+
+def test_generated_track_ids_are_valid(tmp_path):
+ track = Track("goal")
+ assert track_path(tmp_path, track.id) == tmp_path / ".mma" / "tracks" / f"{track.id}.toml"

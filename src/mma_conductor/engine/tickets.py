@@ -87,8 +87,10 @@ class Ticket:
   )
 
 
-def _is_id(value: Any) -> bool:
- return isinstance(value, str) and bool(_ID.match(value))
+def is_valid_id(value: Any) -> bool:
+ """True for a ticket or track id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit (so
+ an id is always a plain file name: never empty, '..', absolute, or holding a separator or NUL)."""
+ return isinstance(value, str) and bool(_ID.fullmatch(value))
 
 
 def _is_title(value: Any) -> bool:
@@ -107,7 +109,7 @@ _TEXT_FIELDS = ("description", "brief", "output", "review", "blocked_reason", "t
 _NO_VALUE = object()
 # field -> (default, check, what the error says is expected; "{value}" is replaced by what was found)
 _FIELD_CHECKS: dict[str, tuple[Any, Callable[[Any], bool], str]] = {
- "id": (_NO_VALUE, _is_id, "expected a short id of letters, digits, '-', '_' or '.', got {value}"),
+ "id": (_NO_VALUE, is_valid_id, "expected a short id of letters, digits, '-', '_' or '.', got {value}"),
  "title": (_NO_VALUE, _is_title, "expected a non-empty string"),
  "depends_on": ([], _is_names, "expected a list of ticket ids"),
  "status": ("todo", lambda value: value in STATUSES, f"expected one of {', '.join(STATUSES)}, got {{value}}"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import tomli_w
 
 from ..files import atomic_writer, read_toml
-from .tickets import PlanError, Ticket, Track, validate_plan
+from .tickets import PlanError, Ticket, Track, is_valid_id, validate_plan
 
 TRACKS_DIR = Path(".mma") / "tracks"
 _TICKET_HEADER = re.compile(r"^\s*\[\[\s*tickets\s*\]\]\s*$")
@@ -23,9 +23,20 @@ def tracks_dir(project_dir: Path | str) -> Path:
  return Path(project_dir) / TRACKS_DIR
 
 
+def check_track_id(track_id: str) -> str:
+ """`track_id` when it is a valid id; TrackFileError otherwise, so that no id ever names a file outside the
+ tracks folder (`../x`, an absolute path, separators, NUL, empty)."""
+ if not is_valid_id(track_id):
+  raise TrackFileError(
+   f"track id {track_id!r}: not a track id; use 1-64 letters, digits, '_', '.' or '-', starting with a letter"
+   " or digit (like 20260105-093000-1a2b3c)"
+  )
+ return track_id
+
+
 def track_path(project_dir: Path | str, track_id: str) -> Path:
- """The file of one track."""
- return tracks_dir(project_dir) / f"{track_id}.toml"
+ """The file of one track (TrackFileError for an id that is not a plain name: see check_track_id)."""
+ return tracks_dir(project_dir) / f"{check_track_id(track_id)}.toml"
 
 
 def save_track(project_dir: Path | str, track: Track, *, check_existing: bool = True) -> Path:
@@ -73,6 +84,10 @@ def _track_head(data: dict, path: Path) -> dict:
   raise TrackFileError(f"{path}: missing [track] table")
  if not isinstance(head.get("goal"), str) or not isinstance(head.get("id"), str):
   raise TrackFileError(f"{path}: [track] needs string `id` and `goal`")
+ try:
+  check_track_id(head["id"])  # it names the file the track is saved to next
+ except TrackFileError as exc:
+  raise TrackFileError(f"{path}: {exc}") from None
  return head
 
 

@@ -4,7 +4,7 @@
     ...
     server.close()
 
-GET only, JSON only:
+GET (and HEAD) only, JSON only; any other method is 405 with `Allow: GET, HEAD`:
 
     /                       the list of endpoints
     /session                the current session (total, formatted, per agent, model and tier): current_session()
@@ -12,8 +12,9 @@ GET only, JSON only:
     /breakdown?by=model     by provider, model, tier, agent, status, day, week or month; since/until/utc
     /sessions  /runs?top=N  sessions; the costliest runs and the cost per successful run
 
-It never binds anything but a loopback address, and it answers only requests whose Host header names the
-loopback (so a web page cannot reach it through DNS rebinding).
+It never binds anything but a loopback address, and it answers only requests whose Host header is exactly a
+loopback name or address with the bound port (`localhost:PORT`, `127.0.0.1:PORT`, `[::1]:PORT`; the bare name only
+on port 80), so a web page cannot reach it through DNS rebinding.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from urllib.parse import parse_qs, urlsplit
 from .store import Ledger
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+HOST_NAMES = ("localhost", "127.0.0.1", "[::1]")  # as they stand in a Host header
 ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs")
+ALLOWED_METHODS = "GET, HEAD"
+IDLE_TIMEOUT_S = 10.0  # a connection that sends nothing for this long is closed, so it cannot hold a thread
 
 
 class LocalApiError(ValueError):
@@ -46,11 +50,20 @@ class LocalApiServer(ThreadingHTTPServer):
 
  daemon_threads = True
 
- def __init__(self, host: str, port: int, current_session: Callable[[], dict], ledger: Ledger) -> None:
+ def __init__(
+  self,
+  host: str,
+  port: int,
+  current_session: Callable[[], dict],
+  ledger: Ledger,
+  idle_timeout: float = IDLE_TIMEOUT_S,
+ ) -> None:
   self.current_session = current_session
   self.ledger = ledger
+  self.idle_timeout = idle_timeout
   self.address_family = _family(host)
   super().__init__((host, port), _Handler)
+  self.allowed_hosts = allowed_hosts(self.server_address[0], self.port)
   self._thread = threading.Thread(target=self.serve_forever, name="local-api", daemon=True)
 
  @property
@@ -68,6 +81,15 @@ class LocalApiServer(ThreadingHTTPServer):
   """Stop serving and release the port."""
   self.shutdown()
   self.server_close()
+
+
+def allowed_hosts(bound_host: str, port: int) -> frozenset[str]:
+ """The Host header values (lower case) a server bound to `bound_host`:`port` answers: each loopback name
+ with the port, and without it only on HTTP's default port 80 (RFC 9110 7.2)."""
+ bound = f"[{bound_host}]" if ":" in bound_host else bound_host
+ names = {*HOST_NAMES, bound}
+ with_port = {f"{name}:{port}" for name in names}
+ return frozenset(with_port | names) if port == 80 else frozenset(with_port)
 
 
 def _family(host: str) -> int:
@@ -91,16 +113,22 @@ def check_loopback(host: str) -> None:
 
 
 def start_local_api(
- port: int, current_session: Callable[[], dict], ledger: Ledger, *, host: str = "127.0.0.1"
+ port: int,
+ current_session: Callable[[], dict],
+ ledger: Ledger,
+ *,
+ host: str = "127.0.0.1",
+ idle_timeout: float = IDLE_TIMEOUT_S,
 ) -> LocalApiServer:
  """Serve the read-only JSON API on `host`:`port` (loopback only) in a daemon thread; return the server.
- `current_session()` returns the live session's figures as a JSON-ready dict."""
+ `current_session()` returns the live session's figures as a JSON-ready dict; a connection idle for
+ `idle_timeout` seconds is closed."""
  check_loopback(host)
  if type(port) is not int or not 0 <= port <= 65535:
   raise LocalApiError(f"local API: port must be 0..65535, got {port!r}")
  bind_host = "127.0.0.1" if host == "localhost" else host
  try:
-  server = LocalApiServer(bind_host, port, current_session, ledger)
+  server = LocalApiServer(bind_host, port, current_session, ledger, idle_timeout)
  except OSError as exc:
   raise LocalApiError(f"local API: cannot listen on {bind_host}:{port}: {exc.strerror or exc}") from None
  server._thread.start()
@@ -110,13 +138,23 @@ def start_local_api(
 class _Handler(BaseHTTPRequestHandler):
  server: LocalApiServer
  server_version = "mma-conductor"
+ _with_body = True
+
+ def setup(self) -> None:
+  self.timeout = self.server.idle_timeout  # StreamRequestHandler sets it on the socket; on expiry it hangs up
+  super().setup()
 
  def log_message(self, format: str, *args: Any) -> None:
   pass  # the app has its own log; the default writes every request to stderr
 
+ def __getattr__(self, name: str) -> Any:
+  # Every method without a do_X of its own (POST, OPTIONS, TRACE, PROPFIND...) is 405, never http.server's 501.
+  if name.startswith("do_"):
+   return self._refuse
+  raise AttributeError(name)
+
  def do_GET(self) -> None:
   if not self._host_is_loopback():
-   self._send(403, {"error": "this endpoint answers only requests addressed to 127.0.0.1 or localhost"})
    return
   parts = urlsplit(self.path)
   route = parts.path.rstrip("/") or "/"
@@ -128,18 +166,22 @@ class _Handler(BaseHTTPRequestHandler):
   except Exception as exc:  # the app must keep running whatever a report hits
    self._send(500, {"error": f"{type(exc).__name__}: {exc}"})
 
- def _refuse(self) -> None:
-  self._send(405, {"error": "read-only: only GET is allowed"}, allow="GET")
+ def do_HEAD(self) -> None:
+  self._with_body = False
+  self.do_GET()
 
- do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+ def _refuse(self) -> None:
+  if self._host_is_loopback():
+   self._send(405, {"error": f"read-only: only {ALLOWED_METHODS} are allowed"}, allow=ALLOWED_METHODS)
 
  def _host_is_loopback(self) -> bool:
-  host = (self.headers.get("Host") or "").strip()
-  if host.startswith("["):
-   name = host[1 : host.find("]")] if "]" in host else host
-  else:
-   name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-  return name in LOOPBACK_NAMES or name.startswith("127.")
+  """True when the request has one Host header naming the loopback with the bound port; else answer 403."""
+  hosts = self.headers.get_all("Host") or []
+  if len(hosts) == 1 and hosts[0].strip().lower() in self.server.allowed_hosts:
+   return True
+  where = f"127.0.0.1:{self.server.port} or localhost:{self.server.port}"
+  self._send(403, {"error": f"this endpoint answers only requests addressed to {where}"})
+  return False
 
  def _send(self, status: int, payload: Any, **headers: str) -> None:
   body = json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
@@ -150,7 +192,8 @@ class _Handler(BaseHTTPRequestHandler):
   for name, value in headers.items():
    self.send_header(name.capitalize(), value)
   self.end_headers()
-  self.wfile.write(body)
+  if self._with_body:
+   self.wfile.write(body)
 
 
 def _answer(server: LocalApiServer, route: str, query: dict[str, str]) -> tuple[int, Any]:

@@ -74,8 +74,9 @@ def user_keys_path() -> Path:
 def load_user_keys(path: Path | None = None) -> dict[str, Any]:
  """The user's keys file as a config for resolve_api_key (`openai = "sk-..."` or `[openai] api_key = ...`).
 
- A missing file is an empty config. Keys live only here or in the environment: nothing in the app writes
- them anywhere else.
+ A missing file is an empty config; an entry that is not a key string (`gemini = 12345`) or such a table
+ raises KeyFileError naming the file and the entry, never the value. Keys live only here or in the
+ environment: nothing in the app writes them anywhere else.
  """
  path = path or user_keys_path()
  data = read_toml(path, KeyFileError, what="keys file", show_os_error=False)
@@ -84,4 +85,35 @@ def load_user_keys(path: Path | None = None) -> dict[str, Any]:
  unknown = set(data) - set(ENV_VARS)
  if unknown:
   raise KeyFileError(f"{path}: unknown provider(s) {', '.join(sorted(unknown))}; expected {', '.join(ENV_VARS)}")
+ for provider, entry in data.items():
+  _check_entry(path, provider, entry)
  return data
+
+
+_TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a number", list: "an array", dict: "a table"}
+
+
+def _kind(value: object) -> str:
+ """What a TOML value is, in words (never the value: it may be a key)."""
+ return _TOML_KINDS.get(type(value), "a date or time")
+
+
+def _check_entry(path: Path, provider: str, entry: object) -> None:
+ """`provider = "KEY"` or `[provider]` with `api_key = "KEY"`; KeyFileError names the file and the key."""
+ if isinstance(entry, str):
+  return
+ if not isinstance(entry, dict):
+  raise KeyFileError(
+   f'{path}: {provider}: expected a key string ({provider} = "...") or a [{provider}] table; got {_kind(entry)}'
+  )
+ _check_table(path, provider, entry)
+
+
+def _check_table(path: Path, provider: str, table: dict) -> None:
+ extra = sorted(set(table) - {"api_key"})
+ if extra:
+  raise KeyFileError(f"{path}: {provider}.{extra[0]}: unknown field; expected api_key")
+ if "api_key" not in table:
+  raise KeyFileError(f'{path}: {provider}: the [{provider}] table has no api_key = "..."')
+ if not isinstance(table["api_key"], str):
+  raise KeyFileError(f"{path}: {provider}.api_key: expected a key string; got {_kind(table['api_key'])}")
