@@ -159,8 +159,8 @@ class Ledger:
  # Writing ----------------------------------------------------------------------------------------------------
 
  def record_calls(self, calls: Iterable[LedgerCall]) -> RecordOutcome:
-  """Store calls in one transaction; a request id already stored in the same hour of call time (or repeated
-  in the batch) is skipped: a call delivered twice carries the same timestamp (see docs/ledger.md).
+  """Store calls in one transaction; a provider's request id already stored in the same hour of call time (or
+  repeated in the batch) is skipped: a call delivered twice carries the same timestamp (see docs/ledger.md).
 
   Bad values raise ValueError naming the record and field, before anything is written. Write failures
   (disk full, read-only, locked beyond the busy timeout) raise LedgerError and store nothing of the batch."""
@@ -188,7 +188,7 @@ class Ledger:
    with _immediate(conn):
     params = self._with_price_ids(rows)
     first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM calls").fetchone()[0]
-    # A request id already stored in the call's hour (or repeated in the batch) is skipped; any other
+    # A provider's request id already stored in the call's hour (or repeated in the batch) is skipped; any other
     # constraint (NOT NULL, CHECK) still fails.
     conn.executemany(_INSERT, params)
     last_id = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
