@@ -6,8 +6,9 @@ Each round records N pre-built calls (random provider-style request ids, so the 
 keys, the price provenance of every call, ~0.2% unpriced) into a fresh ledger file, in batches of B, each batch
 one transaction with its rollups; the clock covers only the recording. Target (from the issue): >= 100,000
 records/s in batches. Then one ledger is grown to 5 x N calls (--quick: 2 x N) in batches of 5,000 and each
-chunk's rate is reported: the rate a ledger keeps as it fills. The last line of output is one JSON object
-(see benchmarks/README.md).
+chunk's rate is reported: the rate a ledger keeps as it fills, with its file sizes (database, -wal). Last, untimed,
+500 calls are recorded one commit each, as the app does, and the largest -wal file seen is reported: the
+checkpoints keep it bounded. The last line of output is one JSON object (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ def round_rate(calls, batch: int, folder: Path) -> float:
  return len(calls) / elapsed
 
 
-def growth_rates(folder: Path, chunks: int, chunk: int, batch: int = 5000) -> list[int]:
- """Records/s of each successive chunk recorded into ONE ledger as it grows (indexes get bigger)."""
- ledger = Ledger.open(folder / "growing.sqlite3", milestones_enabled=False)
+def growth_rates(folder: Path, chunks: int, chunk: int, batch: int = 5000) -> tuple[list[int], dict[str, int]]:
+ """Records/s of each successive chunk recorded into ONE ledger as it grows (indexes get bigger), and the
+ ledger's file sizes at the end (before closing, which checkpoints and removes the -wal file)."""
+ path = folder / "growing.sqlite3"
+ ledger = Ledger.open(path, milestones_enabled=False)
  rates = []
  for index in range(chunks):
   calls = make_calls(chunk, START + index * 86_400 * 6, 86_400 * 6, seed=100 + index, prefix=f"g{index}")
@@ -57,8 +60,27 @@ def growth_rates(folder: Path, chunks: int, chunk: int, batch: int = 5000) -> li
   for first in range(0, chunk, batch):
    ledger.record_calls(calls[first : first + batch])
   rates.append(round(chunk / (time.perf_counter() - started)))
+ sizes = {"db_bytes": path.stat().st_size, "wal_bytes": wal_size(path)}
  ledger.close()
- return rates
+ return rates, sizes
+
+
+def wal_size(path: Path) -> int:
+ wal = Path(str(path) + "-wal")
+ return wal.stat().st_size if wal.exists() else 0
+
+
+def small_commit_sizes(calls, folder: Path, commits: int = 500) -> dict[str, int]:
+ """File sizes after `commits` commits of one call each (the app's pattern); untimed."""
+ path = folder / "small-commits.sqlite3"
+ ledger = Ledger.open(path, milestones_enabled=False)
+ largest = 0
+ for item in calls[:commits]:
+  ledger.record_calls([item])
+  largest = max(largest, wal_size(path))
+ sizes = {"commits": commits, "db_bytes": path.stat().st_size, "wal_bytes": wal_size(path), "wal_max_bytes": largest}
+ ledger.close()
+ return sizes
 
 
 def writer_rate(calls, folder: Path) -> float:
@@ -90,8 +112,14 @@ def main() -> None:
    print(f"batches of {batch:>5}: median {statistics.median(rates):>10,.0f} records/s (min {min(rates):,.0f})")
   writer = writer_rate(calls, folder)
   print(f"LedgerWriter submit+flush: {writer:,.0f} records/s")
-  growth = growth_rates(folder, 2 if QUICK else 5, CALLS)
+  growth, growth_sizes = growth_rates(folder, 2 if QUICK else 5, CALLS)
   print(f"growing one ledger to {len(growth) * CALLS:,} calls, per {CALLS:,}: " + ", ".join(f"{r:,}" for r in growth))
+  print(f"  its files: database {growth_sizes['db_bytes']:,} bytes, -wal {growth_sizes['wal_bytes']:,} bytes")
+  small = small_commit_sizes(calls, folder)
+  print(
+   f"{small['commits']} commits of one call: database {small['db_bytes']:,} bytes, -wal {small['wal_bytes']:,} "
+   f"bytes (largest {small['wal_max_bytes']:,})"
+  )
  finally:
   shutil.rmtree(folder, ignore_errors=True)
  best = max(r["median_records_per_s"] for r in results.values())
@@ -103,6 +131,8 @@ def main() -> None:
    **results,
    "ledger_writer_records_per_s": round(writer),
    "growing_ledger_records_per_s_per_chunk": growth,
+   "growing_ledger_file_bytes": growth_sizes,
+   "small_commits_file_bytes": small,
    "best_median_records_per_s": best,
    "target_records_per_s": TARGET,
    "target_met": best >= TARGET,

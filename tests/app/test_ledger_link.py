@@ -192,3 +192,38 @@ def test_simulated_calls_stay_out_of_the_ledger_by_default(tmp_path):
  assert count_calls(ledger) == 0 and all_time(ledger).cost_units == 0
  assert runs(ledger) == []
  assert not ledger.milestone_log_path.exists() or ledger.milestone_log_path.read_text() == ""
+
+
+def test_two_providers_calls_with_one_request_id_keep_the_session_equal_to_the_ledger(tmp_path):
+ from mma_conductor.engine.events import CallRecord
+ from mma_conductor.pricing.usage import Usage
+
+ controller = controller_for(tmp_path)
+ connect_ledger(controller, tmp_path)
+ at = 1_767_571_200.0
+ records = [
+  CallRecord(
+   controller.costs.session_id,
+   "t1",
+   "T1",
+   "Tier 3",
+   "worker",
+   provider,
+   model,
+   Usage(1000, 100),
+   None,
+   1.0,
+   "req_0001",
+   "success",
+   timestamp=at,
+  )
+  for provider, model in (("openai", "gpt-4o"), ("anthropic", "claude-haiku-4-5"))
+ ]
+ for record in (*records, records[0]):  # the OpenAI call is delivered twice: it counts once
+  controller.post(record)
+ controller.drain_pending()
+ snap = controller.session()
+ controller.shutdown()
+ ledger = Ledger.open(project_dir=tmp_path, create=False)
+ assert snap.total.calls == count_calls(ledger) == 2
+ assert all_time(ledger).cost_units == snap.total.cost_units > 0

@@ -47,6 +47,31 @@ def test_request_ids_are_unique_within_the_hour_of_the_call(ledger):
  assert count_calls(ledger) == 2
 
 
+def test_the_same_request_id_from_two_providers_is_two_calls_and_a_redelivery_is_one(ledger):
+ # Request ids are unique per provider only: an OpenAI and an Anthropic call may carry the same id in one hour.
+ both = ledger.record_calls(
+  [
+   call(MONDAY + 10, 5, provider="openai", request_id="req_1"),
+   call(MONDAY + 11, 7, provider="anthropic", request_id="req_1"),
+  ]
+ )
+ assert (both.stored, both.duplicates) == (2, 0)
+ again = ledger.record_calls(
+  [
+   call(MONDAY + 10, 5, provider="openai", request_id="req_1"),
+   call(MONDAY + 11, 7, provider="anthropic", request_id="req_1"),
+  ]
+ )
+ assert (again.stored, again.duplicates) == (0, 2)
+ assert ledger.record_calls([call(MONDAY + 12, 9, provider="gemini", request_id="req_1")]).stored == 1
+ assert sorted((r.provider, r.cost_units) for r in list_calls(ledger)) == [
+  ("anthropic", 7),
+  ("gemini", 9),
+  ("openai", 5),
+ ]
+ assert all_time(ledger).cost_units == 21
+
+
 def test_calls_without_request_id_never_collide(ledger):
  outcome = ledger.record_calls([call(MONDAY, 1, request_id=""), call(MONDAY, 1, request_id="  "), call(MONDAY, 1)])
  assert outcome.stored == 3

@@ -7,7 +7,8 @@ import pytest
 from ledger_factory import MONDAY, USD, call
 
 from mma_conductor.ledger.queries import all_time, list_calls, runs, sessions, summarize
-from mma_conductor.ledger.schema import APPLICATION_ID, SCHEMA_VERSION
+from mma_conductor.ledger.rollups import rebuild_rollups
+from mma_conductor.ledger.schema import APPLICATION_ID, MIGRATION_V2, SCHEMA_VERSION
 from mma_conductor.ledger.store import Ledger, LedgerError, LedgerMissing
 
 # Version 1 exactly as it shipped, written out here so that a change to the shipped schema cannot go unnoticed.
@@ -71,12 +72,12 @@ def test_new_ledger_has_version_wal_busy_timeout_and_indexes(tmp_path):
   assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
   assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
   indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-  assert {"calls_ts", "calls_request_hour", "run_costs_cost"} <= indexes
-  assert not {"calls_session", "calls_request"} & indexes
+  assert {"calls_ts", "calls_request_key", "run_costs_cost"} <= indexes
+  assert not {"calls_session", "calls_request", "calls_request_hour"} & indexes
   unique = {r[1] for r in conn.execute("PRAGMA index_list(calls)") if r[2]}
-  assert "calls_request_hour" in unique
-  columns = [r[2] for r in conn.execute("PRAGMA index_xinfo(calls_request_hour)") if r[5]]
-  assert columns == [None, "request_id"]  # the hour of the call (an expression), then the request id
+  assert "calls_request_key" in unique
+  columns = [r[2] for r in conn.execute("PRAGMA index_xinfo(calls_request_key)") if r[5]]
+  assert columns == [None, "provider", "request_id"]  # the hour of the call (an expression), provider, request id
  assert path.is_file()
 
 
@@ -102,6 +103,40 @@ def test_version_1_file_is_migrated_and_keeps_every_call(tmp_path):
   (run,) = runs(ledger)
   assert (run.run_id, run.status, run.goal, run.figures.cost_units) == ("r1", "done", "ship it", 5 * USD + 7)
   ledger.record_calls([call(MONDAY + 10, USD, request_id="c")])
+  assert all_time(ledger).cost_units == 6 * USD + 7
+
+
+def v2_ledger(path):
+ """A version 2 ledger as version 2 shipped: the version 1 file above, migrated by the shipped step to 2."""
+ v1_ledger(path)
+ conn = sqlite3.connect(path, isolation_level=None)
+ conn.execute("BEGIN")
+ for statement in MIGRATION_V2.split(";"):
+  if statement.strip():
+   conn.execute(statement)
+ rebuild_rollups(conn)
+ conn.execute("PRAGMA user_version = 2")
+ conn.execute("COMMIT")
+ conn.close()
+
+
+def test_version_2_file_is_migrated_keeps_every_row_and_ids_and_dedups_per_provider(tmp_path):
+ path = tmp_path / "v2.sqlite3"
+ v2_ledger(path)
+ conn = sqlite3.connect(path)
+ before = conn.execute("SELECT * FROM calls ORDER BY id").fetchall()
+ rollups_before = [conn.execute(f"SELECT * FROM {table}").fetchall() for table in ("hourly", "sessions", "totals")]
+ conn.close()
+ with Ledger.open(path) as ledger:
+  conn = ledger.connection
+  assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+  assert conn.execute("SELECT * FROM calls ORDER BY id").fetchall() == before
+  assert [conn.execute(f"SELECT * FROM {table}").fetchall() for table in ("hourly", "sessions", "totals")] == (
+   rollups_before
+  )
+  # "a" is an openai call of the old file: anthropic's "a" in the same hour is another call, openai's is not.
+  assert ledger.record_calls([call(MONDAY + 6, USD, provider="anthropic", request_id="a")]).stored == 1
+  assert ledger.record_calls([call(MONDAY + 5e-6, 3 * USD, provider="openai", request_id="a")]).duplicates == 1
   assert all_time(ledger).cost_units == 6 * USD + 7
 
 
@@ -187,3 +222,26 @@ def test_an_empty_file_becomes_a_ledger(tmp_path):
  path.write_bytes(b"")
  with Ledger.open(path) as ledger:
   assert ledger.record_calls([call(MONDAY, 5)]).stored == 1
+
+
+def test_the_write_ahead_log_stays_bounded_over_many_small_commits(tmp_path):
+ # The app commits a few calls at a time; each commit appends ~8 pages of 16 KiB to the -wal file. Without
+ # frequent checkpoints and a size limit it grew to 65 MB after 500 calls.
+ path = tmp_path / "ledger.sqlite3"
+ wal = path.with_name("ledger.sqlite3-wal")
+ bound = 6 * 2**20
+ largest = 0
+ with Ledger.open(path, milestones_enabled=False) as ledger, Ledger.open(path, milestones_enabled=False) as reader:
+  for index in range(600):
+   ledger.record_calls([call(MONDAY + index, USD, request_id=f"r{index}", session=f"s{index % 7}", run=f"r{index}")])
+   if index % 50 == 0:
+    assert all_time(reader).calls == index + 1  # another connection reading now and then
+   largest = max(largest, wal.stat().st_size)
+  assert largest < bound, f"the -wal file reached {largest:,} bytes"
+  # One large transaction may pass the bound; the file is cut back once the log restarts.
+  ledger.record_calls([call(MONDAY + 3600 + i / 100, 1, request_id=f"big{i}") for i in range(40_000)])
+  assert wal.stat().st_size > bound
+  for index in range(40):
+   ledger.record_calls([call(MONDAY + 7200 + index, USD, request_id=f"after{index}")])
+  assert wal.stat().st_size < bound
+  assert all_time(ledger).calls == 40_640

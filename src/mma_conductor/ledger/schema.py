@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .rollups import rebuild_rollups
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INT64_MAX = (1 << 63) - 1
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
@@ -118,6 +118,16 @@ CREATE INDEX runs_status ON runs(status);
 """
 
 
+# Version 3: request ids are unique per provider, not across providers (an OpenAI and an Anthropic call may carry
+# the same id), so the unique key becomes (hour of the call, provider, request id). The model is not part of the
+# key: every provider's ids are unique per response (see docs/ledger.md). Rows keep their ids; every row unique
+# under the old key is unique under this one, so building the index cannot fail.
+MIGRATION_V3 = """
+DROP INDEX calls_request_hour;
+CREATE UNIQUE INDEX calls_request_key ON calls(ts_us / 3600000000, provider, request_id);
+"""
+
+
 class SchemaError(Exception):
  """The file's schema cannot be used by this version (newer, or not a ledger)."""
 
@@ -147,7 +157,11 @@ def _to_v2(conn: sqlite3.Connection) -> None:
  rebuild_rollups(conn)
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v2}
+def _to_v3(conn: sqlite3.Connection) -> None:
+ _run_script(conn, MIGRATION_V3)
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v2, 2: _to_v3}
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
