@@ -301,7 +301,8 @@ def _clip(text: str, width: int) -> str:
 
 
 def _export(args: argparse.Namespace, project_dir: Path | None) -> int:
- from .exports import export_calls
+ from .config import own_files, resolve_ledger_path
+ from .exports import export_calls, refuse_own_file
 
  if args.format not in FORMATS:
   raise CliError(f"--format {args.format}: unknown format (use {', '.join(FORMATS)})", EXIT_USAGE)
@@ -309,6 +310,7 @@ def _export(args: argparse.Namespace, project_dir: Path | None) -> int:
  output: Path = args.output
  if not output.parent.is_dir():
   raise CliError(f"{output}: cannot write: the folder {output.parent} does not exist")
+ refuse_own_file(output, *own_files(project_dir, resolve_ledger_path(args.ledger, project_dir)))
  with _open(args, project_dir) as ledger:
   if args.format == "pdf":
    from .pdf import write_pdf_report

@@ -11,7 +11,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -110,23 +113,79 @@ def export_calls(
 def write_atomically(path: Path, produce: Callable[[TextIO], Any], *, newline: str | None = None) -> Any:
  """Run `produce(handle)` on a temporary file beside `path`, then rename it to `path`; ExportError names
  `path` when the folder is missing or unwritable or the disk is full."""
- return _replace(path, lambda: atomic_writer(path, "w", encoding="utf-8", newline=newline), produce)
+ return _replace(
+  path, lambda target, special: _export_writer(target, special, "w", encoding="utf-8", newline=newline), produce
+ )
 
 
 def write_bytes_atomically(path: Path, data: bytes) -> None:
  """`data` to `path` through a temporary file and a rename (ExportError names `path`)."""
- _replace(path, lambda: atomic_writer(path, "wb"), lambda handle: handle.write(data))
+ _replace(path, lambda target, special: _export_writer(target, special, "wb"), lambda handle: handle.write(data))
 
 
-def _replace(path: Path, open_writer: Callable[[], Any], produce: Callable[[Any], Any]) -> Any:
- path = Path(path)
- if path.is_dir():
-  raise ExportError(f"{path}: is a directory, not a file")
+@contextmanager
+def _export_writer(target: Path, special: bool, mode: str, **options: Any) -> Iterator[Any]:
+ """A regular file is replaced atomically and gets the mode a new file would get (0666 less the umask, not
+ mkstemp's 0600); a device or pipe (`-o /dev/stdout`) is written in place, as it cannot be replaced."""
+ if special:
+  with open(target, mode, **options) as handle:
+   yield handle
+  return
+ with atomic_writer(target, mode, **options) as handle:
+  if os.chmod in os.supports_fd:
+   os.chmod(handle.fileno(), 0o666 & ~_umask())
+  yield handle
+
+
+def _umask() -> int:
+ """The process's umask, read without changing it where /proc tells it (Linux), else set and put back."""
  try:
-  with open_writer() as handle:
+  with open("/proc/self/status", encoding="ascii") as status:
+   return next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+ except (OSError, StopIteration, ValueError):
+  mask = os.umask(0o022)
+  os.umask(mask)
+  return mask
+
+
+def _export_target(path: Path) -> tuple[Path, bool]:
+ """Where to write: the file a symlink points to (so the link stays a link), and whether it is a device or pipe
+ rather than a regular file. ExportError for a directory."""
+ try:
+  status = path.stat()
+ except FileNotFoundError:
+  return path.resolve(), False
+ if stat.S_ISDIR(status.st_mode):
+  raise ExportError(f"{path}: is a directory, not a file")
+ return (path.resolve(), False) if stat.S_ISREG(status.st_mode) else (path, True)
+
+
+def _replace(path: Path, open_writer: Callable[[Path, bool], Any], produce: Callable[[Any], Any]) -> Any:
+ path = Path(path)
+ try:
+  with open_writer(*_export_target(path)) as handle:
    return produce(handle)
  except OSError as exc:
   raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def refuse_own_file(path: Path, files: Iterable[Path], folders: Iterable[Path] = ()) -> None:
+ """ExportError when `path` (symlinks followed, hard links too) is one of `files` or lies in one of `folders`:
+ an export must never overwrite the ledger, its log, a config, pricing, keys or track file."""
+ target = Path(path).resolve()
+ for own in files:
+  if target == Path(own).resolve() or _same_file(target, Path(own)):
+   raise ExportError(f"{path}: refusing to overwrite mma-conductor's own file {own}; choose another output file")
+ for folder in folders:
+  if target.is_relative_to(Path(folder).resolve()):
+   raise ExportError(f"{path}: refusing to write into mma-conductor's folder {folder}; choose another output file")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+ try:
+  return os.path.samefile(one, other)
+ except OSError:
+  return False
 
 
 # Import -----------------------------------------------------------------------------------------------------------
