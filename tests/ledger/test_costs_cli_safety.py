@@ -1,5 +1,6 @@
 """`costs` on a user's machine: exports never overwrite the app's own files and get ordinary permissions."""
 
+import json
 import os
 import stat
 
@@ -128,3 +129,82 @@ def test_an_export_through_a_symlink_replaces_the_target_and_keeps_the_link(proj
  link.symlink_to(real)
  assert export(project, tmp_path, link) == 0, capsys.readouterr().err
  assert link.is_symlink() and real.read_text().startswith("id,ts,")
+
+
+# Control characters -----------------------------------------------------------------------------------------------
+
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07\r\x9b31m\u202e\x7f"
+RAW = ("\x1b", "\x07", "\r", "\x9b", "\u202e", "\x7f", "\u2028", "\u2029")
+
+
+@pytest.fixture
+def hostile_ledger(tmp_path):
+ path = tmp_path / "hostile.sqlite3"
+ with Ledger.open(path) as ledger:
+  ledger.record_calls(
+   [
+    call(
+     MONDAY,
+     USD,
+     model="gpt" + HOSTILE,
+     session="s" + HOSTILE,
+     run="r" + HOSTILE,
+     agent="a" + HOSTILE,
+     tier="t" + HOSTILE,
+     provider="p" + HOSTILE,
+     request_id="q1",
+    ),
+    call(MONDAY + 1, None, model="mystery" + HOSTILE + "\u2028\u2029", session="s2", request_id="q2"),
+   ]
+  )
+  ledger.record_run("r" + HOSTILE, "done", goal="goal" + HOSTILE)
+ return path
+
+
+TEXT_REPORTS = [
+ ["summary"],
+ ["breakdown", "--by", "model"],
+ ["breakdown", "--by", "agent"],
+ ["breakdown", "--by", "tier"],
+ ["breakdown", "--by", "provider"],
+ ["sessions"],
+ ["sessions", "--session", "s" + HOSTILE],
+ ["runs"],
+ ["pricing"],
+]
+
+
+@pytest.mark.parametrize("report", TEXT_REPORTS, ids=lambda r: " ".join(r[:3]).encode("unicode_escape").decode())
+def test_text_reports_show_control_characters_escaped(report, hostile_ledger, capsys):
+ assert main(["costs", *report, "--ledger", str(hostile_ledger)]) == 0
+ captured = capsys.readouterr()
+ for raw in RAW:
+  assert raw not in captured.out + captured.err, (raw, captured.out)
+ assert "\\x1b[2J" in captured.out and "\\u202e" in captured.out
+
+
+@pytest.mark.parametrize("report", TEXT_REPORTS, ids=lambda r: " ".join(r[:3]).encode("unicode_escape").decode())
+def test_json_reports_escape_line_separators_and_c1_controls(report, hostile_ledger, capsys):
+ assert main(["costs", *report, "--json", "--ledger", str(hostile_ledger)]) == 0
+ out = capsys.readouterr().out
+ for raw in RAW:
+  assert raw not in out, raw
+ assert json.loads(out)
+
+
+def test_json_lines_export_escapes_line_separators_and_reads_back_the_same(hostile_ledger, tmp_path, capsys):
+ output = tmp_path / "calls.jsonl"
+ assert main(["costs", "export", "--format", "json", "-o", str(output), "--ledger", str(hostile_ledger)]) == 0
+ text = output.read_text(encoding="utf-8")
+ for raw in RAW:
+  assert raw not in text, raw
+ assert len(text.splitlines()) == 2  # str.splitlines breaks at U+2028 too: each call is still one line
+ assert json.loads(text.splitlines()[1])["model"] == "mystery" + HOSTILE + "\u2028\u2029"
+
+
+def test_an_error_naming_a_hostile_value_is_escaped(hostile_ledger, tmp_path, capsys):
+ bad = tmp_path / "bad\x1b[2J\r.jsonl"
+ bad.write_text("not json\n")
+ assert main(["costs", "import", str(bad), "--ledger", str(hostile_ledger)]) == 1
+ err = capsys.readouterr().err
+ assert "\x1b" not in err and "\r" not in err and err.count("\n") == 1 and "bad\\x1b[2J" in err

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -49,10 +50,32 @@ CSV_COLUMNS = (
  "price_as_of",
 )
 _IMPORT_BATCH = 2000
+# What a terminal would act on rather than show: C0 and C1 controls, DEL, the line and paragraph separators
+# (line breaks to JavaScript and to str.splitlines) and the bidirectional overrides that reorder what is shown.
+_DIRECTIVES = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+UNSAFE_CHARS = re.compile(f"[\x00-\x1f{_DIRECTIVES}]")
+_JSON_UNSAFE = re.compile(f"[{_DIRECTIVES}]")  # json.dumps escapes the C0 controls itself
 
 
 class ExportError(Exception):
  """An export or import that cannot be done; the message names the file."""
+
+
+def visible(text: str) -> str:
+ """`text` with every character of UNSAFE_CHARS shown as its escape (`\\x1b`, `\\r`, `\\u202e`), for a terminal."""
+ return UNSAFE_CHARS.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+ char = match.group()
+ return repr(char)[1:-1] if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def json_text(value: Any, **options: Any) -> str:
+ """json.dumps(value, ensure_ascii=False) with DEL, C1 controls, U+2028/U+2029 and bidi overrides escaped too,
+ so the text is one line per object for every reader and safe on a terminal; it parses to the same value."""
+ text = json.dumps(value, ensure_ascii=False, **options)
+ return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def neutralize_cell(value: object) -> str:
@@ -86,7 +109,7 @@ def write_jsonl(records: Iterable[LedgerRecord], out: TextIO, on_row: Callable[[
  """Write one JSON object per line per call (exact cost as a decimal string); return the number of calls."""
  count = 0
  for record in records:
-  out.write(json.dumps(record.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+  out.write(json_text(record.as_dict(), separators=(",", ":")) + "\n")
   count += 1
   on_row()
  return count
