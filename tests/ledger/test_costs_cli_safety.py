@@ -3,6 +3,8 @@
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 from ledger_factory import MONDAY, USD, call
@@ -208,3 +210,25 @@ def test_an_error_naming_a_hostile_value_is_escaped(hostile_ledger, tmp_path, ca
  assert main(["costs", "import", str(bad), "--ledger", str(hostile_ledger)]) == 1
  err = capsys.readouterr().err
  assert "\x1b" not in err and "\r" not in err and err.count("\n") == 1 and "bad\\x1b[2J" in err
+
+
+# Broken pipe ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("report", [["sessions"], ["summary"], ["breakdown", "--by", "day", "--json"]])
+def test_a_closed_pipe_ends_quietly(report, project, tmp_path):
+ """`costs ... | head`: the reader is gone before the report is written; no traceback, no error line."""
+ read_end, write_end = os.pipe()
+ os.close(read_end)
+ try:
+  result = subprocess.run(
+   [sys.executable, "-m", "mma_conductor.cli", "costs", *report, "--ledger", str(tmp_path / "ledger.sqlite3")],
+   stdout=write_end,
+   stderr=subprocess.PIPE,
+   text=True,
+   timeout=60,
+  )
+ finally:
+  os.close(write_end)
+ assert result.stderr == ""
+ assert result.returncode == 1

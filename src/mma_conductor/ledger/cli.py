@@ -10,6 +10,7 @@
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
 exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
+A closed pipe (`costs ... | head`) ends quietly with exit 1.
 Only light modules are imported here: the PDF library, the price book and its dataset load only when needed.
 """
 
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
  from .store import LedgerError
 
  try:
-  return _HANDLERS[command](args, project_dir)
+  return _to_stdout(_HANDLERS[command], args, project_dir)
  except CliError as exc:
   _warn(f"mma-conductor: {exc}")
   return exc.code
@@ -89,6 +90,28 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
  except sqlite3.Error as exc:
   _warn(f"mma-conductor: ledger {getattr(args, 'ledger', '') or ''}: {_one_line(exc)}")
   return EXIT_ERROR
+
+
+def _to_stdout(handler, args: argparse.Namespace, project_dir: Path | None) -> int:
+ """Run a report and flush what it printed; a reader that went away (`costs ... | head`) ends it quietly with
+ exit 1, as Python's documentation on SIGPIPE advises, not with an error line or a traceback at exit."""
+ try:
+  code = handler(args, project_dir)
+  sys.stdout.flush()
+  return code
+ except BrokenPipeError:
+  _discard_stdout()
+  return EXIT_ERROR
+
+
+def _discard_stdout() -> None:
+ """Point stdout at the null device, so that the interpreter's final flush does not fail again."""
+ import contextlib
+ import os
+
+ with contextlib.suppress(OSError, ValueError):
+  devnull = os.open(os.devnull, os.O_WRONLY)
+  os.dup2(devnull, sys.stdout.fileno())
 
 
 def _one_line(exc: BaseException) -> str:
