@@ -5,14 +5,17 @@ import os
 import stat
 import subprocess
 import sys
+import time
+from datetime import UTC
 
 import pytest
-from ledger_factory import MONDAY, USD, call
+from ledger_factory import DAY, HOUR, MONDAY, USD, call
 
 from mma_conductor.app.settings import layout_path, settings_path
 from mma_conductor.cli import main
 from mma_conductor.engine.track_store import track_path, tracks_dir
 from mma_conductor.ledger import config
+from mma_conductor.ledger.periods import parse_when
 from mma_conductor.ledger.store import Ledger
 from mma_conductor.pricing.config import project_pricing_file, user_pricing_file
 from mma_conductor.providers.keys import user_keys_path
@@ -232,3 +235,28 @@ def test_a_closed_pipe_ends_quietly(report, project, tmp_path):
   os.close(write_end)
  assert result.stderr == ""
  assert result.returncode == 1
+
+
+# Relative times ---------------------------------------------------------------------------------------------------
+
+
+def test_since_and_until_take_yesterday_and_hours():
+ now = (MONDAY + 3 * DAY + 10 * HOUR) * 10**6  # Thursday 10:00 UTC
+ assert parse_when("yesterday", "--since", now_us=now, tz=UTC) == (MONDAY + 2 * DAY) * 10**6
+ assert parse_when("yesterday", "--until", end=True, now_us=now, tz=UTC) == (MONDAY + 3 * DAY) * 10**6
+ assert parse_when("24h", "--since", now_us=now, tz=UTC) == now - 24 * HOUR * 10**6
+ assert parse_when("1h", "--until", end=True, now_us=now, tz=UTC) == now - HOUR * 10**6
+ assert parse_when("7d", "--since", now_us=now, tz=UTC) == (MONDAY - 4 * DAY) * 10**6  # already there: midnight
+ assert parse_when(" Yesterday ", "--since", now_us=now, tz=UTC) == (MONDAY + 2 * DAY) * 10**6
+ with pytest.raises(ValueError, match="yesterday, 24h or 7d"):
+  parse_when("24x", "--since")
+
+
+def test_the_cli_counts_the_last_24_hours(tmp_path, capsys):
+ path = tmp_path / "recent.sqlite3"
+ now = time.time()
+ with Ledger.open(path) as ledger:
+  ledger.record_calls([call(now - 60, USD, request_id="a"), call(now - 30 * HOUR, USD, request_id="b")])
+ assert main(["costs", "summary", "--since", "24h", "--json", "--ledger", str(path)]) == 0
+ assert json.loads(capsys.readouterr().out)["range"]["total"]["calls"] == 1
+ assert main(["costs", "summary", "--since", "yesterday", "--until", "yesterday", "--ledger", str(path)]) == 0

@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
  reports = costs.add_subparsers(dest="costs_command", metavar="REPORT")
  common = argparse.ArgumentParser(add_help=False)
  common.add_argument("--ledger", type=Path, help="ledger file (default: the project's [ledger] path or user data)")
- common.add_argument("--since", help="from this date or time (YYYY-MM-DD, ISO 8601, today, 7d)")
+ common.add_argument("--since", help="from this date or time (YYYY-MM-DD, ISO 8601, today, yesterday, 24h, 7d)")
  common.add_argument("--until", help="up to this date (included) or time (excluded)")
  common.add_argument("--json", action="store_true", help="machine-readable output")
  common.add_argument("--utc", action="store_true", help="days, weeks and months in UTC instead of local time")
