@@ -1,5 +1,7 @@
 """`costs` on a user's machine: exports never overwrite the app's own files and get ordinary permissions."""
 
+import csv
+import io
 import json
 import os
 import stat
@@ -15,7 +17,9 @@ from mma_conductor.app.settings import layout_path, settings_path
 from mma_conductor.cli import main
 from mma_conductor.engine.track_store import track_path, tracks_dir
 from mma_conductor.ledger import config
+from mma_conductor.ledger.exports import CSV_COLUMNS, ExportError, export_calls, import_calls
 from mma_conductor.ledger.periods import parse_when
+from mma_conductor.ledger.queries import count_calls
 from mma_conductor.ledger.store import Ledger
 from mma_conductor.pricing.config import project_pricing_file, user_pricing_file
 from mma_conductor.providers.keys import user_keys_path
@@ -260,3 +264,72 @@ def test_the_cli_counts_the_last_24_hours(tmp_path, capsys):
  assert main(["costs", "summary", "--since", "24h", "--json", "--ledger", str(path)]) == 0
  assert json.loads(capsys.readouterr().out)["range"]["total"]["calls"] == 1
  assert main(["costs", "summary", "--since", "yesterday", "--until", "yesterday", "--ledger", str(path)]) == 0
+
+
+# CSV import -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def varied_ledger(tmp_path):
+ """Calls with every kind of value a CSV round trip could bend: formula triggers, a leading quote, commas,
+ quotes and line breaks, no request id, an unpriced call, a float latency, a price and raw usage."""
+ path = tmp_path / "varied.sqlite3"
+ price = {"input": "2.5", "output": "10", "source": "https://openai.com/api/pricing", "as_of": "2026-11-22"}
+ raw = {"prompt_tokens": 1000, "completion_tokens": 100, "prompt_tokens_details": {"cached_tokens": 0}}
+ with Ledger.open(path) as ledger:
+  ledger.record_calls(
+   [
+    call(MONDAY + 60.123456, 150 * USD // 100 + 7, session="=cmd|' /C calc'!A0", request_id="q1", price=price),
+    call(MONDAY + HOUR, 1, model="'quoted", session="'=not a formula", request_id="", raw_usage=raw),
+    call(MONDAY + DAY, None, model="@mystery", provider="other", request_id="q3", status="failed"),
+    call(MONDAY + 2 * DAY, 4 * USD, model="-x", run='r "4", with\nbreak', request_id="q4", latency_s=0.1 + 0.2),
+   ]
+  )
+ return path
+
+
+def exported(path, tmp_path, fmt, name):
+ output = tmp_path / name
+ with Ledger.open(path, create=False) as ledger:
+  export_calls(ledger, output, fmt)
+ return output
+
+
+def without(objects, *keys):
+ return [{k: v for k, v in obj.items() if k not in keys} for obj in objects]
+
+
+def test_the_csv_export_imports_back_exactly(varied_ledger, tmp_path, capsys):
+ csv_file = exported(varied_ledger, tmp_path, "csv", "calls.csv")
+ other = tmp_path / "other.sqlite3"
+ assert main(["costs", "import", str(csv_file), "--ledger", str(other)]) == 0, capsys.readouterr().err
+ assert "imported 4 calls" in capsys.readouterr().out
+ assert main(["costs", "import", str(csv_file), "--ledger", str(other)]) == 0
+ assert "imported 0 calls" in capsys.readouterr().out  # the call without a request id got a stable one
+ # The same file a JSON-lines export of the first ledger would give, field for field (the row id is the new
+ # ledger's; the call without a request id now carries the derived one, as after a JSON-lines import).
+ original = [json.loads(line) for line in exported(varied_ledger, tmp_path, "json", "a.jsonl").read_text().splitlines()]
+ again = [json.loads(line) for line in exported(other, tmp_path, "json", "b.jsonl").read_text().splitlines()]
+ assert again[1]["request_id"].startswith("ledger:")
+ assert without(again, "id", "request_id") == without(original, "id", "request_id")
+ assert [o["request_id"] for o in again if o["request_id"] != again[1]["request_id"]] == ["q1", "q3", "q4"]
+ with Ledger.open(other, create=False) as ledger:
+  assert import_calls(ledger, tmp_path / "a.jsonl") == (0, 4)  # CSV and JSON lines derive the same id
+ second_csv = exported(other, tmp_path, "csv", "again.csv")
+ rows = lambda path: [r[1:] for r in csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))]  # noqa: E731
+ first_rows, second_rows = rows(csv_file), rows(second_csv)
+ request_id = CSV_COLUMNS.index("request_id") - 1
+ assert second_rows[2][request_id] == again[1]["request_id"]
+ second_rows[2][request_id] = ""
+ assert second_rows == first_rows
+
+
+def test_a_bad_csv_row_names_its_line_and_stores_nothing(varied_ledger, tmp_path):
+ csv_file = exported(varied_ledger, tmp_path, "csv", "calls.csv")
+ lines = csv_file.read_bytes().decode("utf-8").split("\r\n")
+ broken = tmp_path / "broken.csv"
+ broken.write_text("\r\n".join([lines[0], lines[1].replace(",1.0,", ",slow,", 1), *lines[2:]]), encoding="utf-8")
+ with Ledger.open(tmp_path / "other.sqlite3") as other:
+  with pytest.raises(ExportError, match=r"broken\.csv:2: latency_s"):
+   import_calls(other, broken)
+  assert count_calls(other) == 0

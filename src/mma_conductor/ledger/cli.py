@@ -5,7 +5,7 @@
     mma-conductor costs sessions [--session ID]       sessions, or one session by model and tier
     mma-conductor costs runs --top 10                 the costliest runs, and the cost per successful run
     mma-conductor costs export --format csv -o FILE   csv, json (JSON lines) or pdf (a report)
-    mma-conductor costs import FILE                   a JSON-lines export, e.g. from another machine
+    mma-conductor costs import FILE                   a JSON-lines or CSV export, e.g. from another machine
     mma-conductor costs pricing                       the price table, and the ledger's unpriced models
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
  export.add_argument("--format", required=True, help="csv, json (JSON lines) or pdf")
  export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
  export.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
- importer = reports.add_parser("import", parents=[common], help="import a JSON-lines export")
+ importer = reports.add_parser("import", parents=[common], help="import a JSON-lines or CSV export")
  importer.add_argument("file", type=Path)
  importer.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
  reports.add_parser("pricing", parents=[common], help="the price table with sources and dates; unpriced models")

@@ -16,11 +16,14 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..files import atomic_writer
 from ..pricing.usage import Usage, UsageError
+from .periods import to_us
 from .progress import Progress
 from .queries import ALL_CALLS, CallFilter, LedgerRecord, count_calls, iter_calls
 from .rollups import TOKEN_COLUMNS
@@ -48,6 +51,8 @@ CSV_COLUMNS = (
  "attempts",
  "price_source",
  "price_as_of",
+ "price",
+ "raw_usage",
 )
 _IMPORT_BATCH = 2000
 # What a terminal would act on rather than show: C0 and C1 controls, DEL, the line and paragraph separators
@@ -79,17 +84,21 @@ def json_text(value: Any, **options: Any) -> str:
 
 
 def neutralize_cell(value: object) -> str:
- """A cell's text, with a leading `'` when a spreadsheet would otherwise read it as a formula."""
+ """A cell's text, with a leading `'` when a spreadsheet would otherwise read it as a formula, or when it starts
+ with `'` itself (so that the import takes exactly one leading `'` away and gets the value back)."""
  text = "" if value is None else str(value)
- return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+ return "'" + text if text.startswith((*FORMULA_TRIGGERS, "'")) else text
 
 
 def csv_row(record: LedgerRecord) -> list[str]:
- """One call as neutralized CSV cells, in CSV_COLUMNS order."""
+ """One call as neutralized CSV cells, in CSV_COLUMNS order; the price and the raw usage as compact JSON, so
+ that `costs import` gets every field back."""
  data = record.as_dict()
  price = data["price"] or {}
  data["price_source"] = price.get("source", "")
  data["price_as_of"] = price.get("as_of", "")
+ for name in ("price", "raw_usage"):
+  data[name] = "" if data[name] is None else json_text(data[name], separators=(",", ":"))
  return [neutralize_cell(data[name]) for name in CSV_COLUMNS]
 
 
@@ -255,25 +264,99 @@ def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
 
 
 def _read_calls(path: Path, bar: Progress) -> Iterator[LedgerCall]:
- with open(path, encoding="utf-8") as handle:
-  for number, line in enumerate(handle, 1):
-   bar.advance(len(line.encode("utf-8")))
-   if not line.strip():
-    continue
-   try:
-    data = json.loads(line)
-   except json.JSONDecodeError as exc:
-    raise ExportError(f"{path}:{number}: not JSON ({exc.msg})") from None
-   call = call_from_export(data, f"{path}:{number}")
+ """The calls of a JSON-lines or CSV export (told apart by the CSV header), each checked as the ledger would."""
+ with open(path, encoding="utf-8-sig", newline="") as handle:
+  is_csv = handle.readline().startswith("id,ts,")
+  handle.seek(0)
+  for where, data in (_csv_objects if is_csv else _json_objects)(handle, path, bar):
+   call = call_from_export(data, where)
    try:
     check_call(call)
    except ValueError as exc:
-    raise ExportError(f"{path}:{number}: {str(exc).removeprefix('call 0: ')}") from None
+    raise ExportError(f"{where}: {str(exc).removeprefix('call 0: ')}") from None
    yield call
 
 
+def _json_objects(handle: TextIO, path: Path, bar: Progress) -> Iterator[tuple[str, Any]]:
+ for number, line in enumerate(handle, 1):
+  bar.advance(len(line.encode("utf-8")))
+  if not line.strip():
+   continue
+  try:
+   yield f"{path}:{number}", json.loads(line)
+  except json.JSONDecodeError as exc:
+   raise ExportError(f"{path}:{number}: not JSON ({exc.msg})") from None
+
+
+def _csv_objects(handle: TextIO, path: Path, bar: Progress) -> Iterator[tuple[str, dict[str, Any]]]:
+ """Each CSV row as the object the JSON-lines export has for the same call (so a call without a request id
+ derives the same stable id from either file)."""
+
+ def lines() -> Iterator[str]:
+  for line in handle:
+   bar.advance(len(line.encode("utf-8")))
+   yield line
+
+ reader = csv.DictReader(lines())
+ missing = [name for name in CSV_COLUMNS if name not in (reader.fieldnames or ())]
+ if missing:
+  raise ExportError(f"{path}:1: not a CSV export of this version: no column {missing[0]!r}")
+ start = 2
+ for row in reader:
+  yield f"{path}:{start}", _object_from_csv(row, f"{path}:{start}")
+  start = reader.line_num + 1
+
+
+def _object_from_csv(row: dict[str, str], where: str) -> dict[str, Any]:
+ data: dict[str, Any] = {}
+ for name in CSV_COLUMNS[1:]:
+  value = _unneutralized(row[name] or "")
+  try:
+   data[name] = _FROM_CSV.get(name, str)(value)
+  except (ValueError, ArithmeticError) as exc:
+   raise ExportError(f"{where}: {name}: {value!r} is not valid ({exc})") from None
+ del data["price_source"], data["price_as_of"]
+ data["ts_us"], data["cost_units"] = data["ts"][1], data["cost_usd"][1]
+ data["ts"], data["cost_usd"] = data["ts"][0], data["cost_usd"][0]
+ return data
+
+
+def _unneutralized(cell: str) -> str:
+ return cell[1:] if cell.startswith("'") else cell
+
+
+def _csv_ts(text: str) -> tuple[str, int]:
+ """The export's `2026-01-05T10:00:00.123456Z` and its exact epoch microseconds."""
+ return text, to_us(datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC))
+
+
+def _csv_cost(text: str) -> tuple[str | None, int | None]:
+ """The exact decimal USD string and its integer units (None, None for an unpriced call)."""
+ if not text:
+  return None, None
+ units = Decimal(text).scaleb(15)
+ if units != units.to_integral_value():
+  raise ValueError("finer than 1e-15 USD")
+ return text, int(units)
+
+
+def _csv_json(text: str) -> Any:
+ return json.loads(text) if text else None
+
+
+_FROM_CSV: dict[str, Callable[[str], Any]] = {
+ "ts": _csv_ts,
+ "cost_usd": _csv_cost,
+ "latency_s": float,
+ "attempts": int,
+ "price": _csv_json,
+ "raw_usage": _csv_json,
+ **dict.fromkeys(TOKEN_COLUMNS, int),
+}
+
+
 def import_calls(ledger: Ledger, path: Path, *, progress: bool | None = None) -> tuple[int, int]:
- """Import a JSON-lines export; return (stored, already present). Everything is checked first, so a bad
+ """Import a JSON-lines or CSV export; return (stored, already present). Everything is checked first, so a bad
  line stores nothing."""
  path = Path(path)
  calls = _checked_calls(path, progress)
