@@ -333,3 +333,16 @@ def test_a_bad_csv_row_names_its_line_and_stores_nothing(varied_ledger, tmp_path
   with pytest.raises(ExportError, match=r"broken\.csv:2: latency_s"):
    import_calls(other, broken)
   assert count_calls(other) == 0
+
+
+def test_an_export_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(project, tmp_path, capsys):
+ """`-o /dev/stdout` and the like: a rename would put a regular file in the pipe's (or device's) place."""
+ fifo = tmp_path / "pipe"
+ os.mkfifo(fifo)
+ reader = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # read-write: opening the writing end does not wait
+ try:
+  assert export(project, tmp_path, fifo) == 0, capsys.readouterr().err
+  assert stat.S_ISFIFO(fifo.lstat().st_mode)
+  assert os.read(reader, 1 << 16).decode("utf-8").startswith("id,ts,")
+ finally:
+  os.close(reader)
