@@ -5,18 +5,18 @@
     mma-conductor costs sessions [--session ID]       sessions, or one session by model and tier
     mma-conductor costs runs --top 10                 the costliest runs, and the cost per successful run
     mma-conductor costs export --format csv -o FILE   csv, json (JSON lines) or pdf (a report)
-    mma-conductor costs import FILE                   a JSON-lines export, e.g. from another machine
+    mma-conductor costs import FILE                   a JSON-lines or CSV export, e.g. from another machine
     mma-conductor costs pricing                       the price table, and the ledger's unpriced models
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
 exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
+A closed pipe (`costs ... | head`) ends quietly with exit 1.
 Only light modules are imported here: the PDF library, the price book and its dataset load only when needed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
  reports = costs.add_subparsers(dest="costs_command", metavar="REPORT")
  common = argparse.ArgumentParser(add_help=False)
  common.add_argument("--ledger", type=Path, help="ledger file (default: the project's [ledger] path or user data)")
- common.add_argument("--since", help="from this date or time (YYYY-MM-DD, ISO 8601, today, 7d)")
+ common.add_argument("--since", help="from this date or time (YYYY-MM-DD, ISO 8601, today, yesterday, 24h, 7d)")
  common.add_argument("--until", help="up to this date (included) or time (excluded)")
  common.add_argument("--json", action="store_true", help="machine-readable output")
  common.add_argument("--utc", action="store_true", help="days, weeks and months in UTC instead of local time")
@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
  export.add_argument("--format", required=True, help="csv, json (JSON lines) or pdf")
  export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
  export.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
- importer = reports.add_parser("import", parents=[common], help="import a JSON-lines export")
+ importer = reports.add_parser("import", parents=[common], help="import a JSON-lines or CSV export")
  importer.add_argument("file", type=Path)
  importer.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
  reports.add_parser("pricing", parents=[common], help="the price table with sources and dates; unpriced models")
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
  """Run a `costs` report; print a one-line error and return non-zero on failure."""
  command = getattr(args, "costs_command", None)
  if command is None:
-  print("mma-conductor: costs needs a report: " + ", ".join(_HANDLERS), file=sys.stderr)
+  _warn("mma-conductor: costs needs a report: " + ", ".join(_HANDLERS))
   return EXIT_USAGE
  import sqlite3
 
@@ -80,20 +80,56 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
  from .store import LedgerError
 
  try:
-  return _HANDLERS[command](args, project_dir)
+  return _to_stdout(_HANDLERS[command], args, project_dir)
  except CliError as exc:
-  print(f"mma-conductor: {exc}", file=sys.stderr)
+  _warn(f"mma-conductor: {exc}")
   return exc.code
  except (LedgerError, LedgerConfigError, ExportError, PriceError, OSError) as exc:
-  print(f"mma-conductor: {_one_line(exc)}", file=sys.stderr)
+  _warn(f"mma-conductor: {_one_line(exc)}")
   return EXIT_ERROR
  except sqlite3.Error as exc:
-  print(f"mma-conductor: ledger {getattr(args, 'ledger', '') or ''}: {_one_line(exc)}", file=sys.stderr)
+  _warn(f"mma-conductor: ledger {getattr(args, 'ledger', '') or ''}: {_one_line(exc)}")
   return EXIT_ERROR
+
+
+def _to_stdout(handler, args: argparse.Namespace, project_dir: Path | None) -> int:
+ """Run a report and flush what it printed; a reader that went away (`costs ... | head`) ends it quietly with
+ exit 1, as Python's documentation on SIGPIPE advises, not with an error line or a traceback at exit."""
+ try:
+  code = handler(args, project_dir)
+  sys.stdout.flush()
+  return code
+ except BrokenPipeError:
+  _discard_stdout()
+  return EXIT_ERROR
+
+
+def _discard_stdout() -> None:
+ """Point stdout at the null device, so that the interpreter's final flush does not fail again."""
+ import contextlib
+ import os
+
+ with contextlib.suppress(OSError, ValueError):
+  devnull = os.open(os.devnull, os.O_WRONLY)
+  os.dup2(devnull, sys.stdout.fileno())
 
 
 def _one_line(exc: BaseException) -> str:
  return " ".join(str(exc).split())
+
+
+def _say(text: str) -> None:
+ """Print report text with the ledger's fields made harmless: control characters (an escape sequence in a model
+ name, a carriage return in a title) are shown as escapes, never sent to the terminal."""
+ from .exports import visible
+
+ print("\n".join(visible(line) for line in text.split("\n")))
+
+
+def _warn(message: str) -> None:
+ from .exports import visible
+
+ print(visible(message), file=sys.stderr)
 
 
 # Options --------------------------------------------------------------------------------------------------------
@@ -128,18 +164,21 @@ def _open(args: argparse.Namespace, project_dir: Path | None, *, write: bool = F
  try:
   return Ledger.open(path, create=write)
  except LedgerMissing as exc:
-  print(f"mma-conductor: {exc}; showing zeros", file=sys.stderr)
+  _warn(f"mma-conductor: {exc}; showing zeros")
   return Ledger.empty(path)
 
 
 def _print_json(payload: Any) -> None:
- print(json.dumps(payload, indent=1, ensure_ascii=False))
+ from .exports import json_text
+
+ print(json_text(payload, indent=1))
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
  from ..pricing.report import format_table
+ from .exports import visible
 
- return format_table(headers, rows, right)
+ return format_table(headers, [[visible(cell) for cell in row] for row in rows], right)
 
 
 def _figures_row(label: str, figures, total_units: int | None = None) -> list[str]:
@@ -193,11 +232,11 @@ def _summary(args: argparse.Namespace, project_dir: Path | None) -> int:
  rows = [_figures_row(labels[key], figures) for key, figures in periods.items()]
  if ranged:
   rows.append(_figures_row("Range", ranged.total))
- print(f"Ledger: {path}")
- print(_table(["Period", *_FIGURE_HEADERS], rows, right={1, 2, 3, 4, 5}))
- print(f"Spend rate over {rate_label}: {rate.as_dict()['per_day']}/day")
+ _say(f"Ledger: {path}")
+ _say(_table(["Period", *_FIGURE_HEADERS], rows, right={1, 2, 3, 4, 5}))
+ _say(f"Spend rate over {rate_label}: {rate.as_dict()['per_day']}/day")
  if unpriced:
-  print("Unpriced calls (no price known): " + ", ".join(f"{model} ({calls:,})" for model, calls in unpriced))
+  _say("Unpriced calls (no price known): " + ", ".join(f"{model} ({calls:,})" for model, calls in unpriced))
  return EXIT_OK
 
 
@@ -221,9 +260,9 @@ def _breakdown(args: argparse.Namespace, project_dir: Path | None) -> int:
  total = summary.total.cost_units
  rows = [_figures_row(g.key or "(none)", g, total) for g in summary.groups]
  rows.append(_figures_row("Total", summary.total, total))
- print(_share_table(args.by.capitalize(), rows))
+ _say(_share_table(args.by.capitalize(), rows))
  if args.prices == "today":
-  print("(re-priced at today's prices)")
+  _say("(re-priced at today's prices)")
  return EXIT_OK
 
 
@@ -252,7 +291,7 @@ def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
   return to_datetime(us, tz).strftime("%Y-%m-%d %H:%M")
 
  rows = [[s.session_id, when(s.first_us), when(s.last_us), *_figures_row("", s.figures)[1:]] for s in found]
- print(_table(["Session", "First call", "Last call", *_FIGURE_HEADERS], rows, right={3, 4, 5, 6, 7}))
+ _say(_table(["Session", "First call", "Last call", *_FIGURE_HEADERS], rows, right={3, 4, 5, 6, 7}))
  return EXIT_OK
 
 
@@ -266,15 +305,16 @@ def _one_session(args: argparse.Namespace, ledger) -> int:
  if not breakdown.total.calls:
   raise CliError(f"no calls recorded for session {args.session!r}")
  total = breakdown.total.cost_units
- print(f"Session {args.session}: {breakdown.total.cost_label} over {breakdown.total.calls:,} calls")
+ _say(f"Session {args.session}: {breakdown.total.cost_label} over {breakdown.total.calls:,} calls")
  by_model = _share_table("Model", [_figures_row(g.key, g, total) for g in breakdown.by_model])
  by_tier = _share_table("Tier", [_figures_row(g.key, g, total) for g in breakdown.by_tier])
- print(f"{by_model}\n\n{by_tier}")
+ _say(f"{by_model}\n\n{by_tier}")
  return EXIT_OK
 
 
 def _runs(args: argparse.Namespace, project_dir: Path | None) -> int:
  from ..pricing.money import format_usd_auto
+ from .exports import visible
  from .queries import run_economics, top_runs
 
  if args.top < 0:
@@ -286,10 +326,10 @@ def _runs(args: argparse.Namespace, project_dir: Path | None) -> int:
  if args.json:
   _print_json({"top": [r.as_dict() for r in found], "economics": economics.as_dict()})
   return EXIT_OK
- rows = [[r.run_id, r.status, f"{r.figures.calls:,}", r.figures.cost_label, _clip(r.goal, 50)] for r in found]
- print(_table(["Run", "Status", "Calls", "Cost", "Goal"], rows, right={2, 3}))
+ rows = [[r.run_id, r.status, f"{r.figures.calls:,}", r.figures.cost_label, _clip(visible(r.goal), 50)] for r in found]
+ _say(_table(["Run", "Status", "Calls", "Cost", "Goal"], rows, right={2, 3}))
  per = economics.cost_per_successful_run_units
- print(
+ _say(
   f"{economics.runs:,} runs, {economics.successful_runs:,} done; cost per successful run: "
   + ("n/a (no run done yet)" if per is None else format_usd_auto(per))
  )
@@ -301,7 +341,8 @@ def _clip(text: str, width: int) -> str:
 
 
 def _export(args: argparse.Namespace, project_dir: Path | None) -> int:
- from .exports import export_calls
+ from .config import own_files, resolve_ledger_path
+ from .exports import export_calls, refuse_own_file
 
  if args.format not in FORMATS:
   raise CliError(f"--format {args.format}: unknown format (use {', '.join(FORMATS)})", EXIT_USAGE)
@@ -309,6 +350,7 @@ def _export(args: argparse.Namespace, project_dir: Path | None) -> int:
  output: Path = args.output
  if not output.parent.is_dir():
   raise CliError(f"{output}: cannot write: the folder {output.parent} does not exist")
+ refuse_own_file(output, *own_files(project_dir, resolve_ledger_path(args.ledger, project_dir)))
  with _open(args, project_dir) as ledger:
   if args.format == "pdf":
    from .pdf import write_pdf_report
@@ -320,7 +362,7 @@ def _export(args: argparse.Namespace, project_dir: Path | None) -> int:
  if args.json:
   _print_json({"output": str(output), "format": args.format, "calls": count})
  else:
-  print(f"wrote {output}" + (f" ({count:,} calls)" if count is not None else ""))
+  _say(f"wrote {output}" + (f" ({count:,} calls)" if count is not None else ""))
  return EXIT_OK
 
 
@@ -332,7 +374,7 @@ def _import(args: argparse.Namespace, project_dir: Path | None) -> int:
  if args.json:
   _print_json({"stored": stored, "already_present": duplicates})
  else:
-  print(f"imported {stored:,} calls from {args.file} ({duplicates:,} already in the ledger)")
+  _say(f"imported {stored:,} calls from {args.file} ({duplicates:,} already in the ledger)")
  return EXIT_OK
 
 
@@ -357,9 +399,9 @@ def _pricing(args: argparse.Namespace, project_dir: Path | None) -> int:
  if args.json:
   _print_json({"models": rows, "unpriced": sorted(book.unpriced_models()), "unpriced_in_ledger": dict(in_ledger)})
   return EXIT_OK
- print(render_pricing_text(rows, book.unpriced_models(), book.sources))
+ _say(render_pricing_text(rows, book.unpriced_models(), book.sources))
  if in_ledger:
-  print("Unpriced calls in the ledger: " + ", ".join(f"{model} ({calls:,})" for model, calls in in_ledger))
+  _say("Unpriced calls in the ledger: " + ", ".join(f"{model} ({calls:,})" for model, calls in in_ledger))
  return EXIT_OK
 
 

@@ -11,12 +11,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..files import atomic_writer
 from ..pricing.usage import Usage, UsageError
+from .periods import to_us
 from .progress import Progress
 from .queries import ALL_CALLS, CallFilter, LedgerRecord, count_calls, iter_calls
 from .rollups import TOKEN_COLUMNS
@@ -44,26 +51,54 @@ CSV_COLUMNS = (
  "attempts",
  "price_source",
  "price_as_of",
+ "price",
+ "raw_usage",
 )
 _IMPORT_BATCH = 2000
+# What a terminal would act on rather than show: C0 and C1 controls, DEL, the line and paragraph separators
+# (line breaks to JavaScript and to str.splitlines) and the bidirectional overrides that reorder what is shown.
+_DIRECTIVES = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+UNSAFE_CHARS = re.compile(f"[\x00-\x1f{_DIRECTIVES}]")
+_JSON_UNSAFE = re.compile(f"[{_DIRECTIVES}]")  # json.dumps escapes the C0 controls itself
 
 
 class ExportError(Exception):
  """An export or import that cannot be done; the message names the file."""
 
 
+def visible(text: str) -> str:
+ """`text` with every character of UNSAFE_CHARS shown as its escape (`\\x1b`, `\\r`, `\\u202e`), for a terminal."""
+ return UNSAFE_CHARS.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+ char = match.group()
+ return repr(char)[1:-1] if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def json_text(value: Any, **options: Any) -> str:
+ """json.dumps(value, ensure_ascii=False) with DEL, C1 controls, U+2028/U+2029 and bidi overrides escaped too,
+ so the text is one line per object for every reader and safe on a terminal; it parses to the same value."""
+ text = json.dumps(value, ensure_ascii=False, **options)
+ return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def neutralize_cell(value: object) -> str:
- """A cell's text, with a leading `'` when a spreadsheet would otherwise read it as a formula."""
+ """A cell's text, with a leading `'` when a spreadsheet would otherwise read it as a formula, or when it starts
+ with `'` itself (so that the import takes exactly one leading `'` away and gets the value back)."""
  text = "" if value is None else str(value)
- return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+ return "'" + text if text.startswith((*FORMULA_TRIGGERS, "'")) else text
 
 
 def csv_row(record: LedgerRecord) -> list[str]:
- """One call as neutralized CSV cells, in CSV_COLUMNS order."""
+ """One call as neutralized CSV cells, in CSV_COLUMNS order; the price and the raw usage as compact JSON, so
+ that `costs import` gets every field back."""
  data = record.as_dict()
  price = data["price"] or {}
  data["price_source"] = price.get("source", "")
  data["price_as_of"] = price.get("as_of", "")
+ for name in ("price", "raw_usage"):
+  data[name] = "" if data[name] is None else json_text(data[name], separators=(",", ":"))
  return [neutralize_cell(data[name]) for name in CSV_COLUMNS]
 
 
@@ -83,7 +118,7 @@ def write_jsonl(records: Iterable[LedgerRecord], out: TextIO, on_row: Callable[[
  """Write one JSON object per line per call (exact cost as a decimal string); return the number of calls."""
  count = 0
  for record in records:
-  out.write(json.dumps(record.as_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+  out.write(json_text(record.as_dict(), separators=(",", ":")) + "\n")
   count += 1
   on_row()
  return count
@@ -110,23 +145,79 @@ def export_calls(
 def write_atomically(path: Path, produce: Callable[[TextIO], Any], *, newline: str | None = None) -> Any:
  """Run `produce(handle)` on a temporary file beside `path`, then rename it to `path`; ExportError names
  `path` when the folder is missing or unwritable or the disk is full."""
- return _replace(path, lambda: atomic_writer(path, "w", encoding="utf-8", newline=newline), produce)
+ return _replace(
+  path, lambda target, special: _export_writer(target, special, "w", encoding="utf-8", newline=newline), produce
+ )
 
 
 def write_bytes_atomically(path: Path, data: bytes) -> None:
  """`data` to `path` through a temporary file and a rename (ExportError names `path`)."""
- _replace(path, lambda: atomic_writer(path, "wb"), lambda handle: handle.write(data))
+ _replace(path, lambda target, special: _export_writer(target, special, "wb"), lambda handle: handle.write(data))
 
 
-def _replace(path: Path, open_writer: Callable[[], Any], produce: Callable[[Any], Any]) -> Any:
- path = Path(path)
- if path.is_dir():
-  raise ExportError(f"{path}: is a directory, not a file")
+@contextmanager
+def _export_writer(target: Path, special: bool, mode: str, **options: Any) -> Iterator[Any]:
+ """A regular file is replaced atomically and gets the mode a new file would get (0666 less the umask, not
+ mkstemp's 0600); a device or pipe (`-o /dev/stdout`) is written in place, as it cannot be replaced."""
+ if special:
+  with open(target, mode, **options) as handle:
+   yield handle
+  return
+ with atomic_writer(target, mode, **options) as handle:
+  if os.chmod in os.supports_fd:
+   os.chmod(handle.fileno(), 0o666 & ~_umask())
+  yield handle
+
+
+def _umask() -> int:
+ """The process's umask, read without changing it where /proc tells it (Linux), else set and put back."""
  try:
-  with open_writer() as handle:
+  with open("/proc/self/status", encoding="ascii") as status:
+   return next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+ except (OSError, StopIteration, ValueError):
+  mask = os.umask(0o022)
+  os.umask(mask)
+  return mask
+
+
+def _export_target(path: Path) -> tuple[Path, bool]:
+ """Where to write: the file a symlink points to (so the link stays a link), and whether it is a device or pipe
+ rather than a regular file. ExportError for a directory."""
+ try:
+  status = path.stat()
+ except FileNotFoundError:
+  return path.resolve(), False
+ if stat.S_ISDIR(status.st_mode):
+  raise ExportError(f"{path}: is a directory, not a file")
+ return (path.resolve(), False) if stat.S_ISREG(status.st_mode) else (path, True)
+
+
+def _replace(path: Path, open_writer: Callable[[Path, bool], Any], produce: Callable[[Any], Any]) -> Any:
+ path = Path(path)
+ try:
+  with open_writer(*_export_target(path)) as handle:
    return produce(handle)
  except OSError as exc:
   raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def refuse_own_file(path: Path, files: Iterable[Path], folders: Iterable[Path] = ()) -> None:
+ """ExportError when `path` (symlinks followed, hard links too) is one of `files` or lies in one of `folders`:
+ an export must never overwrite the ledger, its log, a config, pricing, keys or track file."""
+ target = Path(path).resolve()
+ for own in files:
+  if target == Path(own).resolve() or _same_file(target, Path(own)):
+   raise ExportError(f"{path}: refusing to overwrite mma-conductor's own file {own}; choose another output file")
+ for folder in folders:
+  if target.is_relative_to(Path(folder).resolve()):
+   raise ExportError(f"{path}: refusing to write into mma-conductor's folder {folder}; choose another output file")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+ try:
+  return os.path.samefile(one, other)
+ except OSError:
+  return False
 
 
 # Import -----------------------------------------------------------------------------------------------------------
@@ -173,25 +264,99 @@ def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
 
 
 def _read_calls(path: Path, bar: Progress) -> Iterator[LedgerCall]:
- with open(path, encoding="utf-8") as handle:
-  for number, line in enumerate(handle, 1):
-   bar.advance(len(line.encode("utf-8")))
-   if not line.strip():
-    continue
-   try:
-    data = json.loads(line)
-   except json.JSONDecodeError as exc:
-    raise ExportError(f"{path}:{number}: not JSON ({exc.msg})") from None
-   call = call_from_export(data, f"{path}:{number}")
+ """The calls of a JSON-lines or CSV export (told apart by the CSV header), each checked as the ledger would."""
+ with open(path, encoding="utf-8-sig", newline="") as handle:
+  is_csv = handle.readline().startswith("id,ts,")
+  handle.seek(0)
+  for where, data in (_csv_objects if is_csv else _json_objects)(handle, path, bar):
+   call = call_from_export(data, where)
    try:
     check_call(call)
    except ValueError as exc:
-    raise ExportError(f"{path}:{number}: {str(exc).removeprefix('call 0: ')}") from None
+    raise ExportError(f"{where}: {str(exc).removeprefix('call 0: ')}") from None
    yield call
 
 
+def _json_objects(handle: TextIO, path: Path, bar: Progress) -> Iterator[tuple[str, Any]]:
+ for number, line in enumerate(handle, 1):
+  bar.advance(len(line.encode("utf-8")))
+  if not line.strip():
+   continue
+  try:
+   yield f"{path}:{number}", json.loads(line)
+  except json.JSONDecodeError as exc:
+   raise ExportError(f"{path}:{number}: not JSON ({exc.msg})") from None
+
+
+def _csv_objects(handle: TextIO, path: Path, bar: Progress) -> Iterator[tuple[str, dict[str, Any]]]:
+ """Each CSV row as the object the JSON-lines export has for the same call (so a call without a request id
+ derives the same stable id from either file)."""
+
+ def lines() -> Iterator[str]:
+  for line in handle:
+   bar.advance(len(line.encode("utf-8")))
+   yield line
+
+ reader = csv.DictReader(lines())
+ missing = [name for name in CSV_COLUMNS if name not in (reader.fieldnames or ())]
+ if missing:
+  raise ExportError(f"{path}:1: not a CSV export of this version: no column {missing[0]!r}")
+ start = 2
+ for row in reader:
+  yield f"{path}:{start}", _object_from_csv(row, f"{path}:{start}")
+  start = reader.line_num + 1
+
+
+def _object_from_csv(row: dict[str, str], where: str) -> dict[str, Any]:
+ data: dict[str, Any] = {}
+ for name in CSV_COLUMNS[1:]:
+  value = _unneutralized(row[name] or "")
+  try:
+   data[name] = _FROM_CSV.get(name, str)(value)
+  except (ValueError, ArithmeticError) as exc:
+   raise ExportError(f"{where}: {name}: {value!r} is not valid ({exc})") from None
+ del data["price_source"], data["price_as_of"]
+ data["ts_us"], data["cost_units"] = data["ts"][1], data["cost_usd"][1]
+ data["ts"], data["cost_usd"] = data["ts"][0], data["cost_usd"][0]
+ return data
+
+
+def _unneutralized(cell: str) -> str:
+ return cell[1:] if cell.startswith("'") else cell
+
+
+def _csv_ts(text: str) -> tuple[str, int]:
+ """The export's `2026-01-05T10:00:00.123456Z` and its exact epoch microseconds."""
+ return text, to_us(datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC))
+
+
+def _csv_cost(text: str) -> tuple[str | None, int | None]:
+ """The exact decimal USD string and its integer units (None, None for an unpriced call)."""
+ if not text:
+  return None, None
+ units = Decimal(text).scaleb(15)
+ if units != units.to_integral_value():
+  raise ValueError("finer than 1e-15 USD")
+ return text, int(units)
+
+
+def _csv_json(text: str) -> Any:
+ return json.loads(text) if text else None
+
+
+_FROM_CSV: dict[str, Callable[[str], Any]] = {
+ "ts": _csv_ts,
+ "cost_usd": _csv_cost,
+ "latency_s": float,
+ "attempts": int,
+ "price": _csv_json,
+ "raw_usage": _csv_json,
+ **dict.fromkeys(TOKEN_COLUMNS, int),
+}
+
+
 def import_calls(ledger: Ledger, path: Path, *, progress: bool | None = None) -> tuple[int, int]:
- """Import a JSON-lines export; return (stored, already present). Everything is checked first, so a bad
+ """Import a JSON-lines or CSV export; return (stored, already present). Everything is checked first, so a bad
  line stores nothing."""
  path = Path(path)
  calls = _checked_calls(path, progress)

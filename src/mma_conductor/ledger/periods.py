@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 US_PER_S = 1_000_000
 US_PER_HOUR = 3600 * US_PER_S
 PERIODS = ("day", "week", "month")
-_RELATIVE = re.compile(r"^(\d{1,5})d$")
+_RELATIVE = re.compile(r"^(\d{1,5})([dh])$")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -80,15 +80,15 @@ def parse_when(
  text: str, option: str, *, end: bool = False, now_us: int | None = None, tz: tzinfo | None = None
 ) -> int:
  """Epoch microseconds of a command-line time: `YYYY-MM-DD` (local midnight; as an end, the day is
- included), an ISO 8601 time (`2026-01-05T10:00`, `...Z`, `...+02:00`), `today`, or `7d` (7 days ago).
- Raises ValueError naming `option`."""
+ included), an ISO 8601 time (`2026-01-05T10:00`, `...Z`, `...+02:00`), `today` or `yesterday` (as an end, the
+ day is included), `7d` (midnight 7 days ago) or `24h` (24 hours ago). Raises ValueError naming `option`."""
  value = text.strip()
  now = now_us if now_us is not None else to_us(datetime.now(UTC))
- relative = _RELATIVE.match(value)
- if relative:
-  return to_us(_midnight(to_datetime(now, tz)) - timedelta(days=int(relative.group(1))))
- if value == "today":
-  start = period_start("day", now, tz)
+ relative = _relative(value.lower(), now, tz)
+ if relative is not None:
+  return relative
+ if value.lower() in _DAYS_AGO:
+  start = to_us(_midnight(to_datetime(now, tz)) - timedelta(days=_DAYS_AGO[value.lower()]))
   return _next_day(start, tz) if end else start
  when = _day_or_moment(value, text, option, end, tz)
  if isinstance(when, int):
@@ -96,6 +96,20 @@ def parse_when(
  if when.tzinfo is None and tz is not None:
   when = when.replace(tzinfo=tz)
  return to_us(when)
+
+
+_DAYS_AGO = {"today": 0, "yesterday": 1}
+
+
+def _relative(value: str, now: int, tz: tzinfo | None) -> int | None:
+ """`7d`: midnight 7 days ago; `24h`: 24 hours before `now`; None for anything else."""
+ match = _RELATIVE.match(value)
+ if not match:
+  return None
+ count = int(match.group(1))
+ if match.group(2) == "h":
+  return now - count * US_PER_HOUR
+ return to_us(_midnight(to_datetime(now, tz)) - timedelta(days=count))
 
 
 def _day_or_moment(value: str, text: str, option: str, end: bool, tz: tzinfo | None) -> int | datetime:
@@ -108,7 +122,8 @@ def _day_or_moment(value: str, text: str, option: str, end: bool, tz: tzinfo | N
   return datetime.fromisoformat(value.replace("Z", "+00:00"))
  except ValueError:
   raise ValueError(
-   f"{option}: {text!r} is not a date (use YYYY-MM-DD, an ISO 8601 time like 2026-01-05T10:00Z, today or 7d)"
+   f"{option}: {text!r} is not a date (use YYYY-MM-DD, an ISO 8601 time like 2026-01-05T10:00Z, today,"
+   " yesterday, 24h or 7d)"
   ) from None
 
 
