@@ -99,3 +99,21 @@ def test_console_script_runs_from_a_fresh_process(tmp_path):
   cwd=tmp_path,
  )
  assert json.loads(result.stdout)["cost_usd"] == "2.5000000000"
+
+
+def test_absurd_prices_and_counts_are_one_line_errors_naming_the_field(tmp_path, capsys, monkeypatch):
+ monkeypatch.chdir(tmp_path)
+ monkeypatch.setenv("MMA_PRICE_GPT_4O_OUTPUT", "1e999999")  # was a decimal.Overflow traceback
+ assert main(["estimate", "gpt-4o", "--input", "10", "--output", "1"]) == 1
+ err = capsys.readouterr().err.strip()
+ assert err.count("\n") == 0 and "MMA_PRICE_GPT_4O_OUTPUT" in err and "ceiling" in err
+ monkeypatch.delenv("MMA_PRICE_GPT_4O_OUTPUT")
+ assert main(["estimate", "gpt-4o", "--input", "10", "--output", str(10**12)]) == 1
+ err = capsys.readouterr().err.strip()
+ assert err.count("\n") == 0 and err.startswith("mma-conductor: --output: token count") and "absurd" in err
+ saved = tmp_path / "reply.json"
+ # OpenAI Chat Completions response shape (platform.openai.com/docs/api-reference/chat/object) with a null count
+ saved.write_text(json.dumps({"model": "gpt-4o", "usage": {"prompt_tokens": None, "completion_tokens": 5}}))
+ assert main(["price-response", str(saved)]) == 1
+ err = capsys.readouterr().err.strip()
+ assert err.count("\n") == 0 and "response.usage.prompt_tokens: token count is null" in err

@@ -12,7 +12,7 @@ from .ledger.cli import register as register_costs
 from .pricing.book import PriceBook
 from .pricing.config import load_price_book
 from .pricing.money import PriceError, format_usd
-from .pricing.usage import Usage, UsageError, usage_from_response
+from .pricing.usage import Usage, UsageError, token_count, usage_from_response
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -142,7 +142,14 @@ def _run(args, project: Path) -> int:
 
 
 def _estimate(args, project: Path) -> int:
- usage = Usage(args.input, args.output, args.cache_read, args.cache_write, args.cache_write_1h)
+ flags = {
+  "--input": args.input,
+  "--output": args.output,
+  "--cache-read": args.cache_read,
+  "--cache-write": args.cache_write,
+  "--cache-write-1h": args.cache_write_1h,
+ }
+ usage = Usage(*(token_count(value, flag) for flag, value in flags.items()))
  return _report_cost(load_price_book(project), args.model, usage, args.json)
 
 
