@@ -6,12 +6,34 @@ from mma_conductor.cli import main
 
 
 def test_pricing_table_lists_sources_dates_and_unpriced(capsys):
- assert main(["pricing", "--model", "claude-sonnet-4-5-20250929", "--model", "zz-unknown"]) == 0
+ assert main(["pricing"]) == 0
  out = capsys.readouterr().out
  assert "claude-sonnet-4-5" in out and "https://docs.claude.com" in out and "2026-11-22" in out
  assert ">200k: 6/22.5" in out
- assert "Unpriced models seen: zz-unknown" in out
- assert "claude-sonnet-4-5-20250929: priced as claude-sonnet-4-5 (normalized" in out
+ assert "Unpriced models seen: none" in out
+
+
+def test_pricing_model_answers_first_one_line_a_name_and_leaves_the_unpriced_list_alone(capsys):
+ names = ["claude-sonnet-4-5-20250929", "zz-unknown", "gpt-4o-mni"]
+ assert main(["pricing", *(arg for name in names for arg in ("--model", name))]) == 0
+ lines = capsys.readouterr().out.splitlines()
+ assert len(lines) == 3
+ assert lines[0].startswith("claude-sonnet-4-5-20250929: priced as claude-sonnet-4-5 (normalized; $3 in / $15 out")
+ assert lines[1] == "zz-unknown: unpriced (no table entry, dataset name or fallback)"
+ assert lines[2].endswith("unpriced (no table entry, dataset name or fallback); did you mean gpt-4o-mini?")
+ assert main(["pricing", "--json", "--model", "zz-unknown", "--model", "gpt-4o-mni"]) == 0
+ payload = json.loads(capsys.readouterr().out)
+ assert next(iter(payload)) == "resolved"
+ assert payload["resolved"]["gpt-4o-mni"] == {"priced": False, "suggestion": "gpt-4o-mini"}
+ assert payload["unpriced"] == []
+
+
+def test_estimate_of_a_typo_is_unpriced_with_a_did_you_mean(capsys):
+ assert main(["estimate", "gpt-4o-mni", "--input", "1000", "--output", "10"]) == 0
+ assert "cost:   unpriced; did you mean gpt-4o-mini?" in capsys.readouterr().out
+ assert main(["estimate", "gpt-4o-mni", "--input", "1000", "--output", "10", "--json"]) == 0
+ payload = json.loads(capsys.readouterr().out)
+ assert (payload["priced"], payload["suggestion"]) == (False, "gpt-4o-mini")
 
 
 def test_pricing_json_and_all(capsys):
@@ -77,3 +99,21 @@ def test_console_script_runs_from_a_fresh_process(tmp_path):
   cwd=tmp_path,
  )
  assert json.loads(result.stdout)["cost_usd"] == "2.5000000000"
+
+
+def test_absurd_prices_and_counts_are_one_line_errors_naming_the_field(tmp_path, capsys, monkeypatch):
+ monkeypatch.chdir(tmp_path)
+ monkeypatch.setenv("MMA_PRICE_GPT_4O_OUTPUT", "1e999999")  # was a decimal.Overflow traceback
+ assert main(["estimate", "gpt-4o", "--input", "10", "--output", "1"]) == 1
+ err = capsys.readouterr().err.strip()
+ assert err.count("\n") == 0 and "MMA_PRICE_GPT_4O_OUTPUT" in err and "ceiling" in err
+ monkeypatch.delenv("MMA_PRICE_GPT_4O_OUTPUT")
+ assert main(["estimate", "gpt-4o", "--input", "10", "--output", str(10**12)]) == 1
+ err = capsys.readouterr().err.strip()
+ assert err.count("\n") == 0 and err.startswith("mma-conductor: --output: token count") and "absurd" in err
+ saved = tmp_path / "reply.json"
+ # OpenAI Chat Completions response shape (platform.openai.com/docs/api-reference/chat/object) with a null count
+ saved.write_text(json.dumps({"model": "gpt-4o", "usage": {"prompt_tokens": None, "completion_tokens": 5}}))
+ assert main(["price-response", str(saved)]) == 1
+ err = capsys.readouterr().err.strip()
+ assert err.count("\n") == 0 and "response.usage.prompt_tokens: token count is null" in err

@@ -14,7 +14,7 @@ from .ledger.cli import register as register_costs
 from .pricing.book import PriceBook
 from .pricing.config import load_price_book
 from .pricing.money import PriceError, format_usd
-from .pricing.usage import Usage, UsageError, usage_from_response
+from .pricing.usage import Usage, UsageError, token_count, usage_from_response
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
  pricing.add_argument(
   "--all", action="store_true", help="include the ~1,600 token-priced models of the genai-prices dataset"
  )
- pricing.add_argument("--model", action="append", default=[], help="show how these model names resolve")
+ pricing.add_argument(
+  "--model", action="append", default=[], help="answer how this model name is priced, one line a name (repeatable)"
+ )
  pricing.add_argument("--json", action="store_true", help="machine-readable output")
 
  estimate = sub.add_parser("estimate", help="price one call from its token counts")
@@ -146,34 +148,37 @@ def _pricing(args, project: Path) -> int:
  from .pricing.report import pricing_rows, render_pricing_text
 
  book = load_price_book(project)
+ if args.model and not args.json:
+  print("\n".join(book.explain(name) for name in args.model))  # the answer alone, one line a name
+  return EXIT_OK
  resolutions = {name: _resolution(book, name) for name in args.model}
  rows = pricing_rows(book, include_dataset=args.all)
  if args.json:
-  payload = {"models": rows, "unpriced": sorted(book.unpriced_models()), "overrides": book.sources}
-  if args.model:
-   payload["resolved"] = resolutions
+  payload = {"resolved": resolutions} if args.model else {}
+  payload.update(models=rows, unpriced=sorted(book.unpriced_models()), overrides=book.sources)
   print(json.dumps(payload, indent=1))
   return EXIT_OK
  print(render_pricing_text(rows, book.unpriced_models(), book.sources))
- for name, found in resolutions.items():
-  print(_resolution_line(name, found))
  if not args.all:
   print("(--all adds the ~1,600 token-priced models of the genai-prices dataset)")
  return EXIT_OK
 
 
-def _resolution(book: PriceBook, name: str) -> dict | None:
- book.price(name)  # looked up first, so that an unpriced name is reported among the unpriced
- found = book.resolve(name)
+def _resolution(book: PriceBook, name: str) -> dict:
+ """How `name` resolves; looked up on purpose, so an unpriced name is not added to the unpriced models."""
+ found = book.look_up(name)
  if found is None:
-  return None
- return {"matched": found.matched, "rule": found.rule, "source": found.price.source, "as_of": found.price.as_of}
-
-
-def _resolution_line(name: str, found: dict | None) -> str:
- if found is None:
-  return f"{name}: unpriced (no table entry, dataset match or fallback)"
- return f"{name}: priced as {found['matched']} ({found['rule']}; {found['source']}, {found['as_of']})"
+  return {"priced": False, "suggestion": book.suggestion(name)}
+ price = found.price
+ return {
+  "priced": True,
+  "matched": found.matched,
+  "rule": found.rule,
+  "input": format(price.input.normalize(), "f"),
+  "output": format(price.output.normalize(), "f"),
+  "source": price.source,
+  "as_of": price.as_of,
+ }
 
 
 def _run(args, project: Path) -> int:
@@ -190,7 +195,14 @@ def _run(args, project: Path) -> int:
 
 
 def _estimate(args, project: Path) -> int:
- usage = Usage(args.input, args.output, args.cache_read, args.cache_write, args.cache_write_1h)
+ flags = {
+  "--input": args.input,
+  "--output": args.output,
+  "--cache-read": args.cache_read,
+  "--cache-write": args.cache_write,
+  "--cache-write-1h": args.cache_write_1h,
+ }
+ usage = Usage(*(token_count(value, flag) for flag, value in flags.items()))
  return _report_cost(load_price_book(project), args.model, usage, args.json)
 
 
@@ -255,6 +267,7 @@ def _report_cost(book: PriceBook, model: str, usage: Usage, as_json: bool) -> in
     {
      "model": model,
      "priced_as": found.matched if found else None,
+     "suggestion": None if found else book.suggestion(model),
      "usage": usage.to_dict(),
      "cost_usd": None if units is None else format_usd(units, 10).lstrip("$").replace(",", ""),
      "priced": units is not None,
@@ -265,8 +278,16 @@ def _report_cost(book: PriceBook, model: str, usage: Usage, as_json: bool) -> in
  print(f"model:  {model}" + (f" (priced as {found.matched}, {found.rule})" if found else ""))
  counts = usage.to_dict()
  print("usage:  " + ", ".join(f"{k.removesuffix('_tokens')}={v:,}" for k, v in counts.items() if v))
- print("cost:   " + ("unpriced" if units is None else f"{format_usd(units, 6)}  (exact: {format_usd(units, 15)})"))
+ print(
+  "cost:   "
+  + (_unpriced(book, model) if units is None else f"{format_usd(units, 6)}  (exact: {format_usd(units, 15)})")
+ )
  return EXIT_OK
+
+
+def _unpriced(book: PriceBook, model: str) -> str:
+ close = book.suggestion(model)
+ return f"unpriced; did you mean {close}?" if close else "unpriced"
 
 
 _COMMANDS = {

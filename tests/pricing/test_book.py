@@ -40,13 +40,68 @@ def test_name_resolution(book, name, expected, rule):
  assert found.price is BUILTIN_PRICES[expected]
 
 
-def test_longest_known_prefix_wins_and_version_numbers_do_not_match():
- book = PriceBook(use_dataset=False)
- assert book.resolve("gpt-4o-mini-custom-tune").matched == "gpt-4o-mini"
- assert book.resolve("claude-sonnet-4-5-thinking").matched == "claude-sonnet-4-5"
- # A later version is a different model: it must not silently take an older model's price.
- assert book.resolve("claude-sonnet-4-7") is None
- assert book.resolve("gpt-4o1") is None
+@pytest.mark.parametrize(
+ "name",
+ [
+  "gpt-4o-mni",  # a typo: 16x gpt-4o-mini's price if it were read as gpt-4o
+  "gpt-4o-mini-custom-tune",
+  "claude-sonnet-4-5-thinking",
+  "claude-opus-4-5x",
+  "gpt-4o-xyz",
+  # A later version is a different model: it must not silently take an older model's price.
+  "claude-sonnet-4-7",
+  "gpt-4o1",
+ ],
+)
+@pytest.mark.parametrize("use_dataset", [False, True])
+def test_only_known_suffix_shapes_are_stripped_anything_else_is_unpriced(name, use_dataset):
+ book = PriceBook(use_dataset=use_dataset)
+ assert book.resolve(name) is None
+ assert name in book.unpriced_models()
+
+
+@pytest.mark.parametrize(
+ ("name", "expected"),
+ [
+  ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+  ("gpt-4o-mini@20240718", "gpt-4o-mini"),
+  ("gpt-4o-mini-latest", "gpt-4o-mini"),
+  ("gemini-2.0-flash-001", "gemini-2.0-flash"),
+  ("gemini-2.5-pro-exp-03-25", "gemini-2.5-pro"),
+  ("gemini-2.5-flash-preview-09-2025", "gemini-2.5-flash"),
+  ("claude-3-5-sonnet-v2", "claude-3-5-sonnet"),
+  ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
+  ("gpt-4-0613", None),
+ ],
+)
+def test_known_suffix_shapes_are_stripped(name, expected):
+ found = PriceBook(use_dataset=False).resolve(name)
+ assert (found.matched if found else None) == expected
+
+
+def test_exact_dated_snapshot_in_the_dataset_wins_over_the_normalized_builtin_name(book):
+ # genai-prices lists gpt-4o-2024-05-13 on its own at $5/$15, dearer than gpt-4o's $2.50/$10.
+ found = book.resolve("gpt-4o-2024-05-13")
+ assert (found.matched, found.rule) == ("gpt-4o-2024-05-13", "dataset")
+ assert (found.price.input, found.price.output) == (Decimal(5), Decimal(15))
+ assert book.resolve("gpt-4o-2024-08-06").price is BUILTIN_PRICES["gpt-4o"]
+
+
+@pytest.mark.parametrize("use_dataset", [False, True])
+def test_unpriced_name_gets_a_did_you_mean(use_dataset):
+ book = PriceBook(use_dataset=use_dataset)
+ assert book.suggestion("gpt-4o-mni") == "gpt-4o-mini"
+ assert book.explain("gpt-4o-mni").endswith("did you mean gpt-4o-mini?")
+ assert book.suggestion("zzzz-qqqq") is None
+
+
+def test_a_name_looked_up_on_purpose_is_not_remembered_as_unpriced(book):
+ assert book.look_up("zz-looked-up") is None
+ assert "did you mean" not in book.explain("zz-looked-up")
+ assert book.unpriced_models() == frozenset()
+ assert book.price("zz-looked-up") is None  # a real use still counts
+ assert book.unpriced_models() == {"zz-looked-up"}
+ assert book.explain("gpt-4o").startswith("gpt-4o: priced as gpt-4o (exact; $2.5 in / $10 out per 1M tokens;")
 
 
 def test_dataset_prices_models_outside_the_table(book):

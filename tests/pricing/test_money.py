@@ -66,3 +66,15 @@ def test_format_rounds_half_even_without_float_error():
  # 0.125 and 0.135 are not exact binary floats; exact units round as a person would expect (banker's).
  assert format_usd(usd_to_units("0.125"), 2) == "$0.12"
  assert format_usd(usd_to_units("0.135"), 2) == "$0.14"
+
+
+@pytest.mark.parametrize("value", [Decimal("1e999999"), Decimal("1e20"), Decimal("1000000.5")])
+def test_model_price_above_the_ceiling_is_a_price_error_not_a_decimal_overflow(value):
+ from mma_conductor.pricing.prices import ModelPrice
+
+ with pytest.raises(PriceError, match="ceiling"):
+  ModelPrice(input=Decimal(1), output=value)
+ with pytest.raises(PriceError, match="ceiling"):
+  rate_units(value, "output")
+ with pytest.raises(PriceError, match=r"^models\.x\.output: .*ceiling"):
+  parse_price(value, "models.x.output")

@@ -136,3 +136,34 @@ def test_missing_files_are_fine(tmp_path):
  book = cost_tracker.configure_pricing(tmp_path / "nowhere", user_file=tmp_path / "absent.toml", env={})
  assert book.sources == []
  assert book.price("gpt-4o").origin == "builtin"
+
+
+# Absurd prices: each one ended in a decimal.Overflow traceback or a cost the ledger refuses -------------------------
+
+
+@pytest.mark.parametrize(
+ "value", ["1e20", "1e999999", "-1e999999", "NaN", "Infinity", "-Infinity", "-0.5", "1000000.000000001", "1e1000000"]
+)
+def test_absurd_env_price_is_refused_naming_the_variable(tmp_path, value):
+ before = configure(tmp_path)
+ with pytest.raises(PricingConfigError, match=r"^environment MMA_PRICE_GPT_4O_OUTPUT: ") as info:
+  configure(tmp_path, env={"MMA_PRICE_GPT_4O_OUTPUT": value})
+ assert "\n" not in str(info.value)
+ assert cost_tracker.price_book() is before
+
+
+@pytest.mark.parametrize("value", ["1e20", '"1e999999"', "1e999999", "inf", '"Infinity"', '"NaN"', "-3", "1_000_001"])
+def test_absurd_file_price_is_refused_naming_file_and_key(tmp_path, value):
+ before = configure(tmp_path)
+ with pytest.raises(PricingConfigError) as info:
+  tier = f"above_input_tokens = 1\ninput = 1\noutput = {value}\n"
+  configure(tmp_path, project=f'[models."gpt-4o"]\noutput = 1\n[[models."gpt-4o".tiers]]\n{tier}')
+ assert 'mma_pricing.toml: models."gpt-4o".tiers[0].output: ' in str(info.value)
+ assert cost_tracker.price_book() is before
+
+
+def test_the_price_ceiling_itself_is_accepted_and_named_in_the_error(tmp_path):
+ configure(tmp_path, env={"MMA_PRICE_GPT_4O_OUTPUT": "1000000"})
+ assert cost_tracker.price_book().price("gpt-4o").output == Decimal(1_000_000)
+ with pytest.raises(PricingConfigError, match=r"above the ceiling of \$1,000,000 per 1M tokens"):
+  configure(tmp_path, env={"MMA_PRICE_GPT_4O_OUTPUT": "1e20"})

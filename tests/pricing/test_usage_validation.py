@@ -76,6 +76,12 @@ def response(shape: str, **changes) -> dict:
  return {**around, key: {**usage, **changes}}
 
 
+def _without(payload: dict, key: str) -> dict:
+ """`payload` whose usage lacks `key` (a field the provider did not send)."""
+ payload["usage"].pop(key)
+ return payload
+
+
 # (shape, field) pairs covering a count of each provider that is read.
 FIELDS = [
  ("anthropic", "input_tokens"),
@@ -106,9 +112,16 @@ BAD_VALUES = [
  pytest.param([3], "must be an integer, got list", id="list"),
 ]
 
+# Only a payload is one call; a Usage may be a sum of many (a session's totals), so it has no upper bound.
+ABSURD_VALUES = [
+ pytest.param(10**8 + 1, "absurd for one call", id="huge"),
+ pytest.param(1e20, "absurd for one call", id="huge-float"),
+ pytest.param(10**30, "absurd for one call", id="huger"),
+]
+
 
 @pytest.mark.parametrize(("shape", "field"), FIELDS)
-@pytest.mark.parametrize(("value", "complaint"), BAD_VALUES)
+@pytest.mark.parametrize(("value", "complaint"), BAD_VALUES + ABSURD_VALUES)
 def test_bad_count_raises_naming_the_field(shape, field, value, complaint):
  with pytest.raises(UsageError, match=complaint) as caught:
   usage_from_response(response(shape, **{field: value}))
@@ -165,6 +178,57 @@ def test_null_counts_are_zero():
  assert usage == Usage(input_tokens=2095 + 1800, output_tokens=503, cache_write_tokens=1800)
 
 
+# Counts the provider documents as optional or nullable: null is absent (see usage.py's _NOT_NULL tables for sources).
+NULLABLE = [
+ ("anthropic", {"cache_read_input_tokens": None}),
+ ("anthropic", {"cache_creation_input_tokens": None, "cache_creation": None}),
+ ("chat", {"prompt_tokens_details": {"cached_tokens": None}}),
+ ("chat", {"completion_tokens_details": {"reasoning_tokens": None}}),
+ ("chat", {"prompt_tokens_details": None}),
+ ("gemini", {"cachedContentTokenCount": None}),
+ ("gemini", {"thoughtsTokenCount": None}),
+ ("gemini", {"candidatesTokenCount": None}),
+]
+
+# Counts the provider documents as always an integer: null is an error naming the field, never a silent 0.
+NOT_NULL = [
+ ("anthropic", {"input_tokens": None}, "response.usage.input_tokens"),
+ ("anthropic", {"output_tokens": None}, "response.usage.output_tokens"),
+ (
+  "anthropic",
+  {"cache_creation": {"ephemeral_5m_input_tokens": None, "ephemeral_1h_input_tokens": 1500}},
+  "response.usage.cache_creation.ephemeral_5m_input_tokens",
+ ),
+ ("chat", {"prompt_tokens": None}, "response.usage.prompt_tokens"),
+ ("chat", {"completion_tokens": None}, "response.usage.completion_tokens"),
+ ("responses", {"input_tokens": None}, "response.usage.input_tokens"),
+ ("responses", {"output_tokens": None}, "response.usage.output_tokens"),
+ ("responses", {"input_tokens_details": {"cached_tokens": None}}, "response.usage.input_tokens_details.cached_tokens"),
+ (
+  "responses",
+  {"output_tokens_details": {"reasoning_tokens": None}},
+  "response.usage.output_tokens_details.reasoning_tokens",
+ ),
+ ("deepseek", {"prompt_cache_hit_tokens": None}, "response.usage.prompt_cache_hit_tokens"),
+ ("deepseek", {"prompt_cache_miss_tokens": None}, "response.usage.prompt_cache_miss_tokens"),
+]
+
+
+@pytest.mark.parametrize(("shape", "changes"), NULLABLE)
+def test_a_documented_nullable_count_that_is_null_is_absent(shape, changes):
+ around, key, usage = copy.deepcopy(SHAPES[shape])
+ for name, value in changes.items():
+  usage.pop(name, None) if value is None else usage.update({name: {}})
+ assert usage_from_response(response(shape, **changes)) == usage_from_response({**around, key: usage})
+
+
+@pytest.mark.parametrize(("shape", "changes", "path"), NOT_NULL)
+def test_a_null_count_the_provider_always_reports_is_an_error_naming_it(shape, changes, path):
+ with pytest.raises(UsageError, match="token count is null") as caught:
+  usage_from_response(response(shape, **changes))
+ assert str(caught.value).startswith(f"{path}: ")
+
+
 # Parts larger than their whole --------------------------------------------------------------------------------------
 
 
@@ -184,7 +248,10 @@ def test_null_counts_are_zero():
    r"cached tokens \(read 12034 \+ write 0\) exceed input_tokens 12033",
   ),
   (response("gemini", cachedContentTokenCount=12001), "cachedContentTokenCount 12001 exceeds promptTokenCount 12000"),
-  (response("deepseek", prompt_cache_miss_tokens=None, prompt_cache_hit_tokens=1501), "exceed prompt_tokens 1500"),
+  (
+   _without(response("deepseek", prompt_cache_hit_tokens=1501), "prompt_cache_miss_tokens"),
+   "exceed prompt_tokens 1500",
+  ),
  ],
  ids=["chat-cached", "chat-cached+write", "responses-cached", "gemini-cached", "deepseek-hit"],
 )
@@ -252,6 +319,13 @@ def test_usage_error_is_a_value_error():
 # The Usage dataclass -------------------------------------------------------------------------------------------------
 
 FIELD_NAMES = [f.name for f in dataclasses.fields(Usage)]
+
+
+@pytest.mark.parametrize(("value", "complaint"), ABSURD_VALUES)
+def test_usage_from_dict_of_one_call_rejects_absurd_counts(value, complaint):
+ with pytest.raises(UsageError, match=complaint):
+  Usage.from_dict({"input_tokens": value}, "calls.jsonl:3")
+ assert Usage.from_dict({"input_tokens": 10**8}).input_tokens == 10**8
 
 
 def test_default_usage_is_zero():

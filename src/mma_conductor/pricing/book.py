@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
-from .dataset import dataset_price
+from .dataset import dataset_model_ids, dataset_named_price
 from .prices import ModelPrice
 from .table import BUILTIN_PRICES
 from .usage import Usage
 
 _DATE_SUFFIX = re.compile(r"(?:[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{4})|-latest|-v\d+:\d+)$")
+# The suffix shapes a provider adds to a model's name for a snapshot of it; one is removed at a time.
+_DATE_SHAPE = r"[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{2}-\d{2}|\d{4})"
+_TAG_SHAPE = r"-v\d+(?::\d+)?|-\d{3}|-preview|-exp|-latest"
+_SUFFIX_SHAPE = re.compile(f"(?:{_DATE_SHAPE}|{_TAG_SHAPE})$")
+_DATED = re.compile(f"{_DATE_SHAPE}$")
 _VENDOR_DOT = re.compile(r"^(?:anthropic|google|openai|deepseek|us|eu|apac|global)\.")
 
 
@@ -30,16 +37,19 @@ class PriceBook:
  """Resolves model names to prices, in this order:
 
  1. the name exactly as given, in overrides + the built-in table;
- 2. the name normalized: lower-cased, provider prefixes (`models/`, `gemini/`, `anthropic/`, `openai/`,
-    any `vendor/`) and Bedrock-style `anthropic.` removed, dated snapshot suffixes removed
-    (`-20250929`, `-2024-08-06`, `@20250514`, `-latest`, `-v1:0`);
- 3. the genai-prices dataset (~2,300 entries, ~1,600 of them priced per token);
- 4. the longest known table key that the name starts with, followed by `-`, `:` or `@` and not by a
-    version number (so `claude-sonnet-4-7` does not take `claude-sonnet-4`'s price);
- 5. the fallback model, when one is configured.
+ 2. the name's known forms, most specific first: lower-cased with provider and region prefixes removed
+    (`models/`, `gemini/`, `anthropic/`, any `vendor/`, Bedrock-style `us.anthropic.`), then with one known
+    suffix shape after another removed: dates (`-2024-08-06`, `-20240806`, `@20240806`, `-09-2025`, `-0613`)
+    and version tags (`-v1`, `-v1:0`, `-001`, `-preview`, `-exp`, `-latest`). Each form is looked up in the
+    table, then as a dataset model id, so that a dated snapshot the dataset prices on its own
+    (`gpt-4o-2024-05-13`) wins over the undated built-in name;
+ 3. the genai-prices dataset (~2,300 entries, ~1,600 of them priced per token), when it names one of these
+    forms in full (never by its prefix, substring or pattern rules);
+ 4. the fallback model, when one is configured.
 
+ Anything else is unpriced: `gpt-4o-mni` is not gpt-4o, and `suggestion()` offers the closest known name.
  Results are cached per name (the second lookup is a dict hit). Names that nothing prices are kept in
- `unpriced_models()`. Safe to share between threads.
+ `unpriced_models()`, except those looked up on purpose with `look_up()`. Safe to share between threads.
  """
 
  def __init__(
@@ -58,7 +68,6 @@ class PriceBook:
   self._unpriced: set[str] = set()
   self._lock = threading.Lock()
   self._lower = {key.lower(): key for key in self.table}
-  self._by_length = sorted(self._lower, key=len, reverse=True)
 
  def price(self, model: str) -> ModelPrice | None:
   """The price of `model`, or None (and the name is remembered as unpriced)."""
@@ -69,7 +78,18 @@ class PriceBook:
    return resolution.price if resolution else None
 
  def resolve(self, model: str) -> Resolution | None:
-  """The full resolution of `model` (cached), or None when nothing prices it."""
+  """The full resolution of `model` (cached), or None when nothing prices it (then it is remembered as unpriced)."""
+  if model in self.prices:
+   return self._resolutions[model]
+  resolution = self.look_up(model)
+  with self._lock:
+   self.prices[model] = resolution.price if resolution else None
+   if resolution is None and isinstance(model, str) and model.strip():
+    self._unpriced.add(model)
+  return resolution
+
+ def look_up(self, model: str) -> Resolution | None:
+  """The resolution of a name looked up on purpose (cached): an unpriced one is not added to `unpriced_models()`."""
   try:
    return self._resolutions[model]
   except KeyError:
@@ -77,10 +97,32 @@ class PriceBook:
   resolution = self._resolve(model)
   with self._lock:
    self._resolutions[model] = resolution
-   self.prices[model] = resolution.price if resolution else None
-   if resolution is None and isinstance(model, str) and model.strip():
-    self._unpriced.add(model)
   return resolution
+
+ def suggestion(self, model: str) -> str | None:
+  """The known model name closest to `model` ("did you mean gpt-4o-mini?"), or None when none is close."""
+  if not isinstance(model, str) or not model.strip():
+   return None
+  name = strip_prefixes(model)
+  close = difflib.get_close_matches(name, self._lower, 1, _CLOSE_ENOUGH)
+  if close:
+   return self._lower[close[0]]
+  known = dataset_model_ids() if self.use_dataset else ()
+  close = difflib.get_close_matches(name, known, 1, _CLOSE_ENOUGH)
+  return close[0] if close else None
+
+ def explain(self, model: str) -> str:
+  """One line on how `model` is priced, for the CLI, the GUI and logs; it does not count as a use of the name."""
+  found = self.look_up(model)
+  if found is not None:
+   price = found.price
+   return (
+    f"{model}: priced as {found.matched} ({found.rule}; ${_rate(price.input)} in / ${_rate(price.output)} out"
+    f" per 1M tokens; {price.source or price.origin}, {price.as_of or 'undated'})"
+   )
+  close = self.suggestion(model)
+  hint = f"; did you mean {close}?" if close and close != model else ""
+  return f"{model}: unpriced (no table entry, dataset name or fallback){hint}"
 
  def cost_units(self, model: str, usage: Usage) -> int | None:
   """Exact cost of `usage` on `model` in units, or None when the model is unpriced."""
@@ -99,52 +141,74 @@ class PriceBook:
  def _resolve(self, model: str) -> Resolution | None:
   if not isinstance(model, str) or not model.strip():
    return None
-  normalized = normalize_model_name(model)
-  for rule in (self._exact, self._normalized, self._from_dataset, self._by_prefix, self._by_fallback):
-   resolution = rule(model, normalized)
+  if model in self.table:
+   return Resolution(model, model, "exact", self.table[model])
+  forms = known_forms(model)
+  for rule in (self._known_form, self._dataset_name, self._by_fallback):
+   resolution = rule(model, forms)
    if resolution is not None:
     return resolution
   return None
 
- def _exact(self, model: str, normalized: str) -> Resolution | None:
-  return Resolution(model, model, "exact", self.table[model]) if model in self.table else None
+ def _known_form(self, model: str, forms: list[str]) -> Resolution | None:
+  for form in forms:
+   key = self._lower.get(form)
+   if key is not None:
+    return Resolution(model, key, "normalized", self.table[key])
+   found = self._dated_snapshot(form)
+   if found is not None:
+    return Resolution(model, found[0], "dataset", found[1])
+  return None
 
- def _normalized(self, model: str, normalized: str) -> Resolution | None:
-  key = self._lower.get(normalized)
-  return None if key is None else Resolution(model, key, "normalized", self.table[key])
+ def _dated_snapshot(self, form: str) -> tuple[str, ModelPrice] | None:
+  """The dataset's own entry for a dated name (`gpt-4o-2024-05-13`), which may differ from the undated one."""
+  return dataset_named_price(form, id_only=True) if self.use_dataset and _DATED.search(form) else None
 
- def _from_dataset(self, model: str, normalized: str) -> Resolution | None:
+ def _dataset_name(self, model: str, forms: list[str]) -> Resolution | None:
   if not self.use_dataset:
    return None
-  found = dataset_price(model) or (dataset_price(normalized) if normalized != model.lower() else None)
+  found = next(filter(None, map(dataset_named_price, forms)), None)
   return None if found is None else Resolution(model, found[0], "dataset", found[1])
 
- def _by_prefix(self, model: str, normalized: str) -> Resolution | None:
-  key = self._longest_prefix(normalized)
-  return None if key is None else Resolution(model, self._lower[key], "prefix", self.table[self._lower[key]])
-
- def _by_fallback(self, model: str, normalized: str) -> Resolution | None:
+ def _by_fallback(self, model: str, forms: list[str]) -> Resolution | None:
   if not self.fallback_model or self.fallback_model == model:
    return None
   fallback = self.price(self.fallback_model)
   return None if fallback is None else Resolution(model, self.fallback_model, "fallback", fallback)
 
- def _longest_prefix(self, name: str) -> str | None:
-  for key in self._by_length:
-   if len(key) < len(name) and name.startswith(key) and name[len(key)] in "-:@":
-    rest = name[len(key) + 1 :]
-    if not rest[:1].isdigit():
-     return key
-  return None
+
+# Close enough for "did you mean": gpt-4o-mni -> gpt-4o-mini (0.95), claude-sonnet-4-5-thinking -> claude-sonnet-4-5.
+_CLOSE_ENOUGH = 0.75
+
+
+def _rate(value: Decimal) -> str:
+ return format(value.normalize(), "f")
+
+
+def strip_prefixes(model: str) -> str:
+ """Lower-cased, without provider and region prefixes: `us.anthropic.claude-sonnet-4-5` -> `claude-sonnet-4-5`."""
+ name = model.strip().lower().rsplit("/", 1)[-1]
+ while _VENDOR_DOT.match(name):
+  name = _VENDOR_DOT.sub("", name, count=1)
+ return name
+
+
+def known_forms(model: str) -> list[str]:
+ """`model` without prefixes, then with one known suffix shape (date, version tag) after another removed:
+ `anthropic.claude-3-5-sonnet-20240620-v1:0` -> [that without `anthropic.`, `claude-3-5-sonnet-20240620`,
+ `claude-3-5-sonnet`]. Nothing else is ever cut off."""
+ forms = [strip_prefixes(model)]
+ while True:
+  shorter = _SUFFIX_SHAPE.sub("", forms[-1], count=1)
+  if shorter == forms[-1] or not shorter:
+   return forms
+  forms.append(shorter)
 
 
 def normalize_model_name(model: str) -> str:
  """Lower-case, strip provider prefixes and dated snapshot suffixes: `models/gemini-2.5-pro` ->
  `gemini-2.5-pro`, `anthropic.claude-3-5-sonnet-20240620-v1:0` -> `claude-3-5-sonnet`."""
- name = model.strip().lower()
- name = name.rsplit("/", 1)[-1]
- while _VENDOR_DOT.match(name):
-  name = _VENDOR_DOT.sub("", name, count=1)
+ name = strip_prefixes(model)
  previous = None
  while previous != name:
   previous = name

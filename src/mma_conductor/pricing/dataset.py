@@ -57,6 +57,38 @@ def dataset_price(model: str, when: datetime | None = None) -> tuple[str, ModelP
  return (info.id, price) if price is not None else None
 
 
+def dataset_named_price(model: str, *, id_only: bool = False) -> tuple[str, ModelPrice] | None:
+ """(dataset model id, price) only when the dataset NAMES `model` (lower-cased): as the model's id, or, unless
+ `id_only`, as a literal name in its match rules. A name that only starts with, contains or pattern-matches a
+ known one is not priced from it: `claude-opus-4-5x` is not Opus 4.5."""
+ name = model.strip().lower()
+ try:
+  snapshot = _get_snapshot()
+  provider, info = snapshot.find_provider_model(name, None, None, None)
+ except (ImportError, LookupError):
+  return None
+ named = name == info.id.lower() or (not id_only and name in _literal_names(info.match))
+ price = convert(provider, info, datetime.now(UTC)) if named else None
+ return (info.id, price) if price is not None else None
+
+
+def _literal_names(clause: Any) -> set[str]:
+ """The names a match clause spells out in full (equals, and the stem of starts_with), of it and its `or_`s."""
+ names = {str(getattr(clause, key)).lower() for key in ("equals", "starts_with") if getattr(clause, key, None)}
+ for inner in getattr(clause, "or_", None) or ():
+  names |= _literal_names(inner)
+ return names
+
+
+def dataset_model_ids() -> frozenset[str]:
+ """Every model id of the dataset (lower-cased), for "did you mean" suggestions; empty without the package."""
+ try:
+  snapshot = _get_snapshot()
+ except ImportError:
+  return frozenset()
+ return frozenset(info.id.lower() for provider in snapshot.providers for info in provider.models)
+
+
 def iter_dataset_prices(when: datetime | None = None) -> Iterator[tuple[str, str, ModelPrice]]:
  """Every token-priced model of the dataset as (provider id, model id, price)."""
  snapshot = _get_snapshot()

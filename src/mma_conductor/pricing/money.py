@@ -13,24 +13,35 @@ from functools import singledispatch
 
 UNITS_PER_USD = 10**15
 UNITS_PER_TOKEN_PER_USD_PER_MTOK = 10**9
+# The dearest price accepted: $1 a token, ~1,700x the dearest list price today (o1-pro output, $600 per 1M).
+# Above it a price is a typo (1e20) and its costs overflow what the ledger stores (a call under ~$1.2 billion).
+MAX_PRICE_PER_MTOK = Decimal(1_000_000)
 
 
 class PriceError(ValueError):
- """A price that cannot be used: negative, not a number, or finer than the unit allows."""
+ """A price that cannot be used: negative, not a number, above the ceiling, or finer than the unit allows."""
 
 
 def parse_price(value: object, where: str) -> Decimal:
  """Return `value` (USD per 1M tokens) as a Decimal, or raise PriceError naming `where`.
 
- Accepts int, float, Decimal or a numeric string. Floats go through their shortest repr, so a TOML
- `0.1` becomes Decimal("0.1"), not the binary approximation.
+ Accepts int, float, Decimal or a numeric string from 0 to MAX_PRICE_PER_MTOK. Floats go through their
+ shortest repr, so a TOML `0.1` becomes Decimal("0.1"), not the binary approximation.
  """
  price = _as_decimal(value, where)
- if not price.is_finite():
-  raise PriceError(f"{where}: price must be a finite number, got {value!r}")
- if price < 0:
-  raise PriceError(f"{where}: price must not be negative, got {value!r}")
+ check_price_bounds(price, where, value)
  return price
+
+
+def check_price_bounds(price: Decimal, where: str, given: object = None) -> None:
+ """Raise PriceError naming `where` unless `price` is a finite number from 0 to MAX_PRICE_PER_MTOK."""
+ shown = price if given is None else given
+ if not price.is_finite():
+  raise PriceError(f"{where}: price must be a finite number, got {shown!r}")
+ if price < 0:
+  raise PriceError(f"{where}: price must not be negative, got {shown!r}")
+ if price > MAX_PRICE_PER_MTOK:
+  raise PriceError(f"{where}: price {shown!r} is above the ceiling of $1,000,000 per 1M tokens")
 
 
 @singledispatch
@@ -69,7 +80,9 @@ def _string_price(value: str, where: str) -> Decimal:
 
 
 def rate_units(price_per_mtok: Decimal, where: str = "price") -> int:
- """Convert USD per 1M tokens to integer cost units per token; raise if it is finer than 1e-9 $/M."""
+ """Convert USD per 1M tokens to integer cost units per token; raise if it is out of bounds or finer than
+ 1e-9 $/M."""
+ check_price_bounds(price_per_mtok, where)
  scaled = price_per_mtok * UNITS_PER_TOKEN_PER_USD_PER_MTOK
  integral = scaled.to_integral_value()
  if scaled != integral:

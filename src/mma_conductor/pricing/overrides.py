@@ -21,7 +21,8 @@ A model that is already priced may list only the fields it changes. Environment 
 `MMA_PRICE_<MODEL>_<FIELD>` with MODEL upper-cased and every non-alphanumeric character as `_`
 (`MMA_PRICE_GPT_4O_INPUT=2.0`), FIELD one of INPUT, OUTPUT, CACHE_READ, CACHE_WRITE, CACHE_WRITE_1H;
 `MMA_PRICING_FALLBACK_MODEL` sets the fallback. Everything is validated before anything is applied, and
-errors name the file (or variable) and the key.
+errors name the file (or variable) and the key. A price must be a finite number from 0 to $1,000,000 per 1M
+tokens (money.MAX_PRICE_PER_MTOK).
 """
 
 from __future__ import annotations

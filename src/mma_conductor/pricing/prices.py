@@ -129,7 +129,7 @@ def _rates(
  values = {"input": input_, "output": output, "cache_read": cache_read, "cache_write": cache_write}
  values["cache_write_1h"] = cache_write_1h
  for label, value in values.items():
-  if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value < 0):
+  if value is not None and not isinstance(value, Decimal):
    raise PriceError(f"{where}: {label} price must be a non-negative Decimal, got {value!r}")
  i = rate_units(input_, f"{where} input")
  o = rate_units(output, f"{where} output")

@@ -15,7 +15,13 @@ from typing import Any
 
 
 class UsageError(ValueError):
- """A usage payload with counts that cannot be billed: negative, boolean, NaN, non-numeric or inconsistent."""
+ """A usage payload with counts that cannot be billed: negative, absurdly large, boolean, NaN, non-numeric, null
+ where the provider always reports a number, or inconsistent."""
+
+
+# The largest token count one call may report: 10x the largest context window sold today (10M). Above it a count is
+# a bug, and at the price ceiling (money.MAX_PRICE_PER_MTOK) the call's cost stays within what the ledger stores.
+MAX_CALL_TOKENS = 10**8
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +112,17 @@ def _count(value: object, where: str) -> int:
 
 @_count.register(type(None))
 def _absent_count(value: None, where: str) -> int:
+ # Usage(...) and Usage.from_dict: None is a count not given. Payload readers decide before this, per field,
+ # whether the provider documents a null (see _NOT_NULL): there a null is an error, never a silent 0.
  return 0
+
+
+def token_count(value: object, where: str) -> int:
+ """`value` as a billable token count of one call, or UsageError naming `where` (negative, above
+ MAX_CALL_TOKENS, fractional, boolean, NaN or non-numeric)."""
+ if value is None:
+  raise UsageError(f"{where}: token count is null")
+ return _count(value, where)
 
 
 @_count.register(bool)
@@ -118,6 +134,8 @@ def _boolean_count(value: bool, where: str) -> int:
 def _int_count(value: int, where: str) -> int:
  if value < 0:
   raise UsageError(f"{where}: token count must not be negative, got {value}")
+ if value > MAX_CALL_TOKENS:
+  raise UsageError(f"{where}: token count {value:,} is absurd for one call (the limit is {MAX_CALL_TOKENS:,})")
  return int(value)
 
 
@@ -129,7 +147,7 @@ def _float_count(value: float, where: str) -> int:
   raise UsageError(f"{where}: token count must be a whole number, got {value!r}")
  if value < 0:
   raise UsageError(f"{where}: token count must not be negative, got {value!r}")
- return int(value)
+ return _int_count(int(value), where)
 
 
 # Reading payloads ----------------------------------------------------------------------------------------------
@@ -366,19 +384,50 @@ _GEMINI_KEYS = (
 )
 
 
-def _read_counts(block: Mapping, paths: Mapping[str, tuple[str, ...]], where: str) -> dict[str, int]:
- return {name: _read_count(block, path, where) for name, path in paths.items()}
+# Counts that each provider documents as always an integer, never null: there a null is an error naming the field.
+# Every other count is optional or nullable in the provider's reference and its official SDK's types, so a null one
+# is absent, the same as a missing one (SDK objects dump an absent optional field as None):
+# - Anthropic Messages `Usage` (docs.claude.com/en/api/messages, anthropic-sdk-python types/usage.py):
+#   input_tokens and output_tokens are `int`; cache_creation_input_tokens, cache_read_input_tokens and
+#   cache_creation are `Optional`; inside cache_creation both ephemeral counts are `int`.
+# - OpenAI Chat Completions `CompletionUsage` (openai-python types/completion_usage.py): prompt_tokens and
+#   completion_tokens are `int`; prompt_tokens_details, completion_tokens_details and every count in them are
+#   `Optional`. DeepSeek's reference (api-docs.deepseek.com/api/create-chat-completion) marks
+#   prompt_cache_hit_tokens and prompt_cache_miss_tokens required: missing (another provider) is fine, null is not.
+# - OpenAI Responses `ResponseUsage` (openai-python types/responses/response_usage.py): input_tokens,
+#   output_tokens, input_tokens_details.cached_tokens and output_tokens_details.reasoning_tokens are `int`.
+# - Gemini `UsageMetadata` (ai.google.dev/api/generate-content#UsageMetadata, google-genai
+#   GenerateContentResponseUsageMetadata): every count is optional (`Optional[int]`); the REST API leaves out
+#   counts that are zero.
+_NOT_NULL_ANTHROPIC = frozenset(
+ {"input_tokens", "output_tokens", "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens"}
+)
+_NOT_NULL_CHAT = frozenset(
+ {"prompt_tokens", "completion_tokens", "prompt_cache_hit_tokens", "prompt_cache_miss_tokens"}
+)
+_NOT_NULL_RESPONSES = frozenset({"input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens"})
+_NOT_NULL_GEMINI: frozenset[str] = frozenset()
 
 
-def _read_count(block: Mapping, path: tuple[str, ...], where: str) -> int:
- """The count at `path` in `block`; 0 when it or an object on the way is null or absent."""
+def _read_counts(
+ block: Mapping, paths: Mapping[str, tuple[str, ...]], where: str, not_null: frozenset[str]
+) -> dict[str, int]:
+ return {name: _read_count(block, path, where, not_null) for name, path in paths.items()}
+
+
+def _read_count(block: Mapping, path: tuple[str, ...], where: str, not_null: frozenset[str]) -> int:
+ """The count at `path` in `block`; 0 when it or an object on the way is absent or a documented null; a null
+ count of `not_null` is an error."""
  *outer, key = path
  for name in outer:
   where = f"{where}.{name}"
   block = _object_or_none(block.get(name), where)
   if block is None:
    return 0
- return _count(block.get(key), f"{where}.{key}")
+ value = block.get(key)
+ if value is None and key in block and key in not_null:
+  raise UsageError(f"{where}.{key}: token count is null, but the provider always reports it as an integer")
+ return _count(value, f"{where}.{key}")
 
 
 def _build(where: str, **counts: int) -> Usage:
@@ -391,17 +440,18 @@ def _build(where: str, **counts: int) -> Usage:
 
 def _anthropic(block: Mapping, where: str) -> Usage:
  up_to_check, after_check = _ANTHROPIC_PATHS
- counts = _read_counts(block, up_to_check, where)
+ counts = _read_counts(block, up_to_check, where, _NOT_NULL_ANTHROPIC)
  write = _anthropic_cache_writes(block, counts.pop("cache_write_5m_tokens"), counts["cache_write_1h_tokens"], where)
  counts["input_tokens"] += counts["cache_read_tokens"] + write
- return _build(where, cache_write_tokens=write, **counts, **_read_counts(block, after_check, where))
+ after = _read_counts(block, after_check, where, _NOT_NULL_ANTHROPIC)
+ return _build(where, cache_write_tokens=write, **counts, **after)
 
 
 def _anthropic_cache_writes(block: Mapping, write_5m: int, write_1h: int, where: str) -> int:
  # SDK objects dump an absent count as None: not reported, which is not "0 written".
  if block.get("cache_creation_input_tokens") is None:
   return write_5m + write_1h
- write = _read_count(block, ("cache_creation_input_tokens",), where)
+ write = _read_count(block, ("cache_creation_input_tokens",), where, _NOT_NULL_ANTHROPIC)
  if write_5m + write_1h > write:
   raise UsageError(f"{where}.cache_creation: 5m {write_5m} + 1h {write_1h} exceed cache_creation_input_tokens {write}")
  return write
@@ -409,18 +459,18 @@ def _anthropic_cache_writes(block: Mapping, write_5m: int, write_1h: int, where:
 
 def _openai_chat(block: Mapping, where: str) -> Usage:
  up_to_check, after_check = _OPENAI_CHAT_PATHS
- counts = _read_counts(block, up_to_check, where)
+ counts = _read_counts(block, up_to_check, where, _NOT_NULL_CHAT)
  hits = _deepseek_cache_hits(block, counts["input_tokens"], where)
  counts["cache_read_tokens"] = max(counts["cache_read_tokens"], hits)
  _check_cached_in_prompt(counts, "prompt_tokens", where)
- return _build(where, **counts, **_read_counts(block, after_check, where))
+ return _build(where, **counts, **_read_counts(block, after_check, where, _NOT_NULL_CHAT))
 
 
 def _openai_responses(block: Mapping, where: str) -> Usage:
  up_to_check, after_check = _OPENAI_RESPONSES_PATHS
- counts = _read_counts(block, up_to_check, where)
+ counts = _read_counts(block, up_to_check, where, _NOT_NULL_RESPONSES)
  _check_cached_in_prompt(counts, "input_tokens", where)
- return _build(where, **counts, **_read_counts(block, after_check, where))
+ return _build(where, **counts, **_read_counts(block, after_check, where, _NOT_NULL_RESPONSES))
 
 
 def _check_cached_in_prompt(counts: Mapping[str, int], prompt_key: str, where: str) -> None:
@@ -431,11 +481,11 @@ def _check_cached_in_prompt(counts: Mapping[str, int], prompt_key: str, where: s
 
 def _deepseek_cache_hits(block: Mapping, prompt: int, where: str) -> int:
  """DeepSeek's prompt_cache_hit_tokens (0 when not reported); hit + miss must be the whole prompt."""
- if block.get("prompt_cache_hit_tokens") is None:
+ if "prompt_cache_hit_tokens" not in block:
   return 0
- hit = _read_count(block, ("prompt_cache_hit_tokens",), where)
- if block.get("prompt_cache_miss_tokens") is not None:
-  miss = _read_count(block, ("prompt_cache_miss_tokens",), where)
+ hit = _read_count(block, ("prompt_cache_hit_tokens",), where, _NOT_NULL_CHAT)
+ if "prompt_cache_miss_tokens" in block:
+  miss = _read_count(block, ("prompt_cache_miss_tokens",), where, _NOT_NULL_CHAT)
   if hit + miss != prompt:
    raise UsageError(
     f"{where}: prompt_cache_hit_tokens {hit} + prompt_cache_miss_tokens {miss} != prompt_tokens {prompt}"
@@ -450,10 +500,10 @@ def _gemini(block: Any, where: str) -> Usage | None:
 
 def _gemini_usage(block: Mapping, where: str) -> Usage:
  up_to_check, after_check = (_gemini_paths(block, keys) for keys in _GEMINI_KEYS)
- counts = _read_counts(block, up_to_check, where)
+ counts = _read_counts(block, up_to_check, where, _NOT_NULL_GEMINI)
  if counts["cached"] > counts["prompt"]:
   raise UsageError(f"{where}: cachedContentTokenCount {counts['cached']} exceeds promptTokenCount {counts['prompt']}")
- counts.update(_read_counts(block, after_check, where))
+ counts.update(_read_counts(block, after_check, where, _NOT_NULL_GEMINI))
  return _build(
   where,
   input_tokens=counts["prompt"] + counts["tool_use_prompt"],
