@@ -23,13 +23,15 @@ from typing import Any
 @dataclass
 class Reply:
  """One scripted answer. `frames` makes it an SSE stream (sent chunked, one frame per chunk); with
- `break_after` the connection is cut after that many frames, without the terminating chunk."""
+ `break_after` the connection is cut after that many frames, without the terminating chunk; with `hold_after`
+ the stream stalls after that many frames (the provider still answering) until the server stops."""
 
  status: int = 200
  body: Any = None
  headers: dict[str, str] = field(default_factory=dict)
  frames: list[str] | None = None
  break_after: int | None = None
+ hold_after: int | None = None
  delay_s: float = 0.0
 
 
@@ -38,9 +40,11 @@ def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = No
  return Reply(status=status, body=body, headers=dict(headers or {}), delay_s=delay_s)
 
 
-def sse_reply(frames: list[str], headers: dict[str, str] | None = None, break_after: int | None = None) -> Reply:
+def sse_reply(
+ frames: list[str], headers: dict[str, str] | None = None, break_after: int | None = None, hold_after: int | None = None
+) -> Reply:
  """A text/event-stream response of `frames` (see `sse`)."""
- return Reply(frames=list(frames), headers=dict(headers or {}), break_after=break_after)
+ return Reply(frames=list(frames), headers=dict(headers or {}), break_after=break_after, hold_after=hold_after)
 
 
 def sse(data: Any, event: str | None = None) -> str:
@@ -379,7 +383,9 @@ class _Handler(BaseHTTPRequestHandler):
    reply, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "Transfer-Encoding": "chunked"}
   )
   for index, frame in enumerate(reply.frames or []):
-   if reply.break_after is not None and index >= reply.break_after:
+   if reply.hold_after is not None and index >= reply.hold_after:
+    self.provider_server._stopping.wait(60)  # still answering, as far as the client can tell
+   if (reply.break_after is not None and index >= reply.break_after) or self.provider_server._stopping.is_set():
     self._cut()
     return
    data = frame.encode()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..pricing.book import PriceBook
 from ..pricing.tiers import TIER_ROLES
+from ..providers.base import CallInterrupted
 from ..providers.types import CallError, CallResult, LLMClient
 from .config import ProjectConfig, TierConfig
 from .events import CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
@@ -77,7 +78,7 @@ class _TextCoalescer:
  def __init__(self, send: Callable[[str], None]) -> None:
   self._send = send
   self._pieces: list[str] = []
-  self._last_flush = time.monotonic()
+  self._last_flush = float("-inf")  # the first piece is shown at once: the call has started answering
 
  def add(self, text: str) -> None:
   """Take one streamed piece; send what has gathered once TEXT_FLUSH_S has passed."""
@@ -398,6 +399,10 @@ class ConductorEngine:
   except CallError as exc:
    text.flush()
    self._emit(self._failure_record(call, client.provider, exc, time.perf_counter() - started))
+   raise
+  except CallInterrupted as exc:  # stopped mid-answer: what the provider billed so far is recorded
+   text.flush()
+   self._account(call, exc.result)
    raise
   text.flush()
   self._account(call, result)

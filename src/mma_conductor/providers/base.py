@@ -60,6 +60,15 @@ class ProviderFailure(Exception):
   self.failure = failure
 
 
+class CallInterrupted(asyncio.CancelledError):
+ """The call was cancelled (Stop, Ctrl-C) after the provider started answering, so it is billed: `result` holds
+ what the stream reported so far (status "failed", the error says it was interrupted). Still a cancellation."""
+
+ def __init__(self, result: CallResult) -> None:
+  super().__init__(result.error)
+  self.result = result
+
+
 class _CallbackFailed(Exception):
  """The caller's on_text raised; its exception is re-raised untouched, never classified or retried."""
 
@@ -247,7 +256,7 @@ class ProviderClient:
   while True:
    call.attempts += 1
    attempt = Attempt(on_text if stream else None)
-   failure = await self._try(call.request, attempt)
+   failure = await self._try_or_interrupted(call, attempt)
    if failure is None:
     return self._succeeded(call, attempt)
    call.billed = _plus(call.billed, self._billed(attempt))
@@ -265,6 +274,31 @@ class ProviderClient:
     delay,
    )
    await asyncio.sleep(delay)
+
+ async def _try_or_interrupted(self, call: _Call, attempt: Attempt) -> Failure | None:
+  """_try, turning a cancellation after the provider started answering into CallInterrupted."""
+  try:
+   return await self._try(call.request, attempt)
+  except asyncio.CancelledError:
+   result = self._interrupted(call, attempt)
+   if result is None:
+    raise
+   raise CallInterrupted(result) from None
+
+ def _interrupted(self, call: _Call, attempt: Attempt) -> CallResult | None:
+  usage = _plus(call.billed, self._billed(attempt))
+  if usage is None and not attempt.has_output:
+   return None  # nothing was billed (or nothing known was): a plain cancellation
+  return self._result(
+   call,
+   attempt,
+   usage=usage,
+   request_id=attempt.request_id,
+   status="failed",
+   error=f"{self.provider} interrupted: stopped while the provider was answering; billed what it reported so far",
+   finish_reason=None,
+   raw_usage=tuple(call.billed_raw + attempt.raw_usage),
+  )
 
  async def _try(self, request: CallRequest, attempt: Attempt) -> Failure | None:
   """Make one attempt: None when it succeeded, else its Failure, the message cut short and without the key."""
