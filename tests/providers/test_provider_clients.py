@@ -28,6 +28,7 @@ from provider_servers import (
 )
 
 from mma_conductor.pricing.usage import Usage
+from mma_conductor.providers.base import CallInterrupted
 from mma_conductor.providers.factory import CallError, CallResult, make_client
 
 pytestmark = pytest.mark.usefixtures("loopback_only", "clean_provider_env")
@@ -505,6 +506,34 @@ def test_stream_broken_after_usage_returns_a_failed_result_with_the_billed_usage
  assert result.text == partial and "".join(deltas) == partial
  assert result.attempts == 1 and len(provider_server.requests) == 1  # text was shown: never retried
  assert result.error and "connection" in result.error and result.model == wire.reported_model
+
+
+@each_wire
+def test_stop_mid_stream_is_an_interruption_carrying_what_was_billed(
+ provider_server: ProviderServer, wire: Wire
+) -> None:
+ reply, billed, partial = wire.broken_stream()
+ # The stream stalls where it broke off. OpenAI-style streams report usage only in their last chunk: stalled
+ # before it, the interrupted call has its text but no usage to bill.
+ reporting_late = isinstance(wire, OpenAIWire)
+ reply.hold_after, reply.break_after = reply.break_after - reporting_late, None
+ billed = None if reporting_late else billed
+ provider_server.enqueue(reply)
+ deltas: list[str] = []
+
+ async def scenario() -> None:
+  task = asyncio.ensure_future(call(wire, provider_server, stream=True, on_text=deltas.append, max_retries=3))
+  while "".join(deltas) != partial:
+   await asyncio.sleep(0.01)
+  task.cancel()
+  await task
+
+ with pytest.raises(CallInterrupted) as info:
+  asyncio.run(scenario())
+ result = info.value.result
+ assert isinstance(info.value, asyncio.CancelledError)  # still a cancellation for whoever awaits the call
+ assert result.status == "failed" and result.usage == billed and result.text == partial
+ assert "interrupted" in result.error and result.model == wire.reported_model
 
 
 def test_openai_stream_broken_before_usage_keeps_the_text_and_says_usage_is_unknown(
