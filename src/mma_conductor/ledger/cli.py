@@ -93,25 +93,10 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
 
 
 def _to_stdout(handler, args: argparse.Namespace, project_dir: Path | None) -> int:
- """Run a report and flush what it printed; a reader that went away (`costs ... | head`) ends it quietly with
- exit 1, as Python's documentation on SIGPIPE advises, not with an error line or a traceback at exit."""
- try:
-  code = handler(args, project_dir)
-  sys.stdout.flush()
-  return code
- except BrokenPipeError:
-  _discard_stdout()
-  return EXIT_ERROR
+ """Run a report; a reader that went away (`costs ... | head`) ends it quietly with exit 1 (files.to_stdout)."""
+ from ..files import to_stdout
 
-
-def _discard_stdout() -> None:
- """Point stdout at the null device, so that the interpreter's final flush does not fail again."""
- import contextlib
- import os
-
- with contextlib.suppress(OSError, ValueError):
-  devnull = os.open(os.devnull, os.O_WRONLY)
-  os.dup2(devnull, sys.stdout.fileno())
+ return to_stdout(lambda: handler(args, project_dir), EXIT_ERROR)
 
 
 def _one_line(exc: BaseException) -> str:
