@@ -49,6 +49,8 @@ def test_summary_after_simulated_runs_says_why_it_is_zero_and_how_to_record(tmp_
  payload = json.loads(out)
  assert payload["periods"]["all_time"]["calls"] == 0
  assert "record_simulated" in payload["note"]
+ code, out, _ = summary(capsys, project, "--since", "7d")  # an empty range says it too
+ assert code == 0 and "simulated calls are not recorded" in " ".join(out.split())
 
 
 def test_no_hint_without_tracks_or_when_simulated_calls_are_recorded(tmp_path, capsys):

@@ -243,9 +243,9 @@ def _unrecorded_note(ledger, project_dir: Path | None) -> str:
  """Why a summary shows no calls although the project ran tracks ("" when that is not the case): a run enters
  the ledger with its first recorded call, so a track file whose id is no run of the ledger recorded nothing,
  which, unless recording is on, is what the offline simulated provider's runs do."""
- from .config import PROJECT_CONFIG_NAME, TRACKS_DIR, load_ledger_settings
+ from .config import PROJECT_CONFIG_NAME, TRACKS_DIR
 
- if project_dir is None or load_ledger_settings(project_dir).record_simulated:
+ if project_dir is None or _records_simulated(project_dir):
   return ""
  track_ids = [path.stem for path in sorted((Path(project_dir) / TRACKS_DIR).glob("*.toml"))]
  with ledger.reading() as conn:
@@ -258,6 +258,17 @@ def _unrecorded_note(ledger, project_dir: Path | None) -> str:
   f"Why no calls: {tracks} no calls in the ledger; simulated calls are not recorded (they cost nothing)."
   f" To record them, set [ledger] record_simulated = true in {config}"
  )
+
+
+def _records_simulated(project_dir: Path) -> bool:
+ """Whether the project records simulated calls; a broken config (reported by whatever reads it for real) says
+ nothing either way, so no advice is given."""
+ from .config import LedgerConfigError, load_ledger_settings
+
+ try:
+  return load_ledger_settings(project_dir).record_simulated
+ except LedgerConfigError:
+  return True
 
 
 def _filter_since(since_us: int):
