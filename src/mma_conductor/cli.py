@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .app.project_config import CONFIG_NAME, default_config_text
-from .files import atomic_writer
+from .files import atomic_writer, to_stdout
 from .ledger.cli import register as register_costs
 from .pricing.book import PriceBook
 from .pricing.config import load_price_book
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
   parser.print_help()
   return EXIT_USAGE
  try:
-  return command(args, project)
+  return to_stdout(lambda: command(args, project), EXIT_ERROR)  # `pricing --all | head` ends quietly
  except (UsageError, PriceError, OSError, ValueError, RuntimeError) as exc:
   print(f"mma-conductor: {exc}", file=sys.stderr)
   return EXIT_ERROR

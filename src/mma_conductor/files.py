@@ -1,12 +1,15 @@
-"""The project's two file helpers: write a file so that readers see the old content or the new, never half of
-it; and read a TOML file so that any problem is one line naming the file and where it is broken."""
+"""The project's file helpers: write a file so that readers see the old content or the new, never half of it;
+read a TOML file so that any problem is one line naming the file and where it is broken; and end a command
+quietly when the reader of its standard output goes away (`mma-conductor ... | head`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -52,3 +55,23 @@ def read_toml(path: Path, error: type[Exception], *, what: str = "file", show_os
   return tomllib.loads(text)
  except tomllib.TOMLDecodeError as exc:  # its message quotes no values, only the position
   raise error(f"{path}: invalid TOML: {exc}") from None
+
+
+def to_stdout(command: Callable[[], int], closed_code: int = 1) -> int:
+ """Run `command`, which prints to standard output, and flush what it printed; return its exit code. A reader
+ that went away (`... | head`) ends it quietly with `closed_code`, as Python's documentation on SIGPIPE advises:
+ no error line and no traceback, now or at the interpreter's final flush."""
+ try:
+  code = command()
+  sys.stdout.flush()
+  return code
+ except BrokenPipeError:
+  _discard_stdout()
+  return closed_code
+
+
+def _discard_stdout() -> None:
+ """Point stdout at the null device, so that the interpreter's final flush does not fail again."""
+ with contextlib.suppress(OSError, ValueError):
+  devnull = os.open(os.devnull, os.O_WRONLY)
+  os.dup2(devnull, sys.stdout.fileno())

@@ -129,6 +129,49 @@ def test_the_conductor_tier_prompts_get_a_plan_and_verdicts_they_can_parse() -> 
  assert all(parse_verdict(run(never, system=QA_SYSTEM, prompt=f"output {i}").text)[0] for i in range(10))
 
 
+# Real words a plan's titles may use besides the goal's own: a small vocabulary of software work.
+TITLE_WORDS = frozenset(
+ (
+  *("a", "add", "as", "build", "caching", "cases", "codes", "command-line", "configuration", "core", "data"),
+  *("define", "design", "display", "document", "edge", "empty", "error", "examples", "exit", "file", "for"),
+  *("format", "handle", "handling", "help", "how", "improve", "in", "input", "inputs", "interface", "large"),
+  *("logging", "logic", "main", "model", "of", "options", "outline", "output", "packaging", "parsing"),
+  *("performance", "plan", "progress", "read", "review", "set", "settings", "storage", "structure", "support"),
+  *("test", "text", "the", "to", "unicode", "up", "usage", "use", "validation", "whole", "write"),
+ )
+)
+
+
+@pytest.mark.parametrize(
+ ("goal", "subject"),
+ [
+  ("Build a word counter CLI", "word counter CLI"),
+  ("Add CSV export to the report tool.", "CSV export"),
+  ("Please create an expression parser for unicode identifiers", "expression parser"),
+ ],
+)
+def test_plan_titles_are_plausible_tasks_in_real_words_and_deterministic(goal: str, subject: str) -> None:
+ goal_words = {word.lower() for word in goal.replace(".", "").split()}
+ for seed in range(8):
+  client = make_client("simulated", seed=seed)
+  tickets = parse_plan(run(client, system=ORCHESTRATOR_SYSTEM, prompt=f"Goal:\n{goal}\n").text)
+  titles = [ticket.title for ticket in tickets]
+  assert len(set(titles)) == len(titles), titles  # no task twice in one plan
+  for title in titles:
+   assert title[0].isupper() and subject in title, title
+   assert {word.lower() for word in title.split()} <= TITLE_WORDS | goal_words, title
+  again = parse_plan(
+   run(make_client("simulated", seed=seed), system=ORCHESTRATOR_SYSTEM, prompt=f"Goal:\n{goal}\n").text
+  )
+  assert [t.title for t in again] == titles  # the same seed, the same plan
+ many = parse_plan(
+  run(
+   make_client("simulated", seed=1), system=ORCHESTRATOR_SYSTEM, prompt=f"Goal:\n{goal} in 50 tickets", max_tokens=16000
+  ).text
+ )
+ assert len(many) == 50 and len({t.title for t in many}) == 50  # the whole table, each task once
+
+
 def test_prose_is_not_json_without_a_plan_request() -> None:
  text = run(make_client("simulated", seed=9), prompt="Build a markdown exporter with a CLI.").text
  with pytest.raises(json.JSONDecodeError):

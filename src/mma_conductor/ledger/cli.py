@@ -93,25 +93,10 @@ def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
 
 
 def _to_stdout(handler, args: argparse.Namespace, project_dir: Path | None) -> int:
- """Run a report and flush what it printed; a reader that went away (`costs ... | head`) ends it quietly with
- exit 1, as Python's documentation on SIGPIPE advises, not with an error line or a traceback at exit."""
- try:
-  code = handler(args, project_dir)
-  sys.stdout.flush()
-  return code
- except BrokenPipeError:
-  _discard_stdout()
-  return EXIT_ERROR
+ """Run a report; a reader that went away (`costs ... | head`) ends it quietly with exit 1 (files.to_stdout)."""
+ from ..files import to_stdout
 
-
-def _discard_stdout() -> None:
- """Point stdout at the null device, so that the interpreter's final flush does not fail again."""
- import contextlib
- import os
-
- with contextlib.suppress(OSError, ValueError):
-  devnull = os.open(os.devnull, os.O_WRONLY)
-  os.dup2(devnull, sys.stdout.fileno())
+ return to_stdout(lambda: handler(args, project_dir), EXIT_ERROR)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -218,26 +203,72 @@ def _summary(args: argparse.Namespace, project_dir: Path | None) -> int:
   rate_filter = filt if ranged else _filter_since(parse_when("7d", "7d", tz=tz))
   rate = spend_rate(ledger, rate_filter)
   unpriced = unpriced_models_in_ledger(ledger)
+  shown = (ranged.total if ranged else periods["all_time"]).calls
+  note = "" if shown else _unrecorded_note(ledger, project_dir)
   path = ledger.path
- rate_label = "the range" if ranged else "the last 7 days"
- if args.json:
-  payload = {"ledger": str(path), "periods": {k: v.as_dict() for k, v in periods.items()}}
-  if ranged:
-   payload["range"] = ranged.as_dict()
-  payload["spend_rate"] = rate.as_dict() | {"over": rate_label}
-  payload["unpriced_models"] = dict(unpriced)
-  _print_json(payload)
-  return EXIT_OK
- labels = {"today": "Today", "this_week": "This week", "this_month": "This month", "all_time": "All time"}
- rows = [_figures_row(labels[key], figures) for key, figures in periods.items()]
- if ranged:
-  rows.append(_figures_row("Range", ranged.total))
- _say(f"Ledger: {path}")
- _say(_table(["Period", *_FIGURE_HEADERS], rows, right={1, 2, 3, 4, 5}))
- _say(f"Spend rate over {rate_label}: {rate.as_dict()['per_day']}/day")
- if unpriced:
-  _say("Unpriced calls (no price known): " + ", ".join(f"{model} ({calls:,})" for model, calls in unpriced))
+ report = {"path": path, "periods": periods, "ranged": ranged, "rate": rate, "unpriced": unpriced, "note": note}
+ report["rate_label"] = "the range" if ranged else "the last 7 days"
+ (_summary_json if args.json else _summary_text)(report)
  return EXIT_OK
+
+
+def _summary_json(report: dict[str, Any]) -> None:
+ payload = {"ledger": str(report["path"]), "periods": {k: v.as_dict() for k, v in report["periods"].items()}}
+ if report["ranged"]:
+  payload["range"] = report["ranged"].as_dict()
+ payload["spend_rate"] = report["rate"].as_dict() | {"over": report["rate_label"]}
+ payload["unpriced_models"] = dict(report["unpriced"])
+ if report["note"]:
+  payload["note"] = report["note"]
+ _print_json(payload)
+
+
+_PERIOD_LABELS = {"today": "Today", "this_week": "This week", "this_month": "This month", "all_time": "All time"}
+
+
+def _summary_text(report: dict[str, Any]) -> None:
+ rows = [_figures_row(_PERIOD_LABELS[key], figures) for key, figures in report["periods"].items()]
+ if report["ranged"]:
+  rows.append(_figures_row("Range", report["ranged"].total))
+ _say(f"Ledger: {report['path']}")
+ _say(_table(["Period", *_FIGURE_HEADERS], rows, right={1, 2, 3, 4, 5}))
+ _say(f"Spend rate over {report['rate_label']}: {report['rate'].as_dict()['per_day']}/day")
+ if report["unpriced"]:
+  _say("Unpriced calls (no price known): " + ", ".join(f"{model} ({calls:,})" for model, calls in report["unpriced"]))
+ if report["note"]:
+  _say(report["note"])
+
+
+def _unrecorded_note(ledger, project_dir: Path | None) -> str:
+ """Why a summary shows no calls although the project ran tracks ("" when that is not the case): a run enters
+ the ledger with its first recorded call, so a track file whose id is no run of the ledger recorded nothing,
+ which, unless recording is on, is what the offline simulated provider's runs do."""
+ from .config import PROJECT_CONFIG_NAME, TRACKS_DIR
+
+ if project_dir is None or _records_simulated(project_dir):
+  return ""
+ track_ids = [path.stem for path in sorted((Path(project_dir) / TRACKS_DIR).glob("*.toml"))]
+ with ledger.reading() as conn:
+  missing = [i for i in track_ids if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (i,)).fetchone() is None]
+ if not missing:
+  return ""
+ tracks = "1 track of this project has" if len(missing) == 1 else f"{len(missing):,} tracks of this project have"
+ config = Path(project_dir) / PROJECT_CONFIG_NAME
+ return (
+  f"Why no calls: {tracks} no calls in the ledger; simulated calls are not recorded (they cost nothing)."
+  f" To record them, set [ledger] record_simulated = true in {config}"
+ )
+
+
+def _records_simulated(project_dir: Path) -> bool:
+ """Whether the project records simulated calls; a broken config (reported by whatever reads it for real) says
+ nothing either way, so no advice is given."""
+ from .config import LedgerConfigError, load_ledger_settings
+
+ try:
+  return load_ledger_settings(project_dir).record_simulated
+ except LedgerConfigError:
+  return True
 
 
 def _filter_since(since_us: int):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from ..pricing.money import format_usd, format_usd_auto
+from ..pricing.money import format_usd_auto
 from ..pricing.prices import PROVIDER_LABELS
 from .exports import write_bytes_atomically
 from .periods import period_key, to_datetime, to_us
@@ -206,7 +206,7 @@ def _headline(pdf, data: ReportData) -> None:
  y = pdf.get_y()
  width = (178 - 3 * 4) / 4
  boxes = [
-  ("Spend in period", format_usd(total.cost_units, 2), f"{total.calls:,} calls" + _unpriced(total)),
+  ("Spend in period", total.cost_label, f"{total.calls:,} calls" + _unpriced(total)),
   (
    "Tokens",
    _tokens(total.input_tokens + total.output_tokens),
@@ -225,7 +225,7 @@ def _headline(pdf, data: ReportData) -> None:
  names = (("today", "Today"), ("this_week", "This week"), ("this_month", "This month"), ("all_time", "All time"))
  for index, (key, label) in enumerate(names):
   figures = data.periods[key]
-  _box(pdf, 16 + index * (width + 4), y, width, label, format_usd(figures.cost_units, 2), f"{figures.calls:,} calls")
+  _box(pdf, 16 + index * (width + 4), y, width, label, figures.cost_label, f"{figures.calls:,} calls")
  pdf.set_y(y + 27)
 
 

@@ -5,7 +5,9 @@ What kind of answer a call gets is read from its prompts (see `response_kind`):
 - plan: the system prompt or prompt contains JSON_PLAN_MARKER, or the system prompt mentions JSON and
   `depends_on` (as the conductor's Tier 1 prompt does). The answer is only a JSON array of tickets
   {"id": "T1", "title", "description", "depends_on": [ids of earlier tickets]}, so it is always acyclic:
-  as many as the prompt asks for ("... in 20 tickets", 1 to 50), else 3 to 5.
+  as many as the prompt asks for ("... in 20 tickets", 1 to 50), else 3 to 5. Titles are plausible tasks,
+  "Write the input parsing for the word counter CLI": a verb and a part from a small table, about the goal's
+  subject (its first noun phrase), in design, build, test, document order.
 - verdict: the system prompt contains both APPROVE and REJECT (as the Tier 4 QA prompt does). The first
   line is "APPROVE" or "REJECT: <reason>", rejecting with the client's `reject_rate` probability.
 - prose: anything else; a few paragraphs about the prompt's distinctive words.
@@ -17,6 +19,7 @@ import json
 import math
 import random
 import re
+from itertools import dropwhile, takewhile
 
 JSON_PLAN_MARKER = "RESPONSE_FORMAT: json_plan"
 
@@ -43,12 +46,72 @@ _REJECTIONS = (
  "the {a} does not match the brief for the {b}",
  "no test covers the {a}",
 )
-_TITLES = (
- "Define the {a} interface",
- "Implement the {a}",
- "Connect the {a} to the {b}",
- "Test the {a} edge cases",
- "Document the {a} behaviour",
+# Plan titles: (stage, template, part), with {s} the goal's subject and {p} a part of it. The stages order a
+# plan: design, build, test, document. Each part is built once (with the verb that suits it) and tested once,
+# so the table holds 3 + 2 * 22 + 3 = 50 distinct tasks: as many as a plan may ask for.
+_PARTS = (
+ ("input parsing", "Write the {p} for the {s}"),
+ ("core logic", "Build the {p} of the {s}"),
+ ("output format", "Design the {p} of the {s}"),
+ ("configuration", "Add {p} to the {s}"),
+ ("error handling", "Add {p} to the {s}"),
+ ("command-line options", "Add {p} to the {s}"),
+ ("file handling", "Write the {p} for the {s}"),
+ ("input validation", "Add {p} to the {s}"),
+ ("edge cases", "Handle the {p} of the {s}"),
+ ("main interface", "Build the {p} of the {s}"),
+ ("logging", "Add {p} to the {s}"),
+ ("data storage", "Build the {p} for the {s}"),
+ ("caching", "Add {p} to the {s}"),
+ ("progress display", "Add a {p} to the {s}"),
+ ("help text", "Write the {p} for the {s}"),
+ ("exit codes", "Define the {p} of the {s}"),
+ ("unicode handling", "Add {p} to the {s}"),
+ ("large inputs", "Support {p} in the {s}"),
+ ("empty input", "Handle {p} in the {s}"),
+ ("settings file", "Read a {p} in the {s}"),
+ ("packaging", "Set up {p} for the {s}"),
+ ("performance", "Improve the {p} of the {s}"),
+)
+_DESIGN_TITLES = ("Outline the {s} design", "Design the {s} data model", "Plan the {s} structure")
+_FINISH_TITLES = ("Document how to use the {s}", "Write usage examples for the {s}", "Review the {s} as a whole")
+_TITLE_TABLE = (
+ *((0, title, "") for title in _DESIGN_TITLES),
+ *((1, title, part) for part, title in _PARTS),
+ *((2, "Test the {p} of the {s}", part) for part, _ in _PARTS),
+ *((3, title, "") for title in _FINISH_TITLES),
+)
+# Words that start a goal without naming its subject ("Please build a ..."), and words that end the subject.
+_ARTICLES = frozenset(("a", "an", "the", "my", "our", "some", "new", "simple", "small"))
+_GOAL_LEAD = frozenset(
+ (
+  *("please", "let", "us", "i", "we", "want", "need", "to", "add", "build", "create", "make"),
+  *("implement", "write", "design", "develop", "set", "up", "support", "ship", "improve", "refactor", "fix"),
+  *("update", "port"),
+  *_ARTICLES,
+ )
+)
+_SUBJECT_END = frozenset(
+ (
+  "to",
+  "for",
+  "with",
+  "in",
+  "on",
+  "into",
+  "from",
+  "that",
+  "which",
+  "so",
+  "and",
+  "or",
+  "of",
+  "by",
+  "using",
+  "via",
+  "at",
+  "as",
+ )
 )
 
 
@@ -110,12 +173,12 @@ def plan(rng: random.Random, prompt: str) -> str:
  "N tickets" in the prompt asks for N (1 to 50); otherwise 3 to 5. About half the tickets after the first
  depend on one or two earlier ones, so larger plans have work to run in parallel.
  """
- words = topics(prompt)
  asked = re.search(r"\b(\d{1,2})\s+tickets\b", prompt)
  count = min(50, max(1, int(asked.group(1)))) if asked else rng.randint(3, 5)
+ subject = goal_subject(prompt)
+ tasks = sorted(rng.sample(_TITLE_TABLE, count), key=lambda task: task[0])
  tickets = []
- for index in range(count):
-  a, b = rng.choice(words), rng.choice(words)
+ for index, (_, title, part) in enumerate(tasks):
   earlier = [t["id"] for t in tickets]
   depends = []
   if earlier and (index == 1 or rng.random() < 0.5):
@@ -123,9 +186,23 @@ def plan(rng: random.Random, prompt: str) -> str:
   tickets.append(
    {
     "id": f"T{index + 1}",
-    "title": rng.choice(_TITLES).format(a=a, b=b),
-    "description": rng.choice(_SENTENCES).format(a=a, b=b),
+    "title": title.format(s=subject, p=part),
+    "description": rng.choice(_SENTENCES).format(a=part or "design", b=subject),
     "depends_on": depends,
    }
   )
  return json.dumps(tickets, indent=2)
+
+
+def goal_subject(prompt: str) -> str:
+ """What the goal is about, for plan titles: its first noun phrase ("Build a word counter CLI for logs" gives
+ "word counter CLI"), acronyms kept, other words in lower case; "project" when there is none."""
+ goal = re.search(r"Goal:\s*(\S.*)", prompt)
+ line = goal.group(1) if goal else prompt.strip().partition("\n")[0]
+ words = dropwhile(lambda word: word.lower() in _GOAL_LEAD, re.findall(r"[A-Za-z][A-Za-z0-9+#-]*", line))
+ phrase = [_cased(word) for word in takewhile(lambda word: word.lower() not in _SUBJECT_END, words)]
+ return " ".join([word for word in phrase if word not in _ARTICLES][:4]) or "project"
+
+
+def _cased(word: str) -> str:
+ return word if len(word) > 1 and word.isupper() else word.lower()
