@@ -260,3 +260,28 @@ def test_reset_clears_what_the_windows_show_and_ticket_costs_add_up_to_the_sessi
  assert sum(controller.ticket_costs.values()) == controller.session().total.cost_units > 0
  shown = {row.id: row.cost for row in app.view.tickets}
  assert all(shown[t] == format_usd_auto(units) for t, units in controller.ticket_costs.items() if units)
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai", "deepseek"])
+def test_switching_a_tiers_provider_picks_that_providers_default_model(provider):
+ from mma_conductor.app.project_config import PROVIDER_DEFAULT_MODELS, TierConfig
+ from mma_conductor.gui.track_window import switched_provider
+
+ gemini = TierConfig("gemini", "gemini-2.5-flash-lite", ("gemini-2.5-flash", "gemini-2.5-pro"))
+ switched = switched_provider("Tier 3", gemini, provider)
+ assert switched == TierConfig(provider, PROVIDER_DEFAULT_MODELS[provider])
+ assert PriceBook(use_dataset=False).price(switched.model) is not None  # a model the price table knows
+ # back to the tier's default provider: the tier's default model and escalation ladder again
+ assert switched_provider("Tier 3", switched, "gemini") == gemini
+ # the offline provider accepts any name and prices it at that model's list price: the model stays
+ assert switched_provider("Tier 3", switched, "simulated").model == switched.model
+
+
+def test_the_goal_is_empty_error_goes_once_a_goal_is_typed(imgui_context, tmp_path):
+ app = GuiApp(AppController(tmp_path, persist=False))
+ app.goal = "  "
+ app.run_track()
+ assert "goal is empty" in draw(lambda: render_track_window(app))
+ app.goal = "Build a word counter"
+ app.pre_frame()
+ assert "goal is empty" not in draw(lambda: render_track_window(app))

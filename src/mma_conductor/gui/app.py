@@ -46,6 +46,7 @@ class GuiApp:
   self.copy_costs = False
   self.copy_tiers = False
   self.error = ""
+  self.error_needs_goal = False  # the error says the goal is empty: it goes once a goal is typed
   self.frames = 0
   self.api_server = None
   self.simulated_tiers: list[str] = []
@@ -64,18 +65,19 @@ class GuiApp:
 
  def run_track(self) -> None:
   """Start a new track from the goal text."""
-  self.error = ""
+  self.error, self.error_needs_goal = "", False
   try:
    self.controller.start_track(self.goal)
   except (ValueError, RuntimeError, OSError) as exc:
    self.error = str(exc)
+   self.error_needs_goal = not self.goal.strip()
   else:
    self.settings.goal = self.goal
    self.resumable = ""
 
  def resume_saved_track(self) -> None:
   """Resume the newest unfinished track of the project."""
-  self.error = ""
+  self.error, self.error_needs_goal = "", False
   try:
    track = self.controller.resume_track(self.resumable)
   except (ValueError, RuntimeError, OSError) as exc:
@@ -122,7 +124,12 @@ class GuiApp:
    if wakeup is not None and self.controller.pending_count():
     wakeup()  # more is queued than one frame's budget: draw the next frame at once
   self.view.refresh()
+  self._clear_stale_goal_error()
   self.frames += 1
+
+ def _clear_stale_goal_error(self) -> None:
+  if self.error_needs_goal and self.goal.strip():
+   self.error, self.error_needs_goal = "", False
 
  def show_gui(self) -> None:
   """Runs every frame inside the main dock space: shortcuts and the reset confirmation."""
