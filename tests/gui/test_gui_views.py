@@ -1,5 +1,5 @@
 """Render functions in a headless imgui context (no window). What they draw is read back through Dear
-ImGui's own text logging, the same mechanism as the panel's Copy button."""
+ImGui's own text logging; what the Copy buttons copy, through the clipboard."""
 
 import pytest
 from imgui_bundle import imgui
@@ -285,3 +285,53 @@ def test_the_goal_is_empty_error_goes_once_a_goal_is_typed(imgui_context, tmp_pa
  app.goal = "Build a word counter"
  app.pre_frame()
  assert "goal is empty" not in draw(lambda: render_track_window(app))
+
+
+def run_frames(body, frames=1):
+ """Run `body` in a window for a few frames without logging what it draws (the clipboard stays as set)."""
+ for _ in range(frames):
+  imgui.new_frame()
+  imgui.set_next_window_size(imgui.ImVec2(1300, 850))
+  imgui.begin("Test window")
+  body()
+  imgui.end()
+  imgui.render()
+
+
+def test_copy_puts_only_the_panels_figures_on_the_clipboard_and_says_copied(imgui_context):
+ snap = sample_costs().snapshot()
+ view = build_cost_view(snap, [])
+ requests = PanelRequests()
+ requests.history_line = "History: today $1.23 (40 calls)"
+ run_frames(lambda: render_cost_panel(view, requests), 2)
+ imgui.set_clipboard_text("")
+ requests.copy_costs = True
+ run_frames(lambda: render_cost_panel(view, requests))
+ copied = imgui.get_clipboard_text()
+ assert not requests.copy_costs
+ for chrome in ("[ Copy ]", "Reset Session", "Copy the panel", "Charts", "Cost Analytics", "copied"):
+  assert chrome not in copied
+ assert f"Session total: {snap.total.cost_label}" in copied and "History: today $1.23 (40 calls)" in copied
+ rows = table_rows(copied)
+ assert rows[0] == ["Tier", "Cost", "Tokens", "Share"]
+ by_name = {r[0]: r for r in rows}
+ for figures in snap.by_model:
+  assert by_name[figures.key][1:] == model_row_cells(figures)
+ assert "copied" in draw(lambda: render_cost_panel(view, requests))  # the feedback beside the button
+ for _ in range(200):  # ~3.3 s of 60 fps frames: the feedback has gone
+  run_frames(lambda: render_cost_panel(view, requests))
+ assert "copied" not in draw(lambda: render_cost_panel(view, requests))
+
+
+def test_copy_table_puts_only_the_tier_table_on_the_clipboard(imgui_context, tmp_path):
+ controller = AppController(tmp_path, persist=False)
+ app = GuiApp(controller)
+ run_frames(app.dashboard_window, 2)
+ imgui.set_clipboard_text("")
+ app.copy_tiers = True
+ run_frames(app.dashboard_window)
+ copied = imgui.get_clipboard_text()
+ assert "Copy table" not in copied and "Tickets" not in copied and "No tickets yet" not in copied
+ rows = table_rows(copied)
+ assert rows[0] == ["Tier", "Model", "Input", "Output", "Cached", "Est. Cost"] and len(rows) == 6
+ assert "copied" in draw(app.dashboard_window)

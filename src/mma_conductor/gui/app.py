@@ -20,12 +20,12 @@ from ..app.ledger_link import connect_ledger
 from ..app.project_config import TierConfig
 from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, Command
 from .cost_panel import render_cost_panel
-from .dashboard import render_ticket_list, render_tier_table
+from .dashboard import render_ticket_list, render_tier_table, tier_table_text
 from .log_windows import render_comms_log, render_event_log, render_tier_streams
 from .style import BAD, MUTED, SIMULATED, SUBTOTAL
 from .track_window import render_track_window
 from .view_cache import ViewCache
-from .widgets import draw_copied, hover_tooltip
+from .widgets import copy_button, hover_tooltip
 
 RESET_POPUP = "Reset session?"
 INTERRUPTED = ("stopped", "error")  # track states that leave unfinished tickets to resume
@@ -207,10 +207,9 @@ class GuiApp:
 
  def dashboard_window(self) -> None:
   imgui.separator_text("Tier usage")
-  copying, self.copy_tiers = self.copy_tiers, False
-  draw_copied(copying, render_tier_table, self.view.cost)
-  if imgui.small_button("Copy table"):
-   self.copy_tiers = True
+  render_tier_table(self.view.cost)
+  copy_button("Copy table", "", self.copy_tiers, lambda: tier_table_text(self.view.cost), small=True)
+  self.copy_tiers = False
   imgui.separator_text("Tickets")
   render_ticket_list(self.view.tickets)
 

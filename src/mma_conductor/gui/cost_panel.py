@@ -6,17 +6,10 @@ from imgui_bundle import imgui, implot
 
 from .cost_view import CostView, FigureRow
 from .style import SUBTOTAL, TABLE_FLAGS, UNPRICED
-from .widgets import colored_text, draw_copied, hover_tooltip, table_headers
+from .widgets import colored_text, copy_button, hover_tooltip, table_headers, table_text
 
-# (label, tooltip, the request on `ui` the button raises), drawn in this order beside the session total
-PANEL_BUTTONS = (
- ("Copy", "Copy the panel's figures to the clipboard as text", "copy_costs"),
- (
-  "Reset Session",
-  "Clear the session figures and start a new session (asks first). History keeps the old one.",
-  "want_reset",
- ),
-)
+COPY_TOOLTIP = "Copy the panel's figures to the clipboard as text"
+RESET_TOOLTIP = "Clear the session figures and start a new session (asks first). History keeps the old one."
 TIER_COST_COLUMNS = ("Tier", "Cost", "Tokens", "Share")
 MODEL_COST_COLUMNS = ("Provider / model", "Input", "Output", "Cached", "Cost")
 
@@ -24,14 +17,26 @@ MODEL_COST_COLUMNS = ("Provider / model", "Input", "Output", "Cached", "Cost")
 def render_cost_panel(view: CostView, ui) -> None:
  """Draw the collapsing "Cost Analytics" header (open by default) and its content.
 
- `ui` carries the panel's requests back to the app: `ui.want_reset` is set by the Reset Session button,
- `ui.copy_costs` by the Copy button (the figures are copied on the next frame).
+ `ui` carries the panel's requests back to the app: `ui.want_reset` is set by the Reset Session button;
+ `ui.copy_costs` set by the app copies the figures as the Copy button does (and is lowered).
  """
  if not imgui.collapsing_header("Cost Analytics", imgui.TreeNodeFlags_.default_open):
   return
- copying, ui.copy_costs = ui.copy_costs, False
- draw_copied(copying, _figures, view, ui)
+ _figures(view, ui)
  _charts(view)
+
+
+def panel_text(view: CostView, history_line: str) -> str:
+ """The panel's figures as text, without its buttons and charts: what Copy puts on the clipboard."""
+ lines = [f"Session total: {view.total_cost}", view.summary, view.session_line, history_line, view.unpriced_note]
+ tiers = ((row.label, row.cost, row.tokens, row.share) for row in view.tier_rows)
+ models = (
+  (row.label, row.input, row.output, row.cached, row.cost)
+  for group in view.providers
+  for row in (group.subtotal, *group.models)
+ )
+ lines += ["By tier", table_text(TIER_COST_COLUMNS, tiers), "By model", table_text(MODEL_COST_COLUMNS, models)]
+ return "\n".join(line for line in lines if line) + "\n"
 
 
 def _figures(view: CostView, ui) -> None:
@@ -47,11 +52,13 @@ def _session_total(view: CostView, ui) -> None:
  imgui.text("Session total:")
  imgui.same_line()
  imgui.text_colored(UNPRICED if view.total_row.unpriced and not view.total_units else SUBTOTAL, view.total_cost)
- for label, tooltip, request in PANEL_BUTTONS:
-  imgui.same_line()
-  if imgui.button(label):
-   setattr(ui, request, True)
-  hover_tooltip(tooltip)
+ imgui.same_line()
+ if imgui.button("Reset Session"):
+  ui.want_reset = True
+ hover_tooltip(RESET_TOOLTIP)
+ imgui.same_line()
+ copy_button("Copy", COPY_TOOLTIP, ui.copy_costs, lambda: panel_text(view, ui.history_line))
+ ui.copy_costs = False
 
 
 def _session_notes(view: CostView, history_line: str) -> None:

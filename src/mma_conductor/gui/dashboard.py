@@ -7,7 +7,7 @@ from imgui_bundle import imgui
 from .cost_view import CostView, FigureRow
 from .style import MUTED, STATUS_COLORS, SUBTOTAL, TABLE_FLAGS, UNPRICED
 from .view_cache import TicketRow
-from .widgets import colored_text, draw_clipped, hover_tooltip, table_headers
+from .widgets import colored_text, draw_clipped, hover_tooltip, table_headers, table_text
 
 TIER_COLUMNS = ("Tier", "Model", "Input", "Output", "Cached", "Est. Cost")
 
@@ -21,6 +21,14 @@ def render_tier_table(view: CostView) -> None:
   _tier_row(row, None)
  _tier_row(view.total_row, SUBTOTAL)
  imgui.end_table()
+
+
+def tier_table_text(view: CostView) -> str:
+ """The tier table as text: what its Copy table button puts on the clipboard."""
+ rows = (
+  (row.label, row.models, row.input, row.output, row.cached, row.cost) for row in (*view.tier_rows, view.total_row)
+ )
+ return table_text(TIER_COLUMNS, rows) + "\n"
 
 
 def _tier_row(row: FigureRow, color: imgui.ImVec4 | None) -> None:
