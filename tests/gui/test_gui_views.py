@@ -17,7 +17,7 @@ from mma_conductor.gui.headless_context import headless_imgui
 from mma_conductor.gui.log_windows import render_comms_log, render_tier_streams
 from mma_conductor.gui.track_window import render_track_window
 from mma_conductor.pricing.book import PriceBook
-from mma_conductor.pricing.money import format_usd, format_usd_auto
+from mma_conductor.pricing.money import UNITS_PER_USD, format_usd, format_usd_auto
 from mma_conductor.pricing.session_costs import SessionCosts
 from mma_conductor.pricing.usage import Usage
 
@@ -335,3 +335,27 @@ def test_copy_table_puts_only_the_tier_table_on_the_clipboard(imgui_context, tmp
  rows = table_rows(copied)
  assert rows[0] == ["Tier", "Model", "Input", "Output", "Cached", "Est. Cost"] and len(rows) == 6
  assert "copied" in draw(app.dashboard_window)
+
+
+def test_empty_charts_say_no_calls_yet(imgui_context):
+ view = build_cost_view(SessionCosts(PriceBook(use_dataset=False)).snapshot(), [])
+ text = draw(lambda: render_cost_panel(view, PanelRequests()))
+ assert text.count("no calls yet") == 2  # both charts, instead of an empty plot with a 0.4999..0.5 axis
+
+
+def test_cost_over_time_is_on_the_clock_and_fits_the_calls_with_margins():
+ costs = sample_costs()
+ snap = costs.snapshot()
+ first = snap.started_at + 600  # the first call ten minutes after the app started
+ cent = UNITS_PER_USD // 100
+ timeline = [(first, 1 * cent), (first + 30, 5 * cent), (first + 90, 9 * cent)]
+ view = build_cost_view(snap, timeline)
+ assert view.timeline_x[0] == first and view.timeline_x[-1] == first + 90  # Unix seconds, from the first call
+ x0, x1, y0, y1 = view.timeline_limits
+ assert y0 == 0
+ assert first - 30 < x0 < first and first + 90 < x1 < first + 120  # the last point is off the border
+ assert view.timeline_y[-1] < y1 < 1.3 * view.timeline_y[-1]
+ low, high = view.share_limits
+ assert low == 0 and max(view.share_values) < high <= 1.2 * max(view.share_values)
+ one = build_cost_view(snap, [(first, 1_000)])  # one call: still a visible span around it
+ assert one.timeline_limits[0] < first < one.timeline_limits[1]

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from imgui_bundle import hello_imgui, imgui, immapp
+from imgui_bundle import hello_imgui, imgui, immapp, implot
 
 from ..app import settings as app_settings
 from ..app.controller import AppController
@@ -252,6 +252,8 @@ def build_runner_params(
 
  def post_init() -> None:
   app.controller.wakeup = hello_imgui.request_refresh
+  implot.get_style().use_local_time = True  # the cost chart's clock reads as the user's wall clock
+  implot.get_style().use24_hour_clock = True
 
  params.callbacks.post_init = post_init
  # The Cost Analytics column takes the full height on the right; the logs sit under the dashboard.

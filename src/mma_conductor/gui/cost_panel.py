@@ -107,25 +107,54 @@ def _model_row(row: FigureRow, color: imgui.ImVec4 | None) -> None:
  colored_text(UNPRICED if row.unpriced else color, row.cost)
 
 
+CHART_HEIGHT = 220
+ALWAYS = implot.Cond_.always
+
+
 def _charts(view: CostView) -> None:
  imgui.separator_text("Charts")
  width = imgui.get_content_region_avail().x
  half = max(120.0, (width - imgui.get_style().item_spacing.x) / 2)
- size = imgui.ImVec2(half, 220)
- if implot.begin_plot("Session cost over time", size, implot.Flags_.no_legend):
-  implot.setup_axes("seconds", "USD", implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
-  implot.setup_axis_format(implot.ImAxis_.y1, "$%.4f")
-  if len(view.timeline_x):
-   implot.plot_stairs("cumulative", view.timeline_x, view.timeline_y)
-  implot.end_plot()
+ size = imgui.ImVec2(half, CHART_HEIGHT)
+ has_calls = bool(len(view.timeline_x))
+ if has_calls:
+  _cost_over_time(view, size)
+ else:
+  _empty_chart("Session cost over time", "no calls yet", size)
  imgui.same_line()
+ if view.share_labels:
+  _cost_share(view, size)
+ else:
+  _empty_chart("Cost share by model", "no priced calls yet" if has_calls else "no calls yet", size)
+
+
+def _empty_chart(title: str, message: str, size: imgui.ImVec2) -> None:
+ """A framed box the chart's size with its title and why there is nothing to plot (no empty axes)."""
+ imgui.begin_child(title, size, imgui.ChildFlags_.borders)
+ imgui.text(title)
+ imgui.text_disabled(message)
+ imgui.end_child()
+
+
+def _cost_over_time(view: CostView, size: imgui.ImVec2) -> None:
+ if not implot.begin_plot("Session cost over time", size, implot.Flags_.no_legend):
+  return
+ implot.setup_axes("time", "USD")
+ implot.setup_axis_scale(implot.ImAxis_.x1, implot.Scale_.time)
+ implot.setup_axis_format(implot.ImAxis_.y1, "$%.4g")
+ x0, x1, y0, y1 = view.timeline_limits
+ implot.setup_axes_limits(x0, x1, y0, y1, ALWAYS)
+ implot.plot_stairs("cumulative", view.timeline_x, view.timeline_y)
+ implot.end_plot()
+
+
+def _cost_share(view: CostView, size: imgui.ImVec2) -> None:
  flags = implot.Flags_.no_legend | implot.Flags_.no_mouse_text | implot.Flags_.no_inputs
- if implot.begin_plot("Cost share by model", size, flags):
-  implot.setup_axes("% of session cost", "", implot.AxisFlags_.auto_fit, implot.AxisFlags_.auto_fit)
-  if view.share_labels:
-   implot.setup_axis_ticks(implot.ImAxis_.y1, view.share_positions, view.share_labels)
-   spec = implot.Spec(flags=implot.BarsFlags_.horizontal)
-   implot.plot_bars("share", view.share_values, 0.6, 0, spec)
-  else:
-   implot.plot_text("no priced calls yet", 0.5, 0.5)
-  implot.end_plot()
+ if not implot.begin_plot("Cost share by model", size, flags):
+  return
+ implot.setup_axes("% of session cost", "")
+ low, high = view.share_limits
+ implot.setup_axes_limits(low, high, -0.6, len(view.share_labels) - 0.4, ALWAYS)
+ implot.setup_axis_ticks(implot.ImAxis_.y1, view.share_positions, view.share_labels)
+ implot.plot_bars("share", view.share_values, 0.6, 0, implot.Spec(flags=implot.BarsFlags_.horizontal))
+ implot.end_plot()
