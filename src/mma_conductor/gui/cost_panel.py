@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from imgui_bundle import imgui, implot
 
 from .cost_view import CostView, FigureRow
-from .style import SUBTOTAL, TABLE_FLAGS, UNPRICED
+from .style import FIXED, STRETCH, SUBTOTAL, TABLE_FLAGS, UNPRICED
 from .widgets import colored_text, copy_button, hover_tooltip, table_headers, table_text
 
 COPY_TOOLTIP = "Copy the panel's figures to the clipboard as text"
 RESET_TOOLTIP = "Clear the session figures and start a new session (asks first). History keeps the old one."
 TIER_COST_COLUMNS = ("Tier", "Cost", "Tokens", "Share")
 MODEL_COST_COLUMNS = ("Provider / model", "Input", "Output", "Cached", "Cost")
+TIER_COST_FLAGS = (STRETCH, FIXED, FIXED, FIXED)
+MODEL_COST_FLAGS = (STRETCH, FIXED, FIXED, FIXED, FIXED)
 
 
 def render_cost_panel(view: CostView, ui) -> None:
@@ -73,7 +77,7 @@ def _session_notes(view: CostView, history_line: str) -> None:
 def _tier_costs(view: CostView) -> None:
  if not imgui.begin_table("cost_by_tier", len(TIER_COST_COLUMNS), TABLE_FLAGS):
   return
- table_headers(TIER_COST_COLUMNS)
+ table_headers(TIER_COST_COLUMNS, TIER_COST_FLAGS)
  for row in view.tier_rows:
   imgui.table_next_row()
   for index, text in enumerate((row.label, row.cost, row.tokens, row.share)):
@@ -88,7 +92,7 @@ def _model_costs(view: CostView) -> None:
   return
  if not imgui.begin_table("cost_by_model", len(MODEL_COST_COLUMNS), TABLE_FLAGS):
   return
- table_headers(MODEL_COST_COLUMNS)
+ table_headers(MODEL_COST_COLUMNS, MODEL_COST_FLAGS)
  for group in view.providers:
   _model_row(group.subtotal, SUBTOTAL)
   for row in group.models:
@@ -109,6 +113,9 @@ def _model_row(row: FigureRow, color: imgui.ImVec4 | None) -> None:
 
 CHART_HEIGHT = 220
 ALWAYS = implot.Cond_.always
+# ImPlot's default 200 px minimum plot area pushed the right chart past the window's edge at 1280x720
+PLOT_MIN_SIZE = imgui.ImVec2(60, 60)
+TIME_TITLE, SHARE_TITLE = "Session cost over time", "Cost share by model"
 
 
 def _charts(view: CostView) -> None:
@@ -117,29 +124,32 @@ def _charts(view: CostView) -> None:
  half = max(120.0, (width - imgui.get_style().item_spacing.x) / 2)
  size = imgui.ImVec2(half, CHART_HEIGHT)
  has_calls = bool(len(view.timeline_x))
- if has_calls:
-  _cost_over_time(view, size)
- else:
-  _empty_chart("Session cost over time", "no calls yet", size)
+ implot.push_style_var(implot.StyleVar_.plot_min_size, PLOT_MIN_SIZE)
+ _chart(TIME_TITLE, size, "" if has_calls else "no calls yet", lambda: _cost_over_time(view, size))
  imgui.same_line()
- if view.share_labels:
-  _cost_share(view, size)
- else:
-  _empty_chart("Cost share by model", "no priced calls yet" if has_calls else "no calls yet", size)
+ share_empty = "" if view.share_labels else "no priced calls yet" if has_calls else "no calls yet"
+ _chart(SHARE_TITLE, size, share_empty, lambda: _cost_share(view, size))
+ implot.pop_style_var()
 
 
-def _empty_chart(title: str, message: str, size: imgui.ImVec2) -> None:
- """A framed box the chart's size with its title and why there is nothing to plot (no empty axes)."""
- imgui.begin_child(title, size, imgui.ChildFlags_.borders)
+def _chart(title: str, size: imgui.ImVec2, empty: str, plot: Callable[[], None]) -> None:
+ """The chart's title above it (never clipped by long tick labels), then the plot or, with no data, a framed
+ box that says why (no empty axes)."""
+ imgui.begin_group()
  imgui.text(title)
- imgui.text_disabled(message)
- imgui.end_child()
+ if empty:
+  imgui.begin_child(title, size, imgui.ChildFlags_.borders)
+  imgui.text_disabled(empty)
+  imgui.end_child()
+ else:
+  plot()
+ imgui.end_group()
 
 
 def _cost_over_time(view: CostView, size: imgui.ImVec2) -> None:
- if not implot.begin_plot("Session cost over time", size, implot.Flags_.no_legend):
+ if not implot.begin_plot("##cost over time", size, implot.Flags_.no_legend):
   return
- implot.setup_axes("time", "USD")
+ implot.setup_axes("", "")
  implot.setup_axis_scale(implot.ImAxis_.x1, implot.Scale_.time)
  implot.setup_axis_format(implot.ImAxis_.y1, "$%.4g")
  x0, x1, y0, y1 = view.timeline_limits
@@ -150,9 +160,9 @@ def _cost_over_time(view: CostView, size: imgui.ImVec2) -> None:
 
 def _cost_share(view: CostView, size: imgui.ImVec2) -> None:
  flags = implot.Flags_.no_legend | implot.Flags_.no_mouse_text | implot.Flags_.no_inputs
- if not implot.begin_plot("Cost share by model", size, flags):
+ if not implot.begin_plot("##cost share", size, flags):
   return
- implot.setup_axes("% of session cost", "")
+ implot.setup_axes("% of cost", "")
  low, high = view.share_limits
  implot.setup_axes_limits(low, high, -0.6, len(view.share_labels) - 0.4, ALWAYS)
  implot.setup_axis_ticks(implot.ImAxis_.y1, view.share_positions, view.share_labels)
