@@ -15,7 +15,8 @@ CALL_LOG_FLAGS = (
  | imgui.TableFlags_.row_bg
  | imgui.TableFlags_.scroll_y
  | imgui.TableFlags_.resizable
- | imgui.TableFlags_.sizing_stretch_prop
+ | imgui.TableFlags_.sizing_fixed_fit
+ | imgui.TableFlags_.scroll_x  # columns fit their content; a narrow window scrolls instead of cutting them
 )
 LEVEL_COLORS = {"error": BAD, "warning": SIMULATED, "milestone": GOOD}
 STREAM_CHILD_IDS = {tier: f"stream_{tier}" for tier in TIER_NAMES}
