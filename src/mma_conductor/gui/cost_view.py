@@ -25,7 +25,7 @@ PROVIDER_TITLES = {
 }
 SHARE_BARS = 8
 CHART_MARGIN = 0.08  # of the data's span, on the side(s) a chart's data would otherwise touch the border
-MIN_TIME_MARGIN_S = 5.0  # one call alone still gets some time either side of it
+MIN_TIME_MARGIN_S = 1.0  # one call alone (or a burst within a second) still gets some time either side
 MIN_USD_SPAN = 1e-9  # the cost axis's top while every call is still unpriced
 MODEL_INDENT = "    "  # a model's row label sits under its provider's subtotal row
 

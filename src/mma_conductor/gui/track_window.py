@@ -21,7 +21,7 @@ TIER_CONFIG_COLUMNS = (
  ("Provider", imgui.TableColumnFlags_.width_fixed),
  ("Model", 0),
 )
-PROVIDER_COMBO_WIDTH = 110
+PROVIDER_COMBO_WIDTH = 95  # "anthropic" and "simulated" fit; the model gets the rest at 1280x720
 
 
 def render_track_window(app) -> None:
