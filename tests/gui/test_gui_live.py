@@ -271,3 +271,57 @@ def test_after_the_test_engine_a_broken_pipe_is_an_error_not_a_crash(live_app):
  with pytest.raises(BrokenPipeError), ours:
   for _ in range(8):
    ours.sendall(b"x" * 4096)
+
+
+# The tables whose figures must be readable whole at the smallest supported window, as (window, table id).
+FIGURE_TABLES = (
+ ("Cost Analytics", "cost_by_tier"),
+ ("Cost Analytics", "cost_by_model"),
+ ("MMA Dashboard", "tier_usage"),
+)
+MIN_WINDOW = (1280, 720)
+
+
+def cut_tables(ctx) -> dict[str, tuple[float, float, float, float]]:
+ """The figure tables whose columns are narrower than their content or that reach past their window's edge:
+ id -> (columns' width, width their content needs, table's right edge, window's visible right edge)."""
+ from imgui_bundle import imgui
+
+ cut = {}
+ for window, table_id in FIGURE_TABLES:
+  table = imgui.internal.table_find_by_id(ctx.get_id(f"//{window}/{table_id}"))
+  assert table is not None, f"{table_id} was not drawn"
+  given, needed = table.columns_given_width, table.columns_auto_fit_width
+  right, visible = table.work_rect.max.x, table.host_clip_rect.max.x
+  if given + 1 < needed or right > visible + 1:
+   cut[table_id] = (given, needed, right, visible)
+ return cut
+
+
+def test_at_1280x720_no_figure_column_is_cut(live_app):
+ app, params, addons = live_app()
+ params.app_window_params.window_geometry.size = MIN_WINDOW
+ controller = app.controller
+ ARTIFACTS.mkdir(exist_ok=True)
+ results = {}
+
+ def scenario(ctx):
+  from imgui_bundle.immapp import testing
+
+  start_track(ctx, app, "Build a word counter CLI with tests")
+  assert wait_until(ctx, lambda: not controller.engine.running and controller.track_status != "starting")
+  ctx.yield_(5)
+  testing.capture(ctx, str(ARTIFACTS / "app_1280x720.png"))
+  results["size"] = tuple(imgui_display_size())
+  results["cut"] = cut_tables(ctx)
+
+ def imgui_display_size():
+  from imgui_bundle import imgui
+
+  size = imgui.get_io().display_size
+  return size.x, size.y
+
+ run_app(scenario, params, addons)
+ assert results["size"] == MIN_WINDOW
+ assert results["cut"] == {}, "columns cut at 1280x720 (columns' width, needed, right edge, visible edge)"
+ assert (ARTIFACTS / "app_1280x720.png").stat().st_size > 10_000

@@ -1,5 +1,5 @@
 """Render functions in a headless imgui context (no window). What they draw is read back through Dear
-ImGui's own text logging, the same mechanism as the panel's Copy button."""
+ImGui's own text logging; what the Copy buttons copy, through the clipboard."""
 
 import pytest
 from imgui_bundle import imgui
@@ -17,7 +17,7 @@ from mma_conductor.gui.headless_context import headless_imgui
 from mma_conductor.gui.log_windows import render_comms_log, render_tier_streams
 from mma_conductor.gui.track_window import render_track_window
 from mma_conductor.pricing.book import PriceBook
-from mma_conductor.pricing.money import format_usd, format_usd_auto
+from mma_conductor.pricing.money import UNITS_PER_USD, format_usd, format_usd_auto
 from mma_conductor.pricing.session_costs import SessionCosts
 from mma_conductor.pricing.usage import Usage
 
@@ -260,3 +260,102 @@ def test_reset_clears_what_the_windows_show_and_ticket_costs_add_up_to_the_sessi
  assert sum(controller.ticket_costs.values()) == controller.session().total.cost_units > 0
  shown = {row.id: row.cost for row in app.view.tickets}
  assert all(shown[t] == format_usd_auto(units) for t, units in controller.ticket_costs.items() if units)
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai", "deepseek"])
+def test_switching_a_tiers_provider_picks_that_providers_default_model(provider):
+ from mma_conductor.app.project_config import PROVIDER_DEFAULT_MODELS, TierConfig
+ from mma_conductor.gui.track_window import switched_provider
+
+ gemini = TierConfig("gemini", "gemini-2.5-flash-lite", ("gemini-2.5-flash", "gemini-2.5-pro"))
+ switched = switched_provider("Tier 3", gemini, provider)
+ assert switched == TierConfig(provider, PROVIDER_DEFAULT_MODELS[provider])
+ assert PriceBook(use_dataset=False).price(switched.model) is not None  # a model the price table knows
+ # back to the tier's default provider: the tier's default model and escalation ladder again
+ assert switched_provider("Tier 3", switched, "gemini") == gemini
+ # the offline provider accepts any name and prices it at that model's list price: the model stays
+ assert switched_provider("Tier 3", switched, "simulated").model == switched.model
+
+
+def test_the_goal_is_empty_error_goes_once_a_goal_is_typed(imgui_context, tmp_path):
+ app = GuiApp(AppController(tmp_path, persist=False))
+ app.goal = "  "
+ app.run_track()
+ assert "goal is empty" in draw(lambda: render_track_window(app))
+ app.goal = "Build a word counter"
+ app.pre_frame()
+ assert "goal is empty" not in draw(lambda: render_track_window(app))
+
+
+def run_frames(body, frames=1):
+ """Run `body` in a window for a few frames without logging what it draws (the clipboard stays as set)."""
+ for _ in range(frames):
+  imgui.new_frame()
+  imgui.set_next_window_size(imgui.ImVec2(1300, 850))
+  imgui.begin("Test window")
+  body()
+  imgui.end()
+  imgui.render()
+
+
+def test_copy_puts_only_the_panels_figures_on_the_clipboard_and_says_copied(imgui_context):
+ snap = sample_costs().snapshot()
+ view = build_cost_view(snap, [])
+ requests = PanelRequests()
+ requests.history_line = "History: today $1.23 (40 calls)"
+ run_frames(lambda: render_cost_panel(view, requests), 2)
+ imgui.set_clipboard_text("")
+ requests.copy_costs = True
+ run_frames(lambda: render_cost_panel(view, requests))
+ copied = imgui.get_clipboard_text()
+ assert not requests.copy_costs
+ for chrome in ("[ Copy ]", "Reset Session", "Copy the panel", "Charts", "Cost Analytics", "copied"):
+  assert chrome not in copied
+ assert f"Session total: {snap.total.cost_label}" in copied and "History: today $1.23 (40 calls)" in copied
+ rows = table_rows(copied)
+ assert rows[0] == ["Tier", "Cost", "Tokens", "Share"]
+ by_name = {r[0]: r for r in rows}
+ for figures in snap.by_model:
+  assert by_name[figures.key][1:] == model_row_cells(figures)
+ assert "copied" in draw(lambda: render_cost_panel(view, requests))  # the feedback beside the button
+ for _ in range(200):  # ~3.3 s of 60 fps frames: the feedback has gone
+  run_frames(lambda: render_cost_panel(view, requests))
+ assert "copied" not in draw(lambda: render_cost_panel(view, requests))
+
+
+def test_copy_table_puts_only_the_tier_table_on_the_clipboard(imgui_context, tmp_path):
+ controller = AppController(tmp_path, persist=False)
+ app = GuiApp(controller)
+ run_frames(app.dashboard_window, 2)
+ imgui.set_clipboard_text("")
+ app.copy_tiers = True
+ run_frames(app.dashboard_window)
+ copied = imgui.get_clipboard_text()
+ assert "Copy table" not in copied and "Tickets" not in copied and "No tickets yet" not in copied
+ rows = table_rows(copied)
+ assert rows[0] == ["Tier", "Model", "Input", "Output", "Cached", "Est. Cost"] and len(rows) == 6
+ assert "copied" in draw(app.dashboard_window)
+
+
+def test_empty_charts_say_no_calls_yet(imgui_context):
+ view = build_cost_view(SessionCosts(PriceBook(use_dataset=False)).snapshot(), [])
+ text = draw(lambda: render_cost_panel(view, PanelRequests()))
+ assert text.count("no calls yet") == 2  # both charts, instead of an empty plot with a 0.4999..0.5 axis
+
+
+def test_cost_over_time_is_on_the_clock_and_fits_the_calls_with_margins():
+ costs = sample_costs()
+ snap = costs.snapshot()
+ first = snap.started_at + 600  # the first call ten minutes after the app started
+ cent = UNITS_PER_USD // 100
+ timeline = [(first, 1 * cent), (first + 30, 5 * cent), (first + 90, 9 * cent)]
+ view = build_cost_view(snap, timeline)
+ assert view.timeline_x[0] == first and view.timeline_x[-1] == first + 90  # Unix seconds, from the first call
+ x0, x1, y0, y1 = view.timeline_limits
+ assert y0 == 0
+ assert first - 30 < x0 < first and first + 90 < x1 < first + 120  # the last point is off the border
+ assert view.timeline_y[-1] < y1 < 1.3 * view.timeline_y[-1]
+ low, high = view.share_limits
+ assert low == 0 and max(view.share_values) < high <= 1.2 * max(view.share_values)
+ one = build_cost_view(snap, [(first, 1_000)])  # one call: still a visible span around it
+ assert one.timeline_limits[0] < first < one.timeline_limits[1]

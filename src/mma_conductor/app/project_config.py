@@ -29,6 +29,14 @@ from ..providers.factory import PROVIDERS
 
 CONFIG_NAME = "mma_conductor.toml"
 TIER_KEYS = {"tier1": "Tier 1", "tier2": "Tier 2", "tier3": "Tier 3", "tier4": "Tier 4"}
+# The model a tier gets when the user switches it to another billed provider (each is in pricing/table.py). A tier
+# switched back to its default provider gets DEFAULT_TIERS' model; the simulated provider keeps the model it has.
+PROVIDER_DEFAULT_MODELS = {
+ "gemini": "gemini-2.5-flash",
+ "anthropic": "claude-sonnet-4-5",
+ "deepseek": "deepseek-chat",
+ "openai": "gpt-4o-mini",
+}
 
 
 class ConfigError(ValueError):

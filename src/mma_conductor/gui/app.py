@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from imgui_bundle import hello_imgui, imgui, immapp
+from imgui_bundle import hello_imgui, imgui, immapp, implot
 
 from ..app import settings as app_settings
 from ..app.controller import AppController
@@ -20,12 +20,12 @@ from ..app.ledger_link import connect_ledger
 from ..app.project_config import TierConfig
 from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, Command
 from .cost_panel import render_cost_panel
-from .dashboard import render_ticket_list, render_tier_table
+from .dashboard import render_ticket_list, render_tier_table, tier_table_text
 from .log_windows import render_comms_log, render_event_log, render_tier_streams
 from .style import BAD, MUTED, SIMULATED, SUBTOTAL
 from .track_window import render_track_window
 from .view_cache import ViewCache
-from .widgets import draw_copied, hover_tooltip
+from .widgets import copy_button, hover_tooltip
 
 RESET_POPUP = "Reset session?"
 INTERRUPTED = ("stopped", "error")  # track states that leave unfinished tickets to resume
@@ -46,6 +46,7 @@ class GuiApp:
   self.copy_costs = False
   self.copy_tiers = False
   self.error = ""
+  self.error_needs_goal = False  # the error says the goal is empty: it goes once a goal is typed
   self.frames = 0
   self.api_server = None
   self.simulated_tiers: list[str] = []
@@ -64,18 +65,19 @@ class GuiApp:
 
  def run_track(self) -> None:
   """Start a new track from the goal text."""
-  self.error = ""
+  self.error, self.error_needs_goal = "", False
   try:
    self.controller.start_track(self.goal)
   except (ValueError, RuntimeError, OSError) as exc:
    self.error = str(exc)
+   self.error_needs_goal = not self.goal.strip()
   else:
    self.settings.goal = self.goal
    self.resumable = ""
 
  def resume_saved_track(self) -> None:
   """Resume the newest unfinished track of the project."""
-  self.error = ""
+  self.error, self.error_needs_goal = "", False
   try:
    track = self.controller.resume_track(self.resumable)
   except (ValueError, RuntimeError, OSError) as exc:
@@ -122,7 +124,12 @@ class GuiApp:
    if wakeup is not None and self.controller.pending_count():
     wakeup()  # more is queued than one frame's budget: draw the next frame at once
   self.view.refresh()
+  self._clear_stale_goal_error()
   self.frames += 1
+
+ def _clear_stale_goal_error(self) -> None:
+  if self.error_needs_goal and self.goal.strip():
+   self.error, self.error_needs_goal = "", False
 
  def show_gui(self) -> None:
   """Runs every frame inside the main dock space: shortcuts and the reset confirmation."""
@@ -200,10 +207,9 @@ class GuiApp:
 
  def dashboard_window(self) -> None:
   imgui.separator_text("Tier usage")
-  copying, self.copy_tiers = self.copy_tiers, False
-  draw_copied(copying, render_tier_table, self.view.cost)
-  if imgui.small_button("Copy table"):
-   self.copy_tiers = True
+  render_tier_table(self.view.cost)
+  copy_button("Copy table", "", self.copy_tiers, lambda: tier_table_text(self.view.cost), small=True)
+  self.copy_tiers = False
   imgui.separator_text("Tickets")
   render_ticket_list(self.view.tickets)
 
@@ -246,6 +252,8 @@ def build_runner_params(
 
  def post_init() -> None:
   app.controller.wakeup = hello_imgui.request_refresh
+  implot.get_style().use_local_time = True  # the cost chart's clock reads as the user's wall clock
+  implot.get_style().use24_hour_clock = True
 
  params.callbacks.post_init = post_init
  # The Cost Analytics column takes the full height on the right; the logs sit under the dashboard.

@@ -24,6 +24,9 @@ PROVIDER_TITLES = {
  "other": "Other",
 }
 SHARE_BARS = 8
+CHART_MARGIN = 0.08  # of the data's span, on the side(s) a chart's data would otherwise touch the border
+MIN_TIME_MARGIN_S = 1.0  # one call alone (or a burst within a second) still gets some time either side
+MIN_USD_SPAN = 1e-9  # the cost axis's top while every call is still unpriced
 MODEL_INDENT = "    "  # a model's row label sits under its provider's subtotal row
 
 
@@ -71,9 +74,11 @@ class CostView:
  unpriced_note: str
  timeline_x: np.ndarray
  timeline_y: np.ndarray
+ timeline_limits: tuple[float, float, float, float]
  share_labels: list[str]
  share_positions: list[float]
  share_values: np.ndarray
+ share_limits: tuple[float, float]
 
 
 def _row(label: str, figures: CostFigures, total_units: int, models: str = "") -> FigureRow:
@@ -113,7 +118,7 @@ def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]
  unpriced = ""
  if snapshot.unpriced_models:
   unpriced = "Unpriced (tokens counted, no price): " + ", ".join(snapshot.unpriced_models)
- xs, ys = _timeline_arrays(snapshot.started_at, timeline)
+ xs, ys = _timeline_arrays(timeline)
  labels, values = _shares(snapshot)
  return CostView(
   version=(snapshot.version, len(timeline)),
@@ -129,9 +134,11 @@ def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]
   unpriced_note=unpriced,
   timeline_x=xs,
   timeline_y=ys,
+  timeline_limits=_timeline_limits(xs, ys),
   share_labels=labels,
   share_positions=[float(i) for i in range(len(labels))],
   share_values=values,
+  share_limits=(0.0, _padded_top(values, 1.0)),
  )
 
 
@@ -149,13 +156,28 @@ def _provider_group(key: str, members: list[CostFigures], total_units: int) -> P
  return ProviderGroup(key, title, _row(title, _sum(key, members), total_units), rows)
 
 
-def _timeline_arrays(started_at: float, timeline: list[tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
- """Seconds since the session started and cumulative USD, from a (0, 0) origin when there is any call."""
- xs = np.fromiter((t - started_at for t, _ in timeline), dtype=np.float64, count=len(timeline))
+def _timeline_arrays(timeline: list[tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
+ """Clock time (Unix seconds) and cumulative USD, rising from zero at the first call (not at app start)."""
+ xs = np.fromiter((t for t, _ in timeline), dtype=np.float64, count=len(timeline))
  ys = np.fromiter((u / UNITS_PER_USD for _, u in timeline), dtype=np.float64, count=len(timeline))
  if not len(xs):
   return xs, ys
- return np.concatenate(([0.0], np.maximum(xs, 0.0))), np.concatenate(([0.0], ys))
+ return np.concatenate((xs[:1], xs)), np.concatenate(([0.0], ys))
+
+
+def _timeline_limits(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float]:
+ """The cost chart's axes: the calls' time span with a margin each side, zero to a little above the total."""
+ if not len(xs):
+  return 0.0, 1.0, 0.0, 1.0
+ start, end = float(xs[0]), float(xs[-1])
+ margin = max((end - start) * CHART_MARGIN, MIN_TIME_MARGIN_S)
+ return start - margin, end + margin, 0.0, _padded_top(ys, MIN_USD_SPAN)
+
+
+def _padded_top(values: np.ndarray, floor: float) -> float:
+ """A little above the largest value, so that the top point or bar does not sit on the border."""
+ top = float(values.max()) if len(values) else 0.0
+ return max(top, floor) * (1 + CHART_MARGIN)
 
 
 def _sum(key: str, members: list[CostFigures]) -> CostFigures:

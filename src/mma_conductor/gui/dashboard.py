@@ -5,27 +5,40 @@ from __future__ import annotations
 from imgui_bundle import imgui
 
 from .cost_view import CostView, FigureRow
-from .style import MUTED, STATUS_COLORS, SUBTOTAL, TABLE_FLAGS, UNPRICED
+from .style import FIXED, MUTED, STATUS_COLORS, STRETCH, SUBTOTAL, TABLE_FLAGS, UNPRICED
 from .view_cache import TicketRow
-from .widgets import colored_text, draw_clipped, hover_tooltip, table_headers
+from .widgets import colored_text, draw_clipped, hover_tooltip, table_headers, table_text
 
 TIER_COLUMNS = ("Tier", "Model", "Input", "Output", "Cached", "Est. Cost")
+TIER_COLUMN_FLAGS = (FIXED, STRETCH, FIXED, FIXED, FIXED, FIXED)  # the models wrap; the figures are never cut
 
 
 def render_tier_table(view: CostView) -> None:
  """One row per tier (the models it really used; several after escalation) and a total row."""
  if not imgui.begin_table("tier_usage", len(TIER_COLUMNS), TABLE_FLAGS):
   return
- table_headers(TIER_COLUMNS)
+ table_headers(TIER_COLUMNS, TIER_COLUMN_FLAGS)
  for row in view.tier_rows:
   _tier_row(row, None)
  _tier_row(view.total_row, SUBTOTAL)
  imgui.end_table()
 
 
+def tier_table_text(view: CostView) -> str:
+ """The tier table as text: what its Copy table button puts on the clipboard."""
+ rows = (
+  (row.label, row.models, row.input, row.output, row.cached, row.cost) for row in (*view.tier_rows, view.total_row)
+ )
+ return table_text(TIER_COLUMNS, rows) + "\n"
+
+
 def _tier_row(row: FigureRow, color: imgui.ImVec4 | None) -> None:
  imgui.table_next_row()
- for index, text in enumerate((row.label, row.models, row.input, row.output, row.cached)):
+ imgui.table_set_column_index(0)
+ colored_text(color, row.label)
+ imgui.table_set_column_index(1)
+ imgui.text_wrapped(row.models)
+ for index, text in enumerate((row.input, row.output, row.cached), start=2):
   imgui.table_set_column_index(index)
   colored_text(color, text)
  imgui.table_set_column_index(5)
@@ -33,9 +46,7 @@ def _tier_row(row: FigureRow, color: imgui.ImVec4 | None) -> None:
 
 
 TICKET_COLUMNS = ("Ticket", "Title", "Status", "Worker model", "Attempts", "Cost")
-_FIXED = imgui.TableColumnFlags_.width_fixed
-_STRETCH = imgui.TableColumnFlags_.width_stretch
-TICKET_COLUMN_FLAGS = (_FIXED, _STRETCH, _FIXED, _STRETCH, _FIXED, _FIXED)
+TICKET_COLUMN_FLAGS = (FIXED, STRETCH, FIXED, STRETCH, FIXED, FIXED)
 TICKET_COLUMN_WEIGHTS = (0.0, 3.0, 0.0, 2.0, 0.0, 0.0)
 
 

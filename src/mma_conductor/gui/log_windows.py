@@ -14,8 +14,8 @@ CALL_LOG_FLAGS = (
  imgui.TableFlags_.borders_inner_v
  | imgui.TableFlags_.row_bg
  | imgui.TableFlags_.scroll_y
- | imgui.TableFlags_.resizable
- | imgui.TableFlags_.sizing_stretch_prop
+ | imgui.TableFlags_.sizing_fixed_fit  # not resizable: the columns keep fitting the newest rows' content
+ | imgui.TableFlags_.scroll_x  # a narrow window scrolls sideways instead of cutting them
 )
 LEVEL_COLORS = {"error": BAD, "warning": SIMULATED, "milestone": GOOD}
 STREAM_CHILD_IDS = {tier: f"stream_{tier}" for tier in TIER_NAMES}

@@ -17,9 +17,12 @@ STATUS_COLORS = {
  "todo": MUTED,
 }
 
+# Columns fit their content (figures are never cut); the one label column per table given STRETCH takes the rest.
 TABLE_FLAGS = (
  imgui.TableFlags_.borders_inner_v
  | imgui.TableFlags_.borders_outer
  | imgui.TableFlags_.row_bg
- | imgui.TableFlags_.sizing_stretch_prop
+ | imgui.TableFlags_.sizing_fixed_fit
 )
+FIXED = imgui.TableColumnFlags_.width_fixed
+STRETCH = imgui.TableColumnFlags_.width_stretch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from ..app.project_config import PROVIDERS, TierConfig
+from ..app.project_config import DEFAULT_TIERS, PROVIDER_DEFAULT_MODELS, PROVIDERS, TierConfig
 from ..pricing.tiers import TIER_NAMES, TIER_ROLES
 from .commands import TRACK_COMMANDS
 from .style import BAD, GOOD, MUTED, SIMULATED
@@ -21,7 +21,7 @@ TIER_CONFIG_COLUMNS = (
  ("Provider", imgui.TableColumnFlags_.width_fixed),
  ("Model", 0),
 )
-PROVIDER_COMBO_WIDTH = 110
+PROVIDER_COMBO_WIDTH = 95  # "anthropic" and "simulated" fit; the model gets the rest at 1280x720
 
 
 def render_track_window(app) -> None:
@@ -117,8 +117,18 @@ def _provider_combo(app, tier: str, config: TierConfig) -> None:
  for provider in PROVIDERS:
   chosen, _ = imgui.selectable(provider, provider == config.provider)
   if chosen and provider != config.provider:
-   app.set_tier(tier, TierConfig(provider, config.model, config.escalation))
+   app.set_tier(tier, switched_provider(tier, config, provider))
  imgui.end_combo()
+
+
+def switched_provider(tier: str, config: TierConfig, provider: str) -> TierConfig:
+ """`tier`'s settings after the user picks `provider`: never the other provider's model."""
+ default = DEFAULT_TIERS[tier]
+ if provider == default.provider:
+  return default
+ if provider in PROVIDER_DEFAULT_MODELS:
+  return TierConfig(provider, PROVIDER_DEFAULT_MODELS[provider])
+ return TierConfig(provider, config.model, config.escalation)
 
 
 def _model_input(app, tier: str, config: TierConfig) -> None:

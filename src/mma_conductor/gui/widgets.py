@@ -1,11 +1,15 @@
 """Small drawing steps the windows share: a text in a color or the default one, a tooltip on hover, a table's
-header row, a clipped list and the Copy buttons' text capture."""
+header row, a clipped list, and Copy buttons that copy exactly the figures and say "copied"."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from imgui_bundle import imgui
+
+from .style import GOOD
+
+COPIED_SECONDS = 1.5  # how long "copied" shows beside a Copy button (ImGui time: it follows the frames' clock)
 
 
 def colored_text(color: imgui.ImVec4 | None, text: str) -> None:
@@ -40,11 +44,20 @@ def draw_clipped(count: int, draw_row: Callable[[int], None]) -> None:
    draw_row(index)
 
 
-def draw_copied(copying: bool, draw: Callable[..., None], *args: object) -> None:
- """`draw(*args)`; when `copying`, what it draws also goes to the clipboard as text."""
- if not copying:
-  draw(*args)
-  return
- imgui.log_to_clipboard()
- draw(*args)
- imgui.log_finish()
+def table_text(headers: tuple[str, ...], rows: Iterable[Iterable[str]]) -> str:
+ """A table as `| a | b |` lines, its header first: what a Copy button puts on the clipboard."""
+ return "\n".join("| " + " | ".join(cells) + " |" for cells in (headers, *rows))
+
+
+def copy_button(label: str, tooltip: str, requested: bool, text: Callable[[], str], *, small: bool = False) -> None:
+ """A button that puts `text()` on the clipboard when clicked (or when `requested`) and then shows "copied"
+ beside itself for a moment; the moment lives in Dear ImGui's per-window storage."""
+ clicked = imgui.small_button(label) if small else imgui.button(label)
+ hover_tooltip(tooltip)
+ storage, key = imgui.get_state_storage(), imgui.get_id(label + "##copied")
+ if clicked or requested:
+  imgui.set_clipboard_text(text())
+  storage.set_float(key, imgui.get_time() + COPIED_SECONDS)
+ if imgui.get_time() < storage.get_float(key, -1.0):
+  imgui.same_line()
+  imgui.text_colored(GOOD, "copied")
