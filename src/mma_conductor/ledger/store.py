@@ -7,8 +7,10 @@
 
 WAL mode, a busy timeout (two processes may write at once), `synchronous=NORMAL` (a crashed or killed
 process loses nothing committed; a power cut may lose the last transactions, never the file). A file that
-is not an mma-conductor ledger, or is corrupt, or was written by a newer version raises LedgerError naming it,
-and is left byte for byte as it was. Queries are in queries.py, the batching writer in writer.py.
+is not an mma-conductor ledger, or is corrupt or truncated, or was written by a newer version raises LedgerError
+naming it, and is left byte for byte as it was. Damage inside pages is found by PRAGMA quick_check in the
+background; the first write waits for it, and a damaged file is never written (`repair_ledger` copies out every
+readable row). Queries are in queries.py, the batching writer in writer.py.
 """
 
 from __future__ import annotations
