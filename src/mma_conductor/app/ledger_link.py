@@ -72,9 +72,9 @@ class LedgerLink:
    self._on_track(event)
 
  def records_durable(self) -> bool:
-  """Whether every call submitted so far is written (waits up to DURABLE_WAIT_S). A read-only ledger can make
-  nothing durable and has said so already: the run goes on as without a ledger."""
-  return self.ledger.readonly or self.writer.flush(timeout=DURABLE_WAIT_S)
+  """Whether every call submitted so far is written (waits up to DURABLE_WAIT_S). A read-only or damaged ledger
+  can make nothing durable and has said so already: the run goes on as without a ledger."""
+  return self.ledger.readonly or bool(self.ledger.damage(timeout=0)) or self.writer.flush(timeout=DURABLE_WAIT_S)
 
  def _on_call(self, record: CallRecord) -> None:
   if record.simulated and not self.record_simulated:
@@ -110,7 +110,10 @@ class LedgerLink:
   return HistoryUpdate(*today_and_all_time(self.ledger))
 
  def close(self, timeout: float = 10.0) -> int:
-  """Write what is queued and stop; returns how many items could not be written."""
+  """Write what is queued and stop; returns how many items could not be written (a damaged ledger is not waited
+  for: nothing can be written into it)."""
+  if self.ledger.damage(timeout=0):
+   timeout = 0.0
   self._closing.set()
   self._dirty.set()
   self._refresher.join(timeout)
@@ -166,8 +169,17 @@ def connect_ledger(controller: Any, project_dir: Any, *, serve_api: bool = True)
  link = controller.attach_ledger(ledger, record_simulated=settings.record_simulated)
  if ledger.readonly:
   controller.post(LedgerProblem(f"{ledger.path} is read-only: new calls are kept in memory only"))
+ threading.Thread(target=_report_damage, args=(controller, ledger), name="ledger-damage", daemon=True).start()
  server = _serve_api(controller, ledger, settings.api_port) if serve_api and settings.api_port else None
  return link, server
+
+
+def _report_damage(controller: Any, ledger: Ledger) -> None:
+ # The integrity check runs in the background from opening; a damaged file is said at once, not at the first call.
+ problem = ledger.damage()
+ if problem:
+  controller.post(LogEvent("error", f"cost history is off: {problem}"))
+  controller.post(LedgerProblem(problem))
 
 
 def _serve_api(controller: Any, ledger: Ledger, port: int) -> Any:

@@ -7,6 +7,7 @@
     mma-conductor costs export --format csv -o FILE   csv, json (JSON lines) or pdf (a report)
     mma-conductor costs import FILE                   a JSON-lines or CSV export, e.g. from another machine
     mma-conductor costs pricing                       the price table, and the ledger's unpriced models
+    mma-conductor costs repair                        copy every readable call of a damaged ledger into a new one
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
 exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
@@ -64,6 +65,15 @@ def register(subparsers: Any) -> None:
  importer.add_argument("file", type=Path)
  importer.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
  reports.add_parser("pricing", parents=[common], help="the price table with sources and dates; unpriced models")
+ _register_repair(reports)
+
+
+def _register_repair(reports: Any) -> None:
+ repair = reports.add_parser(
+  "repair", help="check the ledger; if damaged, copy every readable call into a new ledger and keep the old file"
+ )
+ repair.add_argument("--ledger", type=Path, help="ledger file (default: the project's [ledger] path or user data)")
+ repair.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
@@ -436,6 +446,29 @@ def _pricing(args: argparse.Namespace, project_dir: Path | None) -> int:
  return EXIT_OK
 
 
+def _repair(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .config import resolve_ledger_path
+ from .store import repair_ledger
+
+ report = repair_ledger(resolve_ledger_path(args.ledger, project_dir))
+ if args.json:
+  kept = None if report.kept_as is None else str(report.kept_as)
+  _print_json({"ledger": str(report.path), "damaged_file_kept_as": kept, "saved": report.saved, "lost": report.lost})
+ elif report.kept_as is None:
+  _say(f"{report.path}: the ledger is sound; nothing to repair")
+ else:
+  _say(_repair_line(report))
+ return EXIT_OK
+
+
+def _repair_line(report) -> str:
+ saved, lost = report.saved, report.lost
+ return (
+  f"{report.path}: repaired: {saved['calls']:,} calls and {saved['runs']:,} runs copied into a new ledger, "
+  f"{lost['calls']:,} calls and {lost['runs']:,} runs could not be read; the damaged file is kept as {report.kept_as}"
+ )
+
+
 _HANDLERS = {
  "summary": _summary,
  "breakdown": _breakdown,
@@ -444,4 +477,5 @@ _HANDLERS = {
  "export": _export,
  "import": _import,
  "pricing": _pricing,
+ "repair": _repair,
 }

@@ -7,8 +7,10 @@
 
 WAL mode, a busy timeout (two processes may write at once), `synchronous=NORMAL` (a crashed or killed
 process loses nothing committed; a power cut may lose the last transactions, never the file). A file that
-is not an mma-conductor ledger, or is corrupt, or was written by a newer version raises LedgerError naming it,
-and is left byte for byte as it was. Queries are in queries.py, the batching writer in writer.py.
+is not an mma-conductor ledger, or is corrupt or truncated, or was written by a newer version raises LedgerError
+naming it, and is left byte for byte as it was. Damage inside pages is found by PRAGMA quick_check in the
+background; the first write waits for it, and a damaged file is never written (`repair_ledger` copies out every
+readable row). Queries are in queries.py, the batching writer in writer.py.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import shlex
 import sqlite3
 import threading
 import time
@@ -28,7 +31,7 @@ from typing import Any
 from ..pricing.usage import Usage
 from . import milestones
 from .config import MILESTONE_LOG_NAME, resolve_ledger_path
-from .rollups import ROW_MODEL, TOKEN_COLUMNS, read_total_units, roll_up, roll_up_rows
+from .rollups import ROW_MODEL, TOKEN_COLUMNS, read_total_units, rebuild_rollups, roll_up, roll_up_rows
 from .schema import APPLICATION_ID, INT64_MAX, SCHEMA_VERSION, SchemaError, create_schema, migrate
 
 CALL_STATUSES = ("success", "failed", "blocked")
@@ -99,6 +102,7 @@ class Ledger:
   self.milestones_enabled = milestones_enabled
   self.lock = threading.RLock()
   self._price_ids: dict[str, int] = {}
+  self._check: IntegrityCheck | None = None
 
  @classmethod
  def open(
@@ -115,7 +119,10 @@ class Ledger:
   a usable ledger. A read-only file opens read-only (`readonly` is True; recording raises LedgerError)."""
   target = resolve_ledger_path(path, project_dir)
   conn, readonly = _connect(target, create)
-  return cls(conn, target, readonly=readonly, milestones_enabled=milestones_enabled)
+  ledger = cls(conn, target, readonly=readonly, milestones_enabled=milestones_enabled)
+  if not readonly:
+   ledger._check = IntegrityCheck(target)
+  return ledger
 
  @classmethod
  def empty(cls, path: Path | str = ":memory:") -> Ledger:
@@ -143,10 +150,19 @@ class Ledger:
    try:
     yield self._conn
    except sqlite3.DatabaseError as exc:
-    raise LedgerError(f"{self.path}: cannot read the ledger ({exc}); the file was not modified") from exc
+    raise LedgerError(
+     f"{self.path}: cannot read the ledger ({exc}); the file was not modified{_repair_hint(self.path, exc)}"
+    ) from exc
+
+ def damage(self, timeout: float | None = None) -> str:
+  """Why the ledger must not be written ("" when sound), once the integrity check started at opening ends (waits
+  for it; with `timeout`, "" when it has not ended by then)."""
+  return self._check.result(timeout) if self._check is not None else ""
 
  def close(self) -> None:
   """Close the connection (idempotent)."""
+  if self._check is not None:
+   self._check.stop()
   with self.lock:
    self._conn.close()
 
@@ -287,6 +303,9 @@ class Ledger:
  def _check_writable(self) -> None:
   if self.readonly:
    raise LedgerError(f"{self.path}: the ledger is read-only; nothing can be recorded")
+  problem = self.damage()
+  if problem:
+   raise LedgerError(problem)
 
  # Reading shortcuts --------------------------------------------------------------------------------------------
 
@@ -380,7 +399,9 @@ def _readable_identity(conn: sqlite3.Connection, path: Path) -> tuple[int, int, 
  except sqlite3.DatabaseError as exc:
   if isinstance(exc, sqlite3.OperationalError) and _is_readonly_error(exc):
    return None  # a WAL file on a read-only disk
-  raise LedgerError(f"{path}: not a readable SQLite database ({exc}); it was left untouched") from None
+  raise LedgerError(
+   f"{path}: not a readable SQLite database ({exc}); it was left untouched{_repair_hint(path, exc)}"
+  ) from None
 
 
 def _check_identity(path: Path, app_id: int, version: int, tables: int) -> None:
@@ -403,6 +424,7 @@ def _start_wal(conn: sqlite3.Connection, path: Path, version: int, tables: int) 
   conn.execute("PRAGMA page_size = 16384")
  if not _wal(conn, path, needs_writing=not tables or version < SCHEMA_VERSION):
   return False
+ _check_size(conn, path)
  for pragma in _TUNING:
   conn.execute(pragma)
  return True
@@ -418,7 +440,7 @@ def _wal(conn: sqlite3.Connection, path: Path, *, needs_writing: bool) -> bool:
    raise LedgerError(f"{path}: the ledger is read-only and needs to be created or upgraded: {exc}") from None
   return False
  except sqlite3.DatabaseError as exc:
-  raise LedgerError(f"{path}: the ledger is corrupt ({exc}); it was left untouched") from None
+  raise LedgerError(f"{path}: the ledger is corrupt ({exc}); it was left untouched{_repair_hint(path, exc)}") from None
  return True
 
 
@@ -633,3 +655,249 @@ def _run_us(timestamp: float | None, run_id: str, name: str) -> int | None:
   return _us(timestamp, 0)
  except ValueError:
   raise ValueError(f"run {run_id}: {name} must be epoch seconds (1970..3000), got {timestamp!r}") from None
+
+
+# Integrity and repair -------------------------------------------------------------------------------------------
+
+_WAL_HEADER_BYTES = 32
+_WAL_FRAME_HEADER_BYTES = 24
+_REPAIR_CHUNK = 1000
+_REPAIRED_TABLES = ("prices", "calls", "runs")
+
+
+def _damaged(path: Path, detail: str) -> str:
+ """The one-line message for a damaged ledger: the file, what is wrong, and what to do."""
+ return (
+  f"{path}: the ledger is damaged ({detail}); nothing more is written into it. To copy every readable call "
+  f"into a new ledger run: mma-conductor costs repair --ledger {shlex.quote(str(path))}"
+ )
+
+
+def _repair_hint(path: Path, exc: BaseException) -> str:
+ if "malformed" not in str(exc):
+  return ""
+ return (
+  f". To copy every readable call into a new ledger run: mma-conductor costs repair --ledger {shlex.quote(str(path))}"
+ )
+
+
+def _check_size(conn: sqlite3.Connection, path: Path) -> None:
+ """Refuse a truncated file: every page of the database (as read after WAL recovery) is either in the file or in
+ the write-ahead log. Costs one stat and a read of the log's frame headers, whatever the ledger's size."""
+ problem = _truncation(conn, path)
+ if problem:
+  raise LedgerError(_damaged(path, problem))
+
+
+def _truncation(conn: sqlite3.Connection, path: Path) -> str:
+ pages = conn.execute("PRAGMA page_count").fetchone()[0]
+ page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+ in_file = path.stat().st_size // page_size
+ if in_file >= pages:
+  return ""
+ missing = set(range(in_file + 1, pages + 1)) - _wal_pages(path, page_size)
+ return f"truncated: {len(missing):,} of its {pages:,} pages are missing" if missing else ""
+
+
+def _wal_pages(path: Path, page_size: int) -> set[int]:
+ """The page numbers that the current write-ahead log holds (frames carrying the log header's salts)."""
+ found: set[int] = set()
+ try:
+  with open(path.with_name(path.name + "-wal"), "rb") as wal:
+   salts = wal.read(_WAL_HEADER_BYTES)[16:24]
+   while len(frame := wal.read(_WAL_FRAME_HEADER_BYTES)) == _WAL_FRAME_HEADER_BYTES and frame[8:16] == salts:
+    found.add(int.from_bytes(frame[:4], "big"))
+    wal.seek(page_size, 1)
+ except OSError:
+  pass
+ return found
+
+
+def _read_connection(path: Path) -> sqlite3.Connection:
+ """A read-only connection that reads what it can even of a truncated file (writable_schema lets SQLite open a
+ file shorter than its header says)."""
+ conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+ conn.execute("PRAGMA writable_schema = ON")
+ return conn
+
+
+def quick_check(conn: sqlite3.Connection, path: Path) -> str:
+ """ "" when SQLite's quick_check finds the file sound, else the damaged-ledger message. Inconclusive errors (the
+ check interrupted, the file locked) count as sound: reads and writes report them themselves."""
+ try:
+  rows = [row[0] for row in conn.execute("PRAGMA quick_check(20)")]
+ except sqlite3.OperationalError:
+  return ""
+ except sqlite3.DatabaseError as exc:
+  return _damaged(path, str(exc))
+ if rows == ["ok"]:
+  return ""
+ return _damaged(path, f"{len(rows)}{'+' if len(rows) == 20 else ''} problem(s), first: {rows[0]}")
+
+
+class IntegrityCheck:
+ """PRAGMA quick_check of a ledger on its own read-only connection, in a thread started when the ledger opens for
+ writing. Reading never waits for it; the first write does, and a damaged file is never written. quick_check reads
+ every page (~3 s per million calls), which is too slow to make every open wait (see docs/ledger.md)."""
+
+ def __init__(self, path: Path) -> None:
+  self.path = path
+  self._problem = ""
+  self._done = threading.Event()
+  self._guard = threading.Lock()
+  self._conn: sqlite3.Connection | None = None
+  self._thread = threading.Thread(target=self._run, name="ledger-check", daemon=True)
+  self._thread.start()
+
+ def _run(self) -> None:
+  try:
+   with self._guard:
+    self._conn = _read_connection(self.path)
+   self._problem = quick_check(self._conn, self.path)
+  except sqlite3.Error:
+   pass  # cannot even open it read-only: the ledger's own connection reports what is wrong
+  finally:
+   with self._guard:
+    if self._conn is not None:
+     self._conn.close()
+     self._conn = None
+   self._done.set()
+
+ def result(self, timeout: float | None = None) -> str:
+  """The damaged-ledger message, or "" when sound; waits for the check to end (or `timeout` seconds)."""
+  self._done.wait(timeout)
+  return self._problem
+
+ def stop(self) -> None:
+  """Interrupt a check still running (closing the ledger) and wait for its thread."""
+  with self._guard:
+   if self._conn is not None:
+    self._conn.interrupt()
+  self._thread.join()
+
+
+def check_ledger(path: Path) -> str:
+ """The damaged-ledger message for the file at `path`, or "" when it is sound (a full quick_check: slow on large
+ ledgers; the app runs it in the background)."""
+ try:
+  conn = _read_connection(path)
+ except sqlite3.Error as exc:
+  return _damaged(path, str(exc))
+ try:
+  return _truncation_problem(conn, path) or quick_check(conn, path)
+ finally:
+  conn.close()
+
+
+def _truncation_problem(conn: sqlite3.Connection, path: Path) -> str:
+ try:
+  problem = _truncation(conn, path)
+ except sqlite3.DatabaseError as exc:
+  return _damaged(path, str(exc))
+ return _damaged(path, problem) if problem else ""
+
+
+@dataclass(frozen=True, slots=True)
+class RepairReport:
+ """What `repair_ledger` did: rows copied and lost per table, and where the damaged file was kept (None: the ledger
+ was sound and nothing was done)."""
+
+ path: Path
+ kept_as: Path | None
+ saved: Mapping[str, int]
+ lost: Mapping[str, int]
+
+
+def repair_ledger(path: Path) -> RepairReport:
+ """Copy every readable row of the damaged ledger at `path` into a new ledger (rollups rebuilt from the calls),
+ keep the damaged file beside it byte for byte as `<name>.damaged-<UTC time>` and put the new one in its place.
+ A sound ledger is left as it is. LedgerError when the file cannot be read at all or the copy cannot be written."""
+ if not path.is_file():
+  raise LedgerError(f"{path}: no ledger file to repair")
+ if not check_ledger(path):
+  return RepairReport(path, None, {}, {})
+ stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+ fresh = path.with_name(f"{path.name}.repaired-{stamp}")
+ kept = path.with_name(f"{path.name}.damaged-{stamp}")
+ try:
+  saved, lost = _copy_readable(path, fresh)
+ except (sqlite3.Error, OSError) as exc:
+  fresh.unlink(missing_ok=True)
+  raise LedgerError(f"{path}: cannot write the repaired copy {fresh}: {exc}") from None
+ _swap(path, kept, fresh)
+ return RepairReport(path, kept, saved, lost)
+
+
+def _copy_readable(path: Path, fresh: Path) -> tuple[dict[str, int], dict[str, int]]:
+ source = _read_connection(path)
+ target = Ledger.open(fresh, milestones_enabled=False)
+ try:
+  with target.lock, _immediate(target.connection):
+   counts = {table: _copy_table(source, target.connection, table) for table in _REPAIRED_TABLES}
+   _copy_meta(source, target.connection)
+   rebuild_rollups(target.connection)
+ finally:
+  target.close()
+  source.close()
+ return {t: saved for t, (saved, _) in counts.items()}, {t: lost for t, (_, lost) in counts.items()}
+
+
+def _copy_table(source: sqlite3.Connection, target: sqlite3.Connection, table: str) -> tuple[int, int]:
+ """(rows copied, rows lost), reading by rowid in chunks and halving a chunk that fails down to single rows. Ids are
+ dense (rows are never deleted), so every id up to the last that is not copied is a lost row. A row read from a
+ damaged page that breaks a NOT NULL or CHECK constraint is garbage, and is skipped (INSERT OR IGNORE)."""
+ try:
+  have = {row[1] for row in source.execute(f"PRAGMA table_info({table})")}
+ except sqlite3.DatabaseError:
+  return 0, 0
+ columns = ", ".join(row[1] for row in target.execute(f"PRAGMA table_info({table})") if row[1] in have)
+ select = f"SELECT {columns} FROM {table} WHERE rowid "
+ insert = f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({', '.join('?' * (columns.count(',') + 1))})"
+ before = target.total_changes
+ last = _last_rowid(source, table)
+ for start in range(1, last + 1, _REPAIR_CHUNK):
+  target.executemany(insert, _read_range(source, select, start, min(start + _REPAIR_CHUNK - 1, last)))
+ saved = target.total_changes - before
+ return saved, max(last - saved, 0)
+
+
+def _read_range(source: sqlite3.Connection, select: str, low: int, high: int) -> list[tuple]:
+ # A single row is looked up, not scanned: a scan steps on to the next page, which may be the damaged one.
+ try:
+  if low == high:
+   return source.execute(select + "= ?", (low,)).fetchall()
+  return source.execute(select + "BETWEEN ? AND ?", (low, high)).fetchall()
+ except sqlite3.DatabaseError:
+  if low == high:
+   return []
+ middle = (low + high) // 2
+ return _read_range(source, select, low, middle) + _read_range(source, select, middle + 1, high)
+
+
+def _last_rowid(source: sqlite3.Connection, table: str) -> int:
+ """The highest rowid: from the table, or for calls from the all-time count when the table's end is unreadable."""
+ queries = [f"SELECT max(rowid) FROM {table}"] + (["SELECT calls FROM totals"] if table == "calls" else [])
+ found = 0
+ for query in queries:
+  with contextlib.suppress(sqlite3.DatabaseError):
+   found = max(found, source.execute(query).fetchone()[0] or 0)
+ return found
+
+
+def _copy_meta(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+ with contextlib.suppress(sqlite3.DatabaseError):
+  rows = source.execute("SELECT key, value FROM meta").fetchall()
+  target.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
+
+
+def _swap(path: Path, kept: Path, fresh: Path) -> None:
+ """The damaged file (with its write-ahead log) renamed aside, untouched; the repaired copy in its place."""
+ try:
+  path.replace(kept)
+  wal = path.with_name(path.name + "-wal")
+  if wal.exists():
+   wal.replace(kept.with_name(kept.name + "-wal"))
+  path.with_name(path.name + "-shm").unlink(missing_ok=True)
+  fresh.replace(path)
+ except OSError as exc:
+  raise LedgerError(f"{path}: cannot put the repaired copy {fresh} in place: {exc.strerror or exc}") from None
