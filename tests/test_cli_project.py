@@ -70,3 +70,13 @@ def test_init_creates_the_folder_and_a_config_that_reads_back_as_the_defaults(tm
 def test_default_config_text_names_every_tier():
  text = default_config_text()
  assert all(f"# [tiers.tier{n}]" in text for n in range(1, 5))
+
+
+@pytest.mark.parametrize("argv", [["estimate"], ["--bogus"], ["costs", "summary", "--since"]])
+def test_a_bad_command_line_is_usage_plus_one_error_line(capsys, argv):
+ with pytest.raises(SystemExit) as info:
+  main(argv)
+ assert info.value.code == 2
+ lines = capsys.readouterr().err.strip().splitlines()
+ assert lines[0].startswith("usage: mma-conductor") and lines[-1].startswith("mma-conductor")
+ assert ": error: " in lines[-1] and "Traceback" not in "\n".join(lines)

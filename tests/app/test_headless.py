@@ -119,3 +119,15 @@ def test_cli_resume_refuses_an_id_that_is_a_path(tmp_path):
   assert result.returncode == 1 and result.stdout == ""
   assert result.stderr.startswith(f"mma-conductor: track id {track_id!r}: ") and result.stderr.count("\n") == 1
  assert outside.read_text() == before and not (tmp_path / "elsewhere.toml").exists()
+
+
+def test_control_characters_from_names_and_goals_are_shown_escaped_never_sent_to_the_terminal(tmp_path):
+ # A model name (as a provider or a config may report it) and a goal carrying terminal escape sequences.
+ (tmp_path / "mma_conductor.toml").write_text(
+  '[simulated]\nseed = 4\nlatency_ms = 0\nreject_rate = 0.0\n[tiers.tier1]\nmodel = "gemini-2.5-pro\\u001b[2J"\n'
+ )
+ out = io.StringIO()
+ assert run_headless("Word counter\x1b]0;owned\x07", tmp_path, out=out, controller=AppController(tmp_path)) == 0
+ text = out.getvalue()
+ assert "\x1b" not in text and "\x07" not in text
+ assert "gemini-2.5-pro\\x1b[2J" in text and "Word counter\\x1b]0;owned\\x07" in text

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..engine.events import CallRecord
+from ..ledger.exports import visible
 from ..pricing.money import format_usd_auto
 from ..pricing.report import format_table
 from ..pricing.session_costs import SessionSnapshot
@@ -36,17 +37,17 @@ def run_headless(
   controller = AppController(project_dir)
   connect_ledger(controller, project_dir, serve_api=False)
  if not quiet:
-  controller.record_sinks.append(lambda record: print(progress_line(record), file=out, flush=True))
+  controller.record_sinks.append(lambda record: say(out, progress_line(record)))
  track = controller.resume_track(resume) if resume else controller.start_track(goal or "")
  if not quiet:
-  print(f"track {track.id}: {track.goal}", file=out, flush=True)
+  say(out, f"track {track.id}: {track.goal}")
  printed_tickets: dict[str, str] = {}
  _drive(controller, lambda: _print_ticket_changes(controller, printed_tickets, out, quiet), out)
  _print_ticket_changes(controller, printed_tickets, out, quiet)
  _print_log(controller, out)
  status = controller.track_status
- print(f"\ntrack {track.id} {status}: {controller.track_message}", file=out)
- print(cost_table(controller.session()), file=out, flush=True)
+ say(out, f"\ntrack {track.id} {status}: {controller.track_message}")
+ say(out, cost_table(controller.session()))
  if status in ("stopped", "error") and not track.finished:
   print(f"resume it with: mma-conductor run --resume {track.id}", file=out, flush=True)
  return {"done": EXIT_DONE, "blocked": EXIT_BLOCKED, "stopped": EXIT_STOPPED}.get(status, EXIT_ERROR)
@@ -68,6 +69,12 @@ def _drive(controller: AppController, after_drain, out: TextIO) -> None:
  controller.shutdown()
 
 
+def say(out: TextIO, text: str) -> None:
+ """Print `text` line by line with control characters shown as escapes: model names, goals and errors come
+ from providers, files and users, and a terminal must never act on them."""
+ print("\n".join(visible(line) for line in text.split("\n")), file=out, flush=True)
+
+
 def progress_line(record: CallRecord) -> str:
  """One call as a progress line: tier, ticket, model, tokens, cost (and the failure, if any)."""
  usage = record.usage
@@ -82,7 +89,7 @@ def progress_line(record: CallRecord) -> str:
 def _print_log(controller: AppController, out: TextIO) -> None:
  for event in controller.log:
   if event.level in ("error", "milestone"):
-   print(f"[{event.level}] {event.message}", file=out)
+   say(out, f"[{event.level}] {event.message}")
 
 
 def _print_ticket_changes(controller: AppController, seen: dict[str, str], out: TextIO, quiet: bool) -> None:
@@ -93,7 +100,7 @@ def _print_ticket_changes(controller: AppController, seen: dict[str, str], out: 
   if seen.get(ticket_id) != status and status in ("done", "blocked"):
    seen[ticket_id] = status
    detail = f" ({ticket.blocked_reason})" if status == "blocked" else ""
-   print(f"  ticket {ticket_id} {status}{detail}", file=out, flush=True)
+   say(out, f"  ticket {ticket_id} {status}{detail}")
 
 
 def cost_table(snapshot: SessionSnapshot) -> str:
