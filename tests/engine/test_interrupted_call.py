@@ -5,7 +5,7 @@ import dataclasses
 import json
 
 import pytest
-from provider_servers import anthropic_stream_frames, sse_reply
+from provider_servers import anthropic_stream_frames, openai_stream_frames, sse_reply
 from waiting import wait_for
 
 from mma_conductor.app.controller import AppController
@@ -62,3 +62,35 @@ def test_stop_mid_stream_records_what_the_provider_billed_so_far(anthropic_proje
  stored = [c for c in list_calls(ledger) if c.tier == "Tier 2"]
  ledger.close()
  assert len(stored) == 1 and stored[0].cost_units == record.cost_units and stored[0].status == "failed"
+
+
+OPENAI_MODEL = "gpt-4o-mini"
+# Chunk shapes as in OpenAI's streaming reference (platform.openai.com, "Chat Completions streaming"): with
+# stream_options.include_usage the usage comes only in the last chunk, after the text.
+OPENAI_USAGE = {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150}
+
+
+@pytest.fixture
+def openai_project(tmp_path, monkeypatch, provider_server, clean_provider_env, loopback_only):
+ monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789abcdef")
+ monkeypatch.setenv("OPENAI_BASE_URL", provider_server.base_url + "/v1")
+ config = load_project_config(tmp_path)
+ tiers = {tier: TierConfig("openai", OPENAI_MODEL) for tier in config.tiers}
+ return dataclasses.replace(config, tiers=tiers, max_retries=0), provider_server
+
+
+def test_stop_before_an_openai_stream_reported_its_usage_counts_an_unpriced_call(openai_project):
+ config, server = openai_project
+ plan = openai_stream_frames([PLAN], model=OPENAI_MODEL, usage=OPENAI_USAGE, completion_id="chatcmpl-plan")
+ brief = openai_stream_frames(["Write a"], model=OPENAI_MODEL, usage=OPENAI_USAGE, completion_id="chatcmpl-brief")
+ server.enqueue(sse_reply(plan), sse_reply(brief, hold_after=2))  # the role chunk and one text chunk, then nothing
+ controller = AppController(config.project_dir, config=config)
+ controller.start_track("Count words")
+ assert wait_for(controller, lambda: "".join(controller.tier_streams["Tier 2"].text) == "Write a")
+ controller.stop()
+ assert controller.wait_idle(30) and controller.track_status == "stopped"
+ (record,) = [r for r in controller.call_log if r.tier == "Tier 2"]
+ assert record.usage is None and record.billed and "interrupted" in record.error
+ tier2 = controller.session().tier("Tier 2")
+ assert tier2.calls == 1 and tier2.unpriced_calls == 1 and tier2.cost_label == "unpriced"
+ assert controller.session().total.cost_label.endswith(" + unpriced")

@@ -219,17 +219,9 @@ class AppController:
   self.call_log_version += 1
   for sink in self.record_sinks:
    sink(record)
-  if record.usage is None or record.session_id != self.costs.session_id:
+  if record.session_id != self.costs.session_id or not record.billed:
    return
-  added = self.costs.record(
-   record.model,
-   record.usage,
-   tier=record.tier,
-   agent=record.role,
-   provider=record.provider,
-   request_id=f"{record.provider}:{record.request_id}" if record.request_id else None,
-   cost_units=record.cost_units,
-  )
+  added = self._record_in_session(record)
   if added == -1:
    return
   self._timeline_units += added or 0
@@ -237,6 +229,13 @@ class AppController:
   if record.ticket_id:
    self.ticket_costs[record.ticket_id] = self.ticket_costs.get(record.ticket_id, 0) + (added or 0)
    self.tickets_version += 1
+
+ def _record_in_session(self, record: CallRecord) -> int | None:
+  request_id = f"{record.provider}:{record.request_id}" if record.request_id else None
+  where = {"tier": record.tier, "agent": record.role, "provider": record.provider, "request_id": request_id}
+  if record.usage is None:  # billed, but the provider never said how much
+   return self.costs.record_unknown_usage(record.model, **where)
+  return self.costs.record(record.model, record.usage, cost_units=record.cost_units, **where)
 
  def attach_ledger(self, ledger, *, record_simulated: bool = False) -> object:
   """Record every real call and every run in `ledger` (off this thread; simulated calls only when asked)

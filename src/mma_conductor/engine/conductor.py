@@ -467,6 +467,7 @@ class ConductorEngine:
    error=f"{exc.kind}: {exc}",
    requested_model=call.model,
    attempts=exc.attempts,
+   billed=False,
   )
 
  async def _gate(self, track: Track, tier: str, ticket: Ticket | None, model: str) -> None:

@@ -30,6 +30,7 @@ class CallRecord:
  attempts: int = 1
  timestamp: float = field(default_factory=time.time)
  raw_usage: tuple[dict, ...] = ()
+ billed: bool = True  # False for a call refused before the provider answered; usage None + billed: amount unknown
 
  @property
  def simulated(self) -> bool:

@@ -18,7 +18,7 @@ from .book import PriceBook
 from .money import UNITS_PER_USD, cost_label
 from .prices import provider_of
 from .tiers import TIER_NAMES
-from .usage import Usage
+from .usage import ZERO_USAGE, Usage
 
 # Cell layout: cost units, calls, unpriced calls, then the six Usage counts.
 _COST, _CALLS, _UNPRICED, _IN, _OUT, _CR, _CW, _CW1H, _REASON = range(9)
@@ -175,7 +175,17 @@ class SessionCosts:
    cost_units = price.cost_units(usage)
   if provider is None:
    provider = price.provider if price is not None else provider_of(model)
-  key = (provider, model, tier, agent)
+  return self._add((provider, model, tier, agent), usage, cost_units, request_id)
+
+ def record_unknown_usage(
+  self, model: str, *, tier: str = "", agent: str = "", provider: str = "", request_id: str | None = None
+ ) -> int | None:
+  """Add a call the provider billed without saying how much (a stream stopped before its usage arrived): it
+  counts as a call and as unpriced, so the figures read "$x + unpriced" rather than leave it out. Returns None,
+  or -1 for a repeated `request_id`."""
+  return self._add((provider or provider_of(model), model, tier, agent), ZERO_USAGE, None, request_id)
+
+ def _add(self, key: tuple[str, str, str, str], usage: Usage, cost_units: int | None, request_id: str | None):
   with self._lock:
    if request_id is not None and self._is_repeat(request_id):
     return -1
