@@ -1,9 +1,9 @@
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+from closed_pipe import run_into_closed_pipe
 
 from mma_conductor.cli import main
 
@@ -129,17 +129,6 @@ def test_absurd_prices_and_counts_are_one_line_errors_naming_the_field(tmp_path,
 def test_a_closed_pipe_ends_the_top_level_commands_quietly(command, tmp_path):
  """`mma-conductor pricing --all | head`: the reader is gone before the output is written; like `costs`, the
  command ends with exit 1 and nothing on stderr, no traceback."""
- read_end, write_end = os.pipe()
- os.close(read_end)
- try:
-  result = subprocess.run(
-   [sys.executable, "-m", "mma_conductor.cli", "--project", str(tmp_path), *command],
-   stdout=write_end,
-   stderr=subprocess.PIPE,
-   text=True,
-   timeout=60,
-  )
- finally:
-  os.close(write_end)
+ result = run_into_closed_pipe("--project", str(tmp_path), *command)
  assert result.stderr == ""
  assert result.returncode == 1

@@ -5,12 +5,11 @@ import io
 import json
 import os
 import stat
-import subprocess
-import sys
 import time
 from datetime import UTC
 
 import pytest
+from closed_pipe import run_into_closed_pipe
 from ledger_factory import DAY, HOUR, MONDAY, USD, call
 
 from mma_conductor.app.settings import layout_path, settings_path
@@ -225,18 +224,7 @@ def test_an_error_naming_a_hostile_value_is_escaped(hostile_ledger, tmp_path, ca
 @pytest.mark.parametrize("report", [["sessions"], ["summary"], ["breakdown", "--by", "day", "--json"]])
 def test_a_closed_pipe_ends_quietly(report, project, tmp_path):
  """`costs ... | head`: the reader is gone before the report is written; no traceback, no error line."""
- read_end, write_end = os.pipe()
- os.close(read_end)
- try:
-  result = subprocess.run(
-   [sys.executable, "-m", "mma_conductor.cli", "costs", *report, "--ledger", str(tmp_path / "ledger.sqlite3")],
-   stdout=write_end,
-   stderr=subprocess.PIPE,
-   text=True,
-   timeout=60,
-  )
- finally:
-  os.close(write_end)
+ result = run_into_closed_pipe("costs", *report, "--ledger", str(tmp_path / "ledger.sqlite3"))
  assert result.stderr == ""
  assert result.returncode == 1
 
