@@ -11,6 +11,7 @@ from . import __version__
 from .app.project_config import CONFIG_NAME, default_config_text
 from .files import atomic_writer, to_stdout
 from .ledger.cli import register as register_costs
+from .ledger.config import AppPaths
 from .pricing.book import PriceBook
 from .pricing.config import load_price_book
 from .pricing.money import PriceError, format_usd
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
  if args.command == "costs":
   from .ledger.cli import run as run_costs
 
-  return run_costs(args, project)
+  return run_costs(args, project, app_paths(project))
  command = _COMMANDS.get(args.command or "gui")
  if command is None:
   parser.print_help()
@@ -97,6 +98,19 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
  if project is not None:
   args.project = Path(project)
  return args
+
+
+def app_paths(project: Path) -> AppPaths:
+ """The app's files outside the ledger, from their owners: the user's keys, settings, layout and prices, the
+ project's config and prices, and its tracks folder."""
+ from .app.settings import layout_path, settings_path
+ from .engine.track_store import tracks_dir
+ from .pricing.config import project_pricing_file, user_pricing_file
+ from .providers.keys import user_keys_path
+
+ files = (user_keys_path(), settings_path(), layout_path(create_folder=False), user_pricing_file())
+ files += (project / CONFIG_NAME, project_pricing_file(project))
+ return AppPaths(files=files, tracks_dir=tracks_dir(project))
 
 
 def split_project_option(argv: list[str]) -> tuple[str | None, list[str]]:

@@ -1,4 +1,5 @@
-"""The project's file helpers: write a file so that readers see the old content or the new, never half of it;
+"""The project's file helpers: where the user's config and data folders are; write a file so that readers see the
+old content or the new, never half of it;
 read a TOML file so that any problem is one line naming the file and where it is broken; and end a command
 quietly when the reader of its standard output goes away (`mma-conductor ... | head`)."""
 
@@ -15,6 +16,26 @@ from pathlib import Path
 from typing import IO, Any
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def user_config_dir() -> Path:
+ """mma-conductor's user config folder (keys, settings, layout, prices): `$MMA_CONDUCTOR_CONFIG_DIR`, else the
+ platform's."""
+ return _user_dir("MMA_CONDUCTOR_CONFIG_DIR", "user_config_dir")
+
+
+def user_data_dir() -> Path:
+ """mma-conductor's user data folder (the cost ledger): `$MMA_CONDUCTOR_DATA_DIR`, else the platform's."""
+ return _user_dir("MMA_CONDUCTOR_DATA_DIR", "user_data_dir")
+
+
+def _user_dir(variable: str, platform_function: str) -> Path:
+ override = os.environ.get(variable)
+ if override:
+  return Path(override)
+ import platformdirs
+
+ return Path(getattr(platformdirs, platform_function)("mma-conductor", appauthor=False))
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from closed_pipe import run_into_closed_pipe
 from ledger_factory import DAY, HOUR, MONDAY, USD, call
 
 from mma_conductor.app.settings import layout_path, settings_path
-from mma_conductor.cli import main
+from mma_conductor.cli import app_paths, main
 from mma_conductor.engine.track_store import track_path, tracks_dir
 from mma_conductor.ledger import config
 from mma_conductor.ledger.exports import CSV_COLUMNS, ExportError, export_calls, import_calls
@@ -111,8 +111,9 @@ def test_every_format_refuses_the_ledger_and_a_hard_link_to_it(fmt, project, tmp
 
 
 def test_the_ledger_knows_the_paths_of_the_other_layers(project):
- """ledger.config repeats file names it may not import; they must match the owners' own functions."""
- files, folders = config.own_files(project)
+ """cli.py hands the ledger the app's files from their owners' own functions."""
+ paths = app_paths(project)
+ files, folders = [*config.own_files(project), *paths.files], [paths.tracks_dir]
  for owned in (user_keys_path(), settings_path(), layout_path(), user_pricing_file(), project_pricing_file(project)):
   assert owned in files
  assert folders == [tracks_dir(project)]

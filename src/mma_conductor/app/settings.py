@@ -4,14 +4,13 @@ hello_imgui's own ini file beside it."""
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
 
-from ..files import atomic_writer, read_toml
+from ..files import atomic_writer, read_toml, user_config_dir
 
 
 class SettingsError(ValueError):
@@ -28,19 +27,15 @@ class AppSettings:
 
 def settings_path() -> Path:
  """Where the settings live (MMA_CONDUCTOR_CONFIG_DIR overrides the platform's config folder)."""
- override = os.environ.get("MMA_CONDUCTOR_CONFIG_DIR")
- if override:
-  return Path(override) / "settings.toml"
- from platformdirs import user_config_dir
-
- return Path(user_config_dir("mma-conductor", appauthor=False)) / "settings.toml"
+ return user_config_dir() / "settings.toml"
 
 
-def layout_path() -> Path:
- """hello_imgui's window layout file, beside the settings (its folder is created if missing)."""
+def layout_path(*, create_folder: bool = True) -> Path:
+ """hello_imgui's window layout file, beside the settings (its folder is created if missing, unless told not)."""
  path = settings_path().with_name("layout.ini")
- with contextlib.suppress(OSError):  # hello_imgui then says it cannot save the layout; the app runs on
-  path.parent.mkdir(parents=True, exist_ok=True)
+ if create_folder:
+  with contextlib.suppress(OSError):  # hello_imgui then says it cannot save the layout; the app runs on
+   path.parent.mkdir(parents=True, exist_ok=True)
  return path
 
 

@@ -76,8 +76,10 @@ def _register_repair(reports: Any) -> None:
  repair.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def run(args: argparse.Namespace, project_dir: Path | None = None) -> int:
- """Run a `costs` report; print a one-line error and return non-zero on failure."""
+def run(args: argparse.Namespace, project_dir: Path | None = None, app_paths: Any = None) -> int:
+ """Run a `costs` report; print a one-line error and return non-zero on failure. `app_paths` (a config.AppPaths)
+ names the app's files outside the ledger: exports never overwrite them, the summary reads the tracks folder."""
+ args.app_paths = app_paths
  command = getattr(args, "costs_command", None)
  if command is None:
   _warn("mma-conductor: costs needs a report: " + ", ".join(_HANDLERS))
@@ -214,7 +216,7 @@ def _summary(args: argparse.Namespace, project_dir: Path | None) -> int:
   rate = spend_rate(ledger, rate_filter)
   unpriced = unpriced_models_in_ledger(ledger)
   shown = (ranged.total if ranged else periods["all_time"]).calls
-  note = "" if shown else _unrecorded_note(ledger, project_dir)
+  note = "" if shown else _unrecorded_note(ledger, project_dir, _app_paths(args).tracks_dir)
   path = ledger.path
  report = {"path": path, "periods": periods, "ranged": ranged, "rate": rate, "unpriced": unpriced, "note": note}
  report["rate_label"] = "the range" if ranged else "the last 7 days"
@@ -249,15 +251,21 @@ def _summary_text(report: dict[str, Any]) -> None:
   _say(report["note"])
 
 
-def _unrecorded_note(ledger, project_dir: Path | None) -> str:
+def _app_paths(args: argparse.Namespace):
+ from .config import AppPaths
+
+ return getattr(args, "app_paths", None) or AppPaths()
+
+
+def _unrecorded_note(ledger, project_dir: Path | None, tracks_dir: Path | None) -> str:
  """Why a summary shows no calls although the project ran tracks ("" when that is not the case): a run enters
  the ledger with its first recorded call, so a track file whose id is no run of the ledger recorded nothing,
  which, unless recording is on, is what the offline simulated provider's runs do."""
- from .config import PROJECT_CONFIG_NAME, TRACKS_DIR
+ from .config import PROJECT_CONFIG_NAME
 
- if project_dir is None or _records_simulated(project_dir):
+ if project_dir is None or tracks_dir is None or _records_simulated(project_dir):
   return ""
- track_ids = [path.stem for path in sorted((Path(project_dir) / TRACKS_DIR).glob("*.toml"))]
+ track_ids = [path.stem for path in sorted(tracks_dir.glob("*.toml"))]
  with ledger.reading() as conn:
   missing = [i for i in track_ids if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (i,)).fetchone() is None]
  if not missing:
@@ -391,7 +399,9 @@ def _export(args: argparse.Namespace, project_dir: Path | None) -> int:
  output: Path = args.output
  if not output.parent.is_dir():
   raise CliError(f"{output}: cannot write: the folder {output.parent} does not exist")
- refuse_own_file(output, *own_files(project_dir, resolve_ledger_path(args.ledger, project_dir)))
+ app = _app_paths(args)
+ files = [*own_files(project_dir, resolve_ledger_path(args.ledger, project_dir)), *app.files]
+ refuse_own_file(output, files, [app.tracks_dir] if app.tracks_dir else [])
  with _open(args, project_dir) as ledger:
   if args.format == "pdf":
    from .pdf import write_pdf_report

@@ -16,16 +16,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import read_toml
+from ..files import read_toml, user_data_dir
 
 LEDGER_FILE_NAME = "ledger.sqlite3"
 MILESTONE_LOG_NAME = "costs.log"
 PROJECT_CONFIG_NAME = "mma_conductor.toml"
-# The ledger may not import providers, app or engine, so their file names are repeated here; a test checks them
-# against providers.keys.user_keys_path, app.settings.settings_path/layout_path and engine.track_store.tracks_dir.
-USER_CONFIG_FILES = ("keys.toml", "settings.toml", "layout.ini", "pricing.toml")
-PROJECT_FILES = (PROJECT_CONFIG_NAME, "mma_pricing.toml")
-TRACKS_DIR = Path(".mma") / "tracks"
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
@@ -42,26 +37,6 @@ class LedgerSettings:
  record_simulated: bool = False
 
 
-def user_data_dir() -> Path:
- """The user data directory of mma-conductor (`$MMA_CONDUCTOR_DATA_DIR` overrides platformdirs)."""
- override = os.environ.get("MMA_CONDUCTOR_DATA_DIR")
- if override:
-  return Path(override)
- from platformdirs import user_data_dir as platform_data_dir
-
- return Path(platform_data_dir("mma-conductor", appauthor=False))
-
-
-def user_config_dir() -> Path:
- """The user config directory of mma-conductor (`$MMA_CONDUCTOR_CONFIG_DIR` overrides platformdirs)."""
- override = os.environ.get("MMA_CONDUCTOR_CONFIG_DIR")
- if override:
-  return Path(override)
- from platformdirs import user_config_dir as platform_config_dir
-
- return Path(platform_config_dir("mma-conductor", appauthor=False))
-
-
 def ledger_files(ledger_path: Path) -> list[Path]:
  """A ledger file, its SQLite side files and the milestone log beside it."""
  ledger_path = Path(ledger_path)
@@ -69,22 +44,25 @@ def ledger_files(ledger_path: Path) -> list[Path]:
  return [ledger_path, *side, ledger_path.with_name(MILESTONE_LOG_NAME)]
 
 
-def own_files(project_dir: Path | str | None, ledger_path: Path | None = None) -> tuple[list[Path], list[Path]]:
- """The files mma-conductor keeps, which an export must never overwrite: (files, folders whose every file
- counts). The ledger in use and the default one (with side files and costs.log), the user's keys, settings,
- layout and pricing files, and the project's config, pricing file and track folder."""
+@dataclass(frozen=True, slots=True)
+class AppPaths:
+ """The app's files that the ledger layer may not import the owners of (keys, settings, prices, the project's
+ config and tracks): `cli.py` gathers them from their owners and hands them to the `costs` commands."""
+
+ files: tuple[Path, ...] = ()
+ tracks_dir: Path | None = None
+
+
+def own_files(project_dir: Path | str | None, ledger_path: Path | None = None) -> list[Path]:
+ """The ledger's files, which an export must never overwrite: the ledger in use, the default one and the one the
+ project configures, each with its SQLite side files and costs.log."""
  ledgers = {default_ledger_path(), resolve_ledger_path(None, None)}
  if ledger_path is not None:
   ledgers.add(Path(ledger_path))
- files = [path for ledger in sorted(ledgers) for path in ledger_files(ledger)]
- files += [user_config_dir() / name for name in USER_CONFIG_FILES]
- folders: list[Path] = []
- if project_dir is not None:
-  files += [Path(project_dir) / name for name in PROJECT_FILES]
-  folders.append(Path(project_dir) / TRACKS_DIR)
-  configured = _configured_ledger(project_dir)
-  files += ledger_files(configured) if configured is not None else []
- return files, folders
+ configured = _configured_ledger(project_dir) if project_dir is not None else None
+ if configured is not None:
+  ledgers.add(configured)
+ return [path for ledger in sorted(ledgers) for path in ledger_files(ledger)]
 
 
 def _configured_ledger(project_dir: Path | str) -> Path | None:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..files import user_config_dir
 from .book import PriceBook
 from .overrides import Overrides, PricingConfigError, load_env, load_pricing_file
 from .table import BUILTIN_PRICES
@@ -16,13 +17,8 @@ PROJECT_PRICING_NAME = "mma_pricing.toml"
 
 
 def user_pricing_file() -> Path:
- """The user-level pricing file (in the platform's user config directory)."""
- override = os.environ.get("MMA_CONDUCTOR_CONFIG_DIR")
- if override:
-  return Path(override) / "pricing.toml"
- from platformdirs import user_config_dir
-
- return Path(user_config_dir("mma-conductor", appauthor=False)) / "pricing.toml"
+ """The user-level pricing file (in the user config folder; MMA_CONDUCTOR_CONFIG_DIR overrides the folder)."""
+ return user_config_dir() / "pricing.toml"
 
 
 def project_pricing_file(project_dir: Path | str) -> Path:

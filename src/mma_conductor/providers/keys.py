@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..files import read_toml
+from ..files import read_toml, user_config_dir
 
 ENV_VARS: Mapping[str, tuple[str, ...]] = {
  "anthropic": ("ANTHROPIC_API_KEY",),
@@ -63,12 +63,7 @@ class KeyFileError(ValueError):
 
 def user_keys_path() -> Path:
  """`keys.toml` in the user config folder (MMA_CONDUCTOR_CONFIG_DIR overrides the folder)."""
- override = os.environ.get("MMA_CONDUCTOR_CONFIG_DIR")
- if override:
-  return Path(override) / "keys.toml"
- from platformdirs import user_config_dir
-
- return Path(user_config_dir("mma-conductor", appauthor=False)) / "keys.toml"
+ return user_config_dir() / "keys.toml"
 
 
 def load_user_keys(path: Path | None = None) -> dict[str, Any]:
