@@ -6,6 +6,9 @@ Pure Python, no GUI imports. Scripts outside the package can rely on these names
     estimate_cost(model, input, output, *, cache_read_tokens=0, cache_write_tokens=0) -> float USD
     Usage, usage_from_response(payload, provider=None) -> Usage | None
     usage_cost(model, usage) -> float USD;  usage_cost_units(model, usage) -> int units | None
+    response_cost(payload, provider=None, model=None) -> float USD billed for one reply
+    response_cost_lines(payload, provider=None, model=None) -> [CostLine, ...] it is made of
+    read_reply(payload, provider=None) -> Reply | None (usage plus tool calls, tiers, modalities, ...)
     unpriced_models(), is_priced(model), resolve_model(model)
     configure_pricing(project_dir=None, ...), price_book()
     SessionCosts(price_book=None), SessionSnapshot, CostFigures
@@ -27,9 +30,11 @@ from typing import Any
 from .pricing import session_costs
 from .pricing.book import PriceBook, Resolution, normalize_model_name
 from .pricing.config import load_price_book, project_pricing_file, user_pricing_file
+from .pricing.lines import CostLine, lines_units, reply_cost_lines
 from .pricing.money import UNITS_PER_USD, PriceError, format_usd, format_usd_auto, units_to_decimal
 from .pricing.overrides import PricingConfigError
 from .pricing.prices import ModelPrice, PriceTier
+from .pricing.reply import Reply, read_reply
 from .pricing.session_costs import CostFigures, SessionSnapshot
 from .pricing.table import BUILTIN_PRICES
 from .pricing.usage import Usage, UsageError, usage_from_response
@@ -38,11 +43,13 @@ __all__ = [
  "MODEL_PRICING",
  "UNITS_PER_USD",
  "CostFigures",
+ "CostLine",
  "ModelPrice",
  "PriceBook",
  "PriceError",
  "PriceTier",
  "PricingConfigError",
+ "Reply",
  "Resolution",
  "SessionCosts",
  "SessionSnapshot",
@@ -56,7 +63,10 @@ __all__ = [
  "normalize_model_name",
  "price_book",
  "project_pricing_file",
+ "read_reply",
  "resolve_model",
+ "response_cost",
+ "response_cost_lines",
  "units_to_decimal",
  "unpriced_models",
  "usage_cost",
@@ -177,3 +187,22 @@ def is_priced(model: str) -> bool:
 def resolve_model(model: str) -> Resolution | None:
  """How `model` is priced (matched key, rule, price and its source), or None."""
  return price_book().resolve(model)
+
+
+def response_cost_lines(payload: Any, provider: str | None = None, model: str | None = None) -> list[CostLine]:
+ """The itemized cost of one reply: a CostLine per billed dimension (tokens by kind and modality at the batch,
+ service-tier and data-residency rates the reply reports, server-tool fees) at the prices in force when it was
+ created; when the reply reports its own cost (a gateway's `usage.cost`), a last line brings the sum to it.
+ `payload` is what `usage_from_response` takes, a batch output line included; the model is `model` or the one
+ the payload names. [] when the reply carries no usage or its model is unpriced (then listed by
+ unpriced_models()). Raises UsageError on bad counts or when no model is known."""
+ reply = read_reply(payload, provider)
+ if reply is None:
+  return []
+ return reply_cost_lines(price_book(), reply, model) or []
+
+
+def response_cost(payload: Any, provider: str | None = None, model: str | None = None) -> float:
+ """What one reply was billed, in USD (float): the sum of `response_cost_lines`; a provider-reported cost wins.
+ 0.0 when it carries no usage or its model is unpriced."""
+ return (lines_units(response_cost_lines(payload, provider, model)) or 0) / UNITS_PER_USD

@@ -7,11 +7,12 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from .dataset import dataset_model_ids, dataset_named_price
 from .prices import ModelPrice
-from .table import BUILTIN_PRICES
+from .table import BUILTIN_PRICES, price_in_force
 from .usage import Usage
 
 _DATE_SUFFIX = re.compile(r"(?:[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{4})|-latest|-v\d+:\d+)$")
@@ -76,6 +77,16 @@ class PriceBook:
   except KeyError:
    resolution = self.resolve(model)
    return resolution.price if resolution else None
+
+ def price_at(self, model: str, when: datetime | None) -> ModelPrice | None:
+  """The price of `model` in force at `when` (a reply's own timestamp): a built-in price that changed since, or
+  that has off-peak hours, is priced as it was then; an override or dataset price is the same at any time."""
+  resolution = self.resolve(model)
+  if resolution is None:
+   return None
+  if when is None or resolution.price is not BUILTIN_PRICES.get(resolution.matched):
+   return resolution.price
+  return price_in_force(resolution.matched, when) or resolution.price
 
  def resolve(self, model: str) -> Resolution | None:
   """The full resolution of `model` (cached), or None when nothing prices it (then it is remembered as unpriced)."""
@@ -193,11 +204,31 @@ def strip_prefixes(model: str) -> str:
  return name
 
 
+# Gateways (OpenRouter) spell Claude versions with dots and, for some ids, before the family:
+# `claude-4.5-sonnet`, `claude-sonnet-4.5`, `claude-3.5-sonnet` are Anthropic's `claude-sonnet-4-5` and
+# `claude-3-5-sonnet`.
+_CLAUDE_VERSION_FIRST = re.compile(r"^claude-(\d+)(?:[.-](\d))?-(opus|sonnet|haiku)(?=$|[-@])")
+_CLAUDE_DOTTED = re.compile(r"^(claude-(?:opus|sonnet|haiku)-\d+)\.(\d)(?=$|[-@])")
+
+
+def gateway_spelling(name: str) -> str:
+ """Anthropic's own spelling of a gateway's Claude id (`claude-4.5-sonnet-20250929` ->
+ `claude-sonnet-4-5-20250929`); other names unchanged."""
+ name = _CLAUDE_DOTTED.sub(r"\1-\2", name)
+ match = _CLAUDE_VERSION_FIRST.match(name)
+ if match is None:
+  return name
+ major, minor, family = match.groups()
+ version = f"{major}-{minor}" if minor else major
+ spelled = f"claude-{family}-{version}" if int(major) >= 4 else f"claude-{version}-{family}"
+ return spelled + name[match.end() :]
+
+
 def known_forms(model: str) -> list[str]:
- """`model` without prefixes, then with one known suffix shape (date, version tag) after another removed:
- `anthropic.claude-3-5-sonnet-20240620-v1:0` -> [that without `anthropic.`, `claude-3-5-sonnet-20240620`,
- `claude-3-5-sonnet`]. Nothing else is ever cut off."""
- forms = [strip_prefixes(model)]
+ """`model` without prefixes (and in Anthropic's spelling when a gateway spelled a Claude id its own way), then
+ with one known suffix shape (date, version tag) after another removed: `anthropic.claude-3-5-sonnet-20240620-v1:0`
+ -> [that without `anthropic.`, `claude-3-5-sonnet-20240620`, `claude-3-5-sonnet`]. Nothing else is ever cut off."""
+ forms = [gateway_spelling(strip_prefixes(model))]
  while True:
   shorter = _SUFFIX_SHAPE.sub("", forms[-1], count=1)
   if shorter == forms[-1] or not shorter:

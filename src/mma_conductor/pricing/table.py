@@ -8,6 +8,8 @@ against the dataset so that a drift between the two is noticed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -91,6 +93,9 @@ BUILTIN_PRICES: MappingProxyType[str, ModelPrice] = MappingProxyType(
   "gemini-3-pro-preview": _gemini("2", "12", "0.20", long=("4", "18", "0.40", None, None)),
   "gemini-3.1-flash-lite": _gemini("0.25", "1.50", "0.025"),
   "gemini-3.1-pro-preview": _gemini("2", "12", "0.20", long=("4", "18", "0.40", None, None)),
+  # Image-output models: text output at the first rate; image output tokens at theirs (charges.MODALITY_RATES).
+  "gemini-2.5-flash-image": _gemini("0.30", "2.50"),
+  "gemini-3-pro-image-preview": _gemini("2", "12"),
   # Anthropic
   "claude-3-haiku": _claude("0.25", "1.25", cache=("0.03", "0.30")),
   "claude-3-opus": _claude("15", "75"),
@@ -126,5 +131,62 @@ BUILTIN_PRICES: MappingProxyType[str, ModelPrice] = MappingProxyType(
   "o3-mini": _openai("1.10", "4.40", "0.55"),
   "o3-pro": _openai("20", "80"),
   "o4-mini": _openai("1.10", "4.40", "0.275"),
+  # Audio models: text rates here, audio token rates in charges.MODALITY_RATES.
+  "gpt-4o-audio-preview": _openai("2.50", "10"),
+  "gpt-4o-mini-audio-preview": _openai("0.15", "0.60"),
+  "gpt-audio": _openai("2.50", "10"),
  }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PastPrice:
+ """A built-in price that was in force until `until` (UTC), with an optional daily off-peak window (UTC times,
+ the window may wrap past midnight) at other rates."""
+
+ until: datetime
+ price: ModelPrice
+ off_peak: tuple[time, time, ModelPrice] | None = None
+
+ def at(self, when: datetime) -> ModelPrice:
+  """The rates in force at `when` (inside this period)."""
+  if self.off_peak is None:
+   return self.price
+  start, end, cheaper = self.off_peak
+  clock = when.astimezone(UTC).timetz().replace(tzinfo=None)
+  inside = start <= clock < end if start < end else clock >= start or clock < end
+  return cheaper if inside else self.price
+
+
+_DEEPSEEK_HISTORY_SOURCE = "https://api-docs.deepseek.com/quick_start/pricing (before 2025-09-05; genai-prices 0.2.x)"
+# DeepSeek's off-peak discount (16:30-00:30 UTC) ran from 2025-02-26 16:30 UTC until the price change of 2025-09-05
+# 16:00 UTC; a call is priced by the time its reply was created, so re-pricing history later gives the same figure.
+_OFF_PEAK_FROM = datetime(2025, 2, 26, 16, 30, tzinfo=UTC)
+_PRICE_CHANGE = datetime(2025, 9, 5, 16, 0, tzinfo=UTC)
+_OFF_PEAK_HOURS = (time(16, 30), time(0, 30))
+
+
+def _old_deepseek(input_: str, output: str, cache_read: str) -> ModelPrice:
+ return _price("deepseek", _DEEPSEEK_HISTORY_SOURCE, "2025-09-04", input_, output, cache_read)
+
+
+def _deepseek_history(standard: ModelPrice, off_peak: ModelPrice) -> tuple[PastPrice, ...]:
+ return (PastPrice(_OFF_PEAK_FROM, standard), PastPrice(_PRICE_CHANGE, standard, (*_OFF_PEAK_HOURS, off_peak)))
+
+
+PRICE_HISTORY: MappingProxyType[str, tuple[PastPrice, ...]] = MappingProxyType(
+ {
+  "deepseek-chat": _deepseek_history(_old_deepseek("0.27", "1.10", "0.07"), _old_deepseek("0.135", "0.55", "0.035")),
+  "deepseek-reasoner": _deepseek_history(
+   _old_deepseek("0.55", "2.19", "0.14"), _old_deepseek("0.135", "0.55", "0.035")
+  ),
+ }
+)
+
+
+def price_in_force(key: str, when: datetime) -> ModelPrice | None:
+ """The built-in price of table key `key` at `when` when it differed then from today's, else None."""
+ for past in PRICE_HISTORY.get(key, ()):
+  if when < past.until:
+   return past.at(when)
+ return None

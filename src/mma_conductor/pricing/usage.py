@@ -167,8 +167,10 @@ PROVIDER_ALIASES = {
 # Keys under which a response (or an event) holds its usage object, in the order they are looked for.
 _USAGE_KEYS = ("usageMetadata", "usage_metadata", "usage")
 _GEMINI_USAGE_KEYS = ("usageMetadata", "usage_metadata")
-# Event wrappers around a response: Anthropic message_start, OpenAI Responses response.completed.
-_WRAPPER_KEYS = ("message", "response")
+# Wrappers around a response, looked into in this order: Anthropic message_start and batch results
+# (`result.message`), OpenAI Responses response.completed, OpenAI Batch output lines (`response.body`), Gemini
+# Batch lines (`response`).
+_WRAPPER_KEYS = ("message", "response", "body", "result")
 
 
 def usage_from_response(payload: Any, provider: str | None = None) -> Usage | None:
@@ -192,6 +194,16 @@ def raw_usage_blocks(payload: Any) -> list[dict]:
  events = payload if _is_stream(payload) else [payload]
  blocks = [block for block in map(_raw_usage_block, events) if block is not None]
  return blocks if len(blocks) <= 2 else [blocks[0], blocks[-1]]
+
+
+def is_stream(payload: Any) -> bool:
+ """Whether `payload` is a stream given as the list of its events."""
+ return _is_stream(payload)
+
+
+def as_payload_dict(obj: Any, where: str = "response") -> Any:
+ """`obj` as a JSON-like dict: dicts as they are, SDK objects dumped."""
+ return _as_dict(obj, where)
 
 
 def _is_stream(payload: Any) -> bool:
@@ -280,6 +292,7 @@ def _usage_without_usage_key(data: Mapping, hint: str | None, where: str) -> Usa
 
 _USAGE_BLOCK_KEYS = (
  "prompt_tokens",
+ "inputTokens",
  "input_tokens",
  "promptTokenCount",
  "prompt_token_count",
@@ -306,10 +319,17 @@ def _shape_reader(block: Mapping, hint: str | None, envelope: Mapping) -> Callab
  if "promptTokenCount" in block or "prompt_token_count" in block:
   return _gemini_usage
  if "prompt_tokens" in block or "completion_tokens" in block:
-  return _openai_chat
+  return _gemini_compatible if _is_gemini(hint, envelope) else _openai_chat
+ if "inputTokens" in block or "outputTokens" in block:
+  return _bedrock
  if "input_tokens" in block or "output_tokens" in block:
   return _anthropic if hint == "anthropic" or _is_anthropic(block, envelope) else _openai_responses
  return _gemini_usage if hint == "gemini" else None
+
+
+def _is_gemini(hint: str | None, envelope: Mapping) -> bool:
+ model = envelope.get("model")
+ return hint == "gemini" or (isinstance(model, str) and model.lower().rsplit("/", 1)[-1].startswith("gemini"))
 
 
 def _is_anthropic(block: Mapping, envelope: Mapping) -> bool:
@@ -439,6 +459,28 @@ def _build(where: str, **counts: int) -> Usage:
 
 
 def _anthropic(block: Mapping, where: str) -> Usage:
+ """Anthropic's usage block; the usage of `compaction` iterations, which its top-level fields leave out
+ (anthropic-sdk-python types/beta/beta_usage.py), is added: it is billed."""
+ usage = anthropic_usage_fields(block, where)
+ for index, iteration in enumerate(anthropic_iterations(block, where)):
+  if iteration.get("type") == "compaction":
+   usage = usage + anthropic_usage_fields(iteration, f"{where}.iterations[{index}]")
+ return usage
+
+
+def anthropic_iterations(block: Mapping, where: str) -> list[Mapping]:
+ """The `usage.iterations` entries of an Anthropic usage block (each a usage of one sampling step); [] when
+ absent or null."""
+ iterations = block.get("iterations")
+ if iterations is None:
+  return []
+ if not isinstance(iterations, list) or not all(isinstance(entry, Mapping) for entry in iterations):
+  raise UsageError(f"{where}.iterations: expected a list of objects, got {type(iterations).__name__}")
+ return iterations
+
+
+def anthropic_usage_fields(block: Mapping, where: str) -> Usage:
+ """The usage of one Anthropic usage block (or one of its iterations) without its iterations."""
  up_to_check, after_check = _ANTHROPIC_PATHS
  counts = _read_counts(block, up_to_check, where, _NOT_NULL_ANTHROPIC)
  write = _anthropic_cache_writes(block, counts.pop("cache_write_5m_tokens"), counts["cache_write_1h_tokens"], where)
@@ -464,6 +506,53 @@ def _openai_chat(block: Mapping, where: str) -> Usage:
  counts["cache_read_tokens"] = max(counts["cache_read_tokens"], hits)
  _check_cached_in_prompt(counts, "prompt_tokens", where)
  return _build(where, **counts, **_read_counts(block, after_check, where, _NOT_NULL_CHAT))
+
+
+def _gemini_compatible(block: Mapping, where: str) -> Usage:
+ """Gemini's OpenAI-compatible endpoint: `completion_tokens` may leave the thought tokens out while
+ `total_tokens` counts them; what total has beyond prompt + completion was billed as output (thinking)."""
+ usage = _openai_chat(block, where)
+ total = _read_count(block, ("total_tokens",), where, _NOT_NULL_CHAT) if block.get("total_tokens") is not None else 0
+ thoughts = total - usage.input_tokens - usage.output_tokens
+ if thoughts <= 0:
+  return usage
+ return _build(
+  where,
+  input_tokens=usage.input_tokens,
+  output_tokens=_count(usage.output_tokens + thoughts, f"{where}.total_tokens"),
+  cache_read_tokens=usage.cache_read_tokens,
+  cache_write_tokens=usage.cache_write_tokens,
+  reasoning_tokens=usage.reasoning_tokens + thoughts,
+ )
+
+
+# Bedrock Converse (docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html): every count is an
+# integer; the cache counts are optional. Whether `inputTokens` holds the cached parts is told by `totalTokens`.
+_BEDROCK_PATHS = {
+ "input_tokens": ("inputTokens",),
+ "output_tokens": ("outputTokens",),
+ "cache_read_tokens": ("cacheReadInputTokens",),
+ "cache_write_tokens": ("cacheWriteInputTokens",),
+}
+_NOT_NULL_BEDROCK = frozenset({"inputTokens", "outputTokens", "totalTokens"})
+
+
+def _bedrock(block: Mapping, where: str) -> Usage:
+ """Bedrock Converse `usage`: for Claude, `inputTokens` leaves cache reads and writes out and `totalTokens` is
+ input + output + cache read + cache write; a model that counts them inside `inputTokens` reports a total of
+ input + output. The total settles which, and a total that fits neither is an error."""
+ counts = _read_counts(block, _BEDROCK_PATHS, where, _NOT_NULL_BEDROCK)
+ cached = counts["cache_read_tokens"] + counts["cache_write_tokens"]
+ if block.get("totalTokens") is None or not cached:
+  counts["input_tokens"] += cached
+  return _build(where, **counts)
+ total = _read_count(block, ("totalTokens",), where, _NOT_NULL_BEDROCK)
+ if total == counts["input_tokens"] + counts["output_tokens"] + cached:
+  counts["input_tokens"] += cached
+ elif total != counts["input_tokens"] + counts["output_tokens"]:
+  raise UsageError(f"{where}.totalTokens: {total} is neither input + output nor input + output + cached tokens")
+ _check_cached_in_prompt(counts, "inputTokens", where)
+ return _build(where, **counts)
 
 
 def _openai_responses(block: Mapping, where: str) -> Usage:
