@@ -14,9 +14,11 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..pricing.book import PriceBook
+from ..pricing.lines import CostLine, lines_units, reply_cost_lines
+from ..pricing.reply import Reply
 from ..pricing.tiers import TIER_ROLES
 from ..providers.base import CallInterrupted
 from ..providers.types import CallError, CallResult, LLMClient
@@ -423,7 +425,8 @@ class ConductorEngine:
 
  def _account(self, call: _CallContext, result: CallResult) -> None:
   """Price the call at the model the API reported, charge its ticket, and report the CallRecord."""
-  cost_units = None if result.usage is None else self.price_book.cost_units(result.model, result.usage)
+  lines = _cost_lines(self.price_book, result)
+  cost_units = lines_units(lines)
   ticket = call.ticket
   if ticket is not None:
    ticket.cost_units += cost_units or 0
@@ -447,6 +450,7 @@ class ConductorEngine:
     requested_model=call.model,
     attempts=result.attempts,
     raw_usage=result.raw_usage,
+    cost_lines=tuple(lines or ()),
    )
   )
 
@@ -545,3 +549,14 @@ def default_client_factory(tier: TierConfig, config: ProjectConfig) -> LLMClient
    return make_client(tier.provider, api_key=key, timeout=config.timeout_s, max_retries=config.max_retries)
  sim = config.simulated
  return make_client("simulated", seed=sim.seed, latency_s=sim.latency_ms / 1000, reject_rate=sim.reject_rate)
+
+
+def _cost_lines(book: PriceBook, result: CallResult) -> list[CostLine] | None:
+ """The lines of a call's cost at the model the API reported; None when unpriced or nothing was reported. A
+ call retried after a billed attempt is priced on the usage of all its attempts, with the last one's facts."""
+ if result.usage is None:
+  return None
+ reply = result.reply or Reply(result.usage)
+ if reply.usage != result.usage:
+  reply = replace(reply, usage=result.usage, steps=())
+ return reply_cost_lines(book, reply, result.model)

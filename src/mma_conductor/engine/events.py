@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from ..pricing.lines import CostLine
 from ..pricing.usage import Usage
 from .tickets import Ticket
 
@@ -31,6 +32,7 @@ class CallRecord:
  timestamp: float = field(default_factory=time.time)
  raw_usage: tuple[dict, ...] = ()
  billed: bool = True  # False for a call refused before the provider answered; usage None + billed: amount unknown
+ cost_lines: tuple[CostLine, ...] = ()  # what cost_units is made of (tokens by kind, tool fees, ...)
 
  @property
  def simulated(self) -> bool:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any, ClassVar
 
-from ..pricing.usage import Usage, UsageError, raw_usage_blocks, usage_from_response
+from ..pricing.reply import Reply, read_reply
+from ..pricing.usage import Usage, UsageError, raw_usage_blocks
 from .keys import redact, scrub
 from .retry import RetryPolicy, retry_after_seconds
 from .sdk import import_sdk
@@ -85,6 +86,7 @@ class Attempt:
   self.parts: list[str] = []
   self.events: list[Any] = []
   self.usage: Usage | None = None
+  self.reply: Reply | None = None
   self.raw_usage: list[dict] = []
   self.usage_error: str | None = None
   self.model: str | None = None
@@ -130,10 +132,11 @@ class Attempt:
  def settle_usage(self, payload: Any, provider: str) -> None:
   """Read the billed usage from a response or the list of stream events received."""
   try:
-   self.usage = usage_from_response(payload, provider)
+   self.reply = read_reply(payload, provider)
   except UsageError as err:
-   self.usage = None
+   self.reply = None
    self.usage_error = str(err)
+  self.usage = None if self.reply is None else self.reply.usage
   try:
    self.raw_usage = raw_usage_blocks(payload)
   except UsageError:  # an unreadable payload is already reported through usage_error
@@ -384,6 +387,7 @@ class ProviderClient:
    model=attempt.model or call.request.model,
    provider=self.provider,
    attempts=call.attempts,
+   reply=attempt.reply,
    **outcome,
   )
 

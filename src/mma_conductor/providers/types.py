@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
+from ..pricing.reply import Reply
 from ..pricing.usage import Usage
 
 ErrorKind = Literal["auth", "rate_limit", "server", "timeout", "bad_request", "connection", "cancelled"]
@@ -26,7 +27,8 @@ class CallResult:
  else the one requested. `latency_s` is the wall time of the whole call, backoff included. `attempts`
  counts the HTTP requests made. `finish_reason` is "stop", "max_tokens" or the provider's own reason
  in lower case (None when unknown). `raw_usage` holds the provider's own usage objects of the billed
- attempts, as JSON-ready dicts, for the cost ledger.
+ attempts, as JSON-ready dicts, for the cost ledger. `reply` is what the last attempt's reply was billed for
+ beyond its tokens (tool calls, service tier, modalities; see pricing.reply), None when it reported no usage.
  """
 
  text: str
@@ -40,6 +42,7 @@ class CallResult:
  attempts: int
  finish_reason: str | None = None
  raw_usage: tuple[dict, ...] = ()
+ reply: Reply | None = None
 
  @property
  def ok(self) -> bool:
