@@ -16,6 +16,19 @@ def test_pricing_table_lists_sources_dates_and_unpriced(capsys):
  assert "Unpriced models seen: none" in out
 
 
+def test_pricing_lists_every_rate_beyond_tokens_with_source_and_date(capsys):
+ assert main(["pricing"]) == 0
+ out = capsys.readouterr().out
+ search = next(line for line in out.splitlines() if line.startswith("web search ") and "anthropic" in line)
+ assert " 10 " in search and "web-search-tool" in search and search.endswith("2026-11-22")
+ history = [line for line in out.splitlines() if "deepseek-chat" in line and "until 2025-09-05 16:00 UTC" in line]
+ assert any("off-peak 16:30-00:30 UTC" in line and "0.135 / 0.035 / 0.55" in line for line in history)
+ assert main(["pricing", "--json"]) == 0
+ charges = json.loads(capsys.readouterr().out)["charges"]
+ priority = next(row for row in charges if row["dimension"] == "priority" and row["applies_to"] == "gpt-5")
+ assert priority["rate"] == "2.5 / 0.25 / 20" and priority["source"] and priority["as_of"]
+
+
 def test_pricing_model_answers_first_one_line_a_name_and_leaves_the_unpriced_list_alone(capsys):
  names = ["claude-sonnet-4-5-20250929", "zz-unknown", "gpt-4o-mni"]
  assert main(["pricing", *(arg for name in names for arg in ("--model", name))]) == 0

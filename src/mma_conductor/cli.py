@@ -159,7 +159,8 @@ def _gui(args, project: Path) -> int:
 
 
 def _pricing(args, project: Path) -> int:
- from .pricing.report import pricing_rows, render_pricing_text
+ from .pricing.charges import charge_rows
+ from .pricing.report import pricing_rows, render_charges_text, render_pricing_text
 
  book = load_price_book(project)
  if args.model and not args.json:
@@ -169,10 +170,11 @@ def _pricing(args, project: Path) -> int:
  rows = pricing_rows(book, include_dataset=args.all)
  if args.json:
   payload = {"resolved": resolutions} if args.model else {}
-  payload.update(models=rows, unpriced=sorted(book.unpriced_models()), overrides=book.sources)
+  payload.update(models=rows, charges=charge_rows(), unpriced=sorted(book.unpriced_models()), overrides=book.sources)
   print(json.dumps(payload, indent=1))
   return EXIT_OK
  print(render_pricing_text(rows, book.unpriced_models(), book.sources))
+ print(render_charges_text(charge_rows()))
  if not args.all:
   print("(--all adds the ~1,600 token-priced models of the genai-prices dataset)")
  return EXIT_OK

@@ -11,7 +11,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from .prices import ModelPrice
-from .table import CHECKED, GEMINI_PAGE, OPENAI_PAGE
+from .table import CHECKED, GEMINI_PAGE, OPENAI_PAGE, PRICE_HISTORY
 
 OPENAI_TOOLS_PAGE = "https://platform.openai.com/docs/pricing#built-in-tools"
 GEMINI_GROUNDING_PAGE = "https://ai.google.dev/gemini-api/docs/pricing (Grounding with Google Search)"
@@ -149,3 +149,67 @@ def priority_price(provider: str, key: str, service_tier: str | None) -> ModelPr
  if service_tier != "priority" or provider != "openai":
   return None
  return OPENAI_PRIORITY.get(key)
+
+
+def _rate(value: Decimal) -> str:
+ return format(value.normalize(), "f")
+
+
+def charge_rows() -> list[dict[str, str]]:
+ """Every rate beyond plain tokens, one row each with what it applies to, its source and date (for
+ `mma-conductor pricing`)."""
+ rows = [
+  _charge("web search", "anthropic", ANTHROPIC_WEB_SEARCH, "1K requests", ANTHROPIC_SEARCH_PAGE),
+  _charge("web search", "openai", OPENAI_WEB_SEARCH, "1K calls", OPENAI_TOOLS_PAGE),
+  _charge(
+   "web search preview",
+   "openai gpt-4o*, gpt-4.1*",
+   OPENAI_WEB_SEARCH_PREVIEW_NON_REASONING,
+   "1K calls",
+   OPENAI_TOOLS_PAGE,
+  ),
+  _charge("grounding", "gemini 2.x", GEMINI_GROUNDED_PROMPT, "1K grounded prompts", GEMINI_GROUNDING_PAGE),
+  _charge("grounding", "gemini 3", GEMINI_3_SEARCH_QUERY, "1K search queries", GEMINI_GROUNDING_PAGE),
+  _charge("batch", "openai, anthropic, gemini", BATCH_MULTIPLIER, "x token rates", OPENAI_PAGE),
+  _charge("service tier flex", "openai, vertex", SERVICE_TIER_MULTIPLIERS["flex"], "x token rates", VERTEX_FLEX_PAGE),
+  _charge(
+   "inference_geo us", "anthropic", GEO_MULTIPLIERS[("anthropic", "us")], "x token rates", ANTHROPIC_RESIDENCY_PAGE
+  ),
+ ]
+ for key, price in OPENAI_PRIORITY.items():
+  rate = f"{_rate(price.input)} / {_rate(price.effective('cache_read'))} / {_rate(price.output)}"
+  rows.append({**_charge("priority", key, Decimal(0), "1M tokens in / cached / out", price.source), "rate": rate})
+ for key, rates in MODALITY_RATES.items():
+  source = MODALITY_SOURCES.get(key.split("-", 1)[0].replace("gpt", "openai"), "")
+  rows.extend(_charge(item.replace("_", " "), key, rate, "1M tokens", source) for item, rate in rates.items())
+ return rows + _history_rows()
+
+
+def _history_rows() -> list[dict[str, str]]:
+ """Built-in prices that applied before a price change, by the reply's own timestamp."""
+ rows = []
+ for key, periods in PRICE_HISTORY.items():
+  for past in periods:
+   until = f"until {past.until:%Y-%m-%d %H:%M} UTC"
+   rows.append(_history(key, until, past.price))
+   if past.off_peak is not None:
+    start, end, cheaper = past.off_peak
+    rows.append(_history(key, f"{until}, off-peak {start:%H:%M}-{end:%H:%M} UTC", cheaper))
+ return rows
+
+
+def _history(key: str, when: str, price: ModelPrice) -> dict[str, str]:
+ rate = f"{_rate(price.input)} / {_rate(price.effective('cache_read'))} / {_rate(price.output)}"
+ row = _charge(f"price {when}", key, Decimal(0), "1M tokens in / cached / out", price.source)
+ return {**row, "rate": rate, "as_of": price.as_of}
+
+
+def _charge(dimension: str, applies_to: str, rate: Decimal, per: str, source: str) -> dict[str, str]:
+ return {
+  "dimension": dimension,
+  "applies_to": applies_to,
+  "rate": _rate(rate),
+  "per": per,
+  "source": source,
+  "as_of": CHECKED,
+ }

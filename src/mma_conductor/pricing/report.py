@@ -100,3 +100,10 @@ def render_pricing_text(
  unpriced = sorted(unpriced)
  text += "\nUnpriced models seen: " + (", ".join(unpriced) if unpriced else "none")
  return text
+
+
+def render_charges_text(rows: list[dict[str, str]]) -> str:
+ """The rates beyond plain tokens (tool fees, tiers, residency, modalities), with source and date."""
+ headers = ["Dimension", "Applies to", "Rate (USD)", "Per", "Source", "As of"]
+ keys = ("dimension", "applies_to", "rate", "per", "source", "as_of")
+ return "Beyond plain tokens:\n" + format_table(headers, [[row[k] for k in keys] for row in rows], right={2})
