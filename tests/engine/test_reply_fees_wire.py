@@ -47,3 +47,5 @@ def test_web_search_fees_are_lines_of_the_call_cost_in_session_and_ledger(
  assert controller.session().total.cost_units == 4 * (tokens + fees)
  stored = list_calls(Ledger.open(project_dir=tmp_path, create=False))
  assert [call.cost_units for call in stored] == [tokens + fees] * 4
+ assert {call.as_dict()["fees_usd"] for call in stored} == {"0.020000000000000"}
+ assert [line["item"] for line in stored[0].cost_lines] == ["input", "output", "web_search"]

@@ -53,7 +53,11 @@ CSV_COLUMNS = (
  "price_as_of",
  "price",
  "raw_usage",
+ "fees_usd",
+ "cost_lines",
 )
+# Columns an export made before cost lines were kept does not have; it imports without them.
+OPTIONAL_CSV_COLUMNS = frozenset({"fees_usd", "cost_lines"})
 _IMPORT_BATCH = 2000
 # What a terminal would act on rather than show: C0 and C1 controls, DEL, the line and paragraph separators
 # (line breaks to JavaScript and to str.splitlines) and the bidirectional overrides that reorder what is shown.
@@ -97,7 +101,7 @@ def csv_row(record: LedgerRecord) -> list[str]:
  price = data["price"] or {}
  data["price_source"] = price.get("source", "")
  data["price_as_of"] = price.get("as_of", "")
- for name in ("price", "raw_usage"):
+ for name in ("price", "raw_usage", "cost_lines"):
   data[name] = "" if data[name] is None else json_text(data[name], separators=(",", ":"))
  return [neutralize_cell(data[name]) for name in CSV_COLUMNS]
 
@@ -223,6 +227,11 @@ def _same_file(one: Path, other: Path) -> bool:
 # Import -----------------------------------------------------------------------------------------------------------
 
 
+# Fields left out of a call's derived id: its row id, the id itself, and figures derived from other fields. A call
+# without cost lines derives the id it did before cost lines were exported.
+_NOT_IDENTITY = frozenset({"id", "request_id", "fees_usd"})
+
+
 def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
  """A LedgerCall from one exported JSON object. A call exported without a request id gets a stable one
  derived from its content (`ledger:<sha256>`), so that importing the same file twice stores it once."""
@@ -234,7 +243,7 @@ def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
   cost = data.get("cost_units")
   request_id = data.get("request_id") or ""
   if not request_id:
-   identity = {k: v for k, v in data.items() if k not in ("id", "request_id")}
+   identity = {k: v for k, v in data.items() if k not in _NOT_IDENTITY and not (k == "cost_lines" and v is None)}
    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()
    request_id = f"ledger:{digest}"
   return LedgerCall(
@@ -256,6 +265,7 @@ def call_from_export(data: dict[str, Any], where: str) -> LedgerCall:
    requested_model=data.get("requested_model", ""),
    error=data.get("error", ""),
    attempts=data.get("attempts", 1),
+   cost_lines=data.get("cost_lines"),
   )
  except KeyError as exc:
   raise ExportError(f"{where}: missing field {exc.args[0]!r}") from None
@@ -298,7 +308,7 @@ def _csv_objects(handle: TextIO, path: Path, bar: Progress) -> Iterator[tuple[st
    yield line
 
  reader = csv.DictReader(lines())
- missing = [name for name in CSV_COLUMNS if name not in (reader.fieldnames or ())]
+ missing = [name for name in CSV_COLUMNS if name not in (reader.fieldnames or ()) and name not in OPTIONAL_CSV_COLUMNS]
  if missing:
   raise ExportError(f"{path}:1: not a CSV export of this version: no column {missing[0]!r}")
  start = 2
@@ -310,12 +320,12 @@ def _csv_objects(handle: TextIO, path: Path, bar: Progress) -> Iterator[tuple[st
 def _object_from_csv(row: dict[str, str], where: str) -> dict[str, Any]:
  data: dict[str, Any] = {}
  for name in CSV_COLUMNS[1:]:
-  value = _unneutralized(row[name] or "")
+  value = _unneutralized(row.get(name) or "")
   try:
    data[name] = _FROM_CSV.get(name, str)(value)
   except (ValueError, ArithmeticError) as exc:
    raise ExportError(f"{where}: {name}: {value!r} is not valid ({exc})") from None
- del data["price_source"], data["price_as_of"]
+ del data["price_source"], data["price_as_of"], data["fees_usd"]  # shown for people; derived again on import
  data["ts_us"], data["cost_units"] = data["ts"][1], data["cost_usd"][1]
  data["ts"], data["cost_usd"] = data["ts"][0], data["cost_usd"][0]
  return data
@@ -351,6 +361,7 @@ _FROM_CSV: dict[str, Callable[[str], Any]] = {
  "attempts": int,
  "price": _csv_json,
  "raw_usage": _csv_json,
+ "cost_lines": _csv_json,
  **dict.fromkeys(TOKEN_COLUMNS, int),
 }
 

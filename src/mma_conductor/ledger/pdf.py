@@ -4,7 +4,7 @@ costliest runs, on A4, drawn with fpdf2 (pure Python; imported only here, so the
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from .queries import (
  CallFilter,
  Figures,
  Summary,
+ beyond_token_totals,
  call_span,
  period_summary,
  run_economics,
@@ -53,6 +54,7 @@ class ReportData:
  by_tier: Summary
  runs: list
  economics: object
+ beyond_tokens: list = field(default_factory=list)
 
 
 def gather(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, tz: tzinfo | None = None, now: float | None = None):
@@ -77,6 +79,7 @@ def gather(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, tz: tzinfo | None = 
   by_tier=summarize(ledger, "tier", filt, tz=tz),
   runs=top_runs(ledger, 10, filt),
   economics=run_economics(ledger, filt),
+  beyond_tokens=beyond_token_totals(ledger, filt),
  )
 
 
@@ -149,6 +152,7 @@ def render_pdf(data: ReportData) -> bytes:
  _table(pdf, "By provider", data.by_provider, data.total, limit=10, labels=PROVIDER_LABELS)
  _table(pdf, "By model", data.by_model, data.total, limit=12)
  _table(pdf, "By tier", data.by_tier, data.total, limit=8)
+ _beyond_tokens(pdf, data)
  _runs(pdf, data)
  _note(pdf)
  return bytes(pdf.output())
@@ -388,6 +392,20 @@ def _table_row(pdf, columns, cells: list[str], share: float | None) -> None:
  pdf.ln(6)
  pdf.set_draw_color(*RULE)
  pdf.line(16, pdf.get_y(), 194, pdf.get_y())
+
+
+def _beyond_tokens(pdf, data: ReportData) -> None:
+ """Tool fees, audio / image tokens and gateway differences: lines of their own, included in the costs above."""
+ if not data.beyond_tokens:
+  return
+ _section(pdf, "Beyond plain tokens (included above)", 14 + 6 * (len(data.beyond_tokens) + 2))
+ columns = [("Item", 58, "L"), ("Quantity", 44, "R"), ("Cost", 26, "R"), ("Share", 26, "L")]
+ _table_header(pdf, columns)
+ for line in data.beyond_tokens:
+  share = line.units / data.total.cost_units if data.total.cost_units > 0 else None
+  cells = [line.item.replace("_", " "), f"{line.quantity:,}", format_usd_auto(line.units)]
+  _table_row(pdf, columns, cells, share)
+ pdf.ln(4)
 
 
 def _runs(pdf, data: ReportData) -> None:

@@ -16,6 +16,7 @@ from datetime import tzinfo
 from typing import Any
 
 from ..pricing.book import PriceBook
+from ..pricing.lines import PLAIN_ITEMS, fee_units
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
 from ..pricing.usage import Usage
 from .periods import PERIODS, US_PER_HOUR, iso_utc, period_bounds, period_key, to_us
@@ -31,7 +32,7 @@ _CALL_COLUMNS = (
  "c.id, c.ts_us, c.session_id, c.run_id, c.ticket_id, c.tier, c.agent, c.provider, c.model, c.requested_model, "
  "c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_write_tokens, c.cache_write_1h_tokens, "
  "c.reasoning_tokens, c.request_id, c.cost_units, c.cost_units_big, p.price_json, c.latency_s, c.status, c.error, "
- "c.attempts, c.raw_usage"
+ "c.attempts, c.raw_usage, c.cost_lines"
 )
 VECTOR_SIZE = 10  # calls, unpriced calls, cost units, six token counts, latency ms
 _RAW_VECTOR = (
@@ -168,6 +169,7 @@ class LedgerRecord:
  error: str
  attempts: int
  raw_usage: str | None
+ cost_lines_json: str | None = None
 
  @property
  def timestamp(self) -> float:
@@ -203,12 +205,19 @@ class LedgerRecord:
    "error": self.error,
    "attempts": self.attempts,
    "raw_usage": json.loads(self.raw_usage) if self.raw_usage else None,
+   "cost_lines": self.cost_lines,
+   "fees_usd": exact_usd(fee_units(self.cost_lines)) if self.cost_lines else None,
   }
+
+ @property
+ def cost_lines(self) -> list[dict[str, Any]] | None:
+  """The lines the call's cost is made of when they say more than its token counts (fees, tier rates, ...)."""
+  return json.loads(self.cost_lines_json) if self.cost_lines_json else None
 
 
 def _record(row: tuple) -> LedgerRecord:
  """A LedgerRecord from a row of _CALL_COLUMNS."""
- return LedgerRecord(*row[:10], Usage(*row[10:16]), row[16] or "", call_cost(row[17], row[18]), *row[19:25])
+ return LedgerRecord(*row[:10], Usage(*row[10:16]), row[16] or "", call_cost(row[17], row[18]), *row[19:26])
 
 
 # The span of a session's or a run's calls, from their rollups.
@@ -789,3 +798,39 @@ def unpriced_models_in_ledger(ledger: Ledger) -> list[tuple[str, int]]:
    "SELECT model, sum(unpriced_calls) FROM hourly GROUP BY model HAVING sum(unpriced_calls) > 0 ORDER BY model"
   ).fetchall()
  return [(r[0], r[1]) for r in rows]
+
+
+# Beyond plain tokens ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotal:
+ """What the calls of a range were billed for one item beyond plain tokens (a tool fee, audio or image tokens,
+ a gateway's difference): the quantity (requests or tokens) and the exact cost in units."""
+
+ item: str
+ quantity: int
+ units: int
+
+
+def beyond_token_totals(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> list[LineTotal]:
+ """Per item, the cost lines of the calls in `filt` that their plain token counts do not tell, dearest first.
+ Only calls that kept cost lines are read (few; the partial index finds them)."""
+ filt = narrowed(ledger, filt)
+ where, params = _where(filt, "c.")
+ glue = " AND " if where else " WHERE "
+ sql = f"SELECT c.cost_lines FROM calls c{where}{glue}c.cost_lines IS NOT NULL"
+ totals: dict[str, list[int]] = {}
+ with ledger.reading():
+  rows = ledger.connection.execute(sql, params).fetchall()
+ for (text,) in rows:
+  _add_lines(totals, json.loads(text))
+ return sorted((LineTotal(item, *sums) for item, sums in totals.items()), key=lambda t: (-t.units, t.item))
+
+
+def _add_lines(totals: dict[str, list[int]], lines: list[dict[str, Any]]) -> None:
+ for line in lines:
+  if line["item"] not in PLAIN_ITEMS:
+   sums = totals.setdefault(line["item"], [0, 0])
+   sums[0] += line.get("quantity", 0)
+   sums[1] += line["units"]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .rollups import rebuild_rollups
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INT64_MAX = (1 << 63) - 1
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
@@ -128,6 +128,14 @@ CREATE UNIQUE INDEX calls_request_key ON calls(ts_us / 3600000000, provider, req
 """
 
 
+# Version 4: a call's cost lines (pricing.lines.CostLine dicts as JSON) when they say more than its six token counts
+# at list price: server-tool fees, audio / image tokens, batch or service-tier rates, iterations, a gateway's cost.
+MIGRATION_V4 = """
+ALTER TABLE calls ADD COLUMN cost_lines TEXT;
+CREATE INDEX calls_with_lines ON calls(ts_us) WHERE cost_lines IS NOT NULL
+"""
+
+
 class SchemaError(Exception):
  """The file's schema cannot be used by this version (newer, or not a ledger)."""
 
@@ -161,7 +169,11 @@ def _to_v3(conn: sqlite3.Connection) -> None:
  _run_script(conn, MIGRATION_V3)
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v2, 2: _to_v3}
+def _to_v4(conn: sqlite3.Connection) -> None:
+ _run_script(conn, MIGRATION_V4)
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:

@@ -22,7 +22,7 @@ import shlex
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -42,8 +42,8 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _INSERT = (
  "INSERT INTO calls (ts_us, session_id, run_id, ticket_id, tier, agent, provider, model, requested_model, "
  "input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, reasoning_tokens, "
- "request_id, cost_units, cost_units_big, latency_s, status, error, attempts, raw_usage, price_id) "
- "VALUES (" + ", ".join("?" * 24) + ") ON CONFLICT DO NOTHING"
+ "request_id, cost_units, cost_units_big, latency_s, status, error, attempts, raw_usage, cost_lines, price_id) "
+ "VALUES (" + ", ".join("?" * 25) + ") ON CONFLICT DO NOTHING"
 )
 
 
@@ -59,7 +59,8 @@ class LedgerMissing(LedgerError):
 class LedgerCall:
  """One AI call to record. `timestamp` is epoch seconds (UTC); `cost_units` None means unpriced;
  `price` is the ModelPrice.as_dict() used (with how the name resolved), None when unpriced; `raw_usage` is
- the usage as the provider reported it (a JSON-ready mapping or a JSON string)."""
+ the usage as the provider reported it (a JSON-ready mapping or a JSON string); `cost_lines` the lines its cost
+ is made of (pricing.lines.CostLine.as_dict() dicts) when they say more than its token counts, else None."""
 
  timestamp: float
  session_id: str
@@ -79,6 +80,7 @@ class LedgerCall:
  requested_model: str = ""
  error: str = ""
  attempts: int = 1
+ cost_lines: Sequence[Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,8 +562,27 @@ def _row(call: LedgerCall, index: int) -> tuple[tuple, str | None]:
   call.error,
   call.attempts,
   raw,
+  _cost_lines_json(call, cost_units, cost_units_big, index),
  )
  return row, price_json
+
+
+def _cost_lines_json(call: LedgerCall, cost_units: int | None, cost_units_big: str | None, index: int) -> str | None:
+ """The call's cost lines as JSON; they must be objects with an item and integer units that add up to its cost."""
+ lines = call.cost_lines
+ if lines is None:
+  return None
+ where = f"call {index}: cost_lines"
+ if isinstance(lines, str | bytes) or not all(isinstance(line, Mapping) and _is_line(line) for line in lines):
+  raise ValueError(f"{where}: expected a list of objects with an item (text) and units (integer)")
+ total = int(cost_units_big) if cost_units_big is not None else cost_units
+ if total is not None and sum(line["units"] for line in lines) != total:
+  raise ValueError(f"{where}: the lines add up to {sum(line['units'] for line in lines)} units, not the cost {total}")
+ return _raw_usage_json(list(lines), index)
+
+
+def _is_line(line: Mapping) -> bool:
+ return isinstance(line.get("item"), str) and type(line.get("units")) is int
 
 
 def _check_texts(call: LedgerCall, index: int) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..pricing.book import PriceBook
+from ..pricing.lines import CostLine, tells_more
 from .store import Ledger, LedgerCall, LedgerError, check_call
 
 TERMINAL_RUN_STATUSES = frozenset({"done", "blocked", "stopped", "error"})
@@ -130,6 +131,7 @@ class LedgerWriter:
    requested_model=record.requested_model,
    error=record.error,
    attempts=record.attempts,
+   cost_lines=_telling_lines(getattr(record, "cost_lines", ())),
   )
 
  def _price_of(self, model: str) -> dict[str, Any] | None:
@@ -257,3 +259,8 @@ class LedgerWriter:
   if callback is not None:
    with contextlib.suppress(Exception):  # a broken callback must not stop the recording
     callback(message)
+
+
+def _telling_lines(lines: tuple[CostLine, ...]) -> list[dict[str, Any]] | None:
+ """The cost lines worth keeping with a call: those that say more than its six token counts."""
+ return [line.as_dict() for line in lines] if lines and tells_more(lines) else None
