@@ -182,9 +182,100 @@ def usage_from_response(payload: Any, provider: str | None = None) -> Usage | No
  without it the shape is recognized from its keys. Raises UsageError on counts that cannot be billed.
  """
  hint = PROVIDER_ALIASES.get(provider.lower(), provider.lower()) if provider else None
+ if type(payload) is dict:
+  fast = _fast_usage(payload, hint)
+  if fast is not None:
+   return fast
  if _is_stream(payload):
   return _usage_from_stream([_as_dict(event, f"stream[{i}]") for i, event in enumerate(payload)], hint)
  return _usage_from_payload(_as_dict(payload), hint, "response")
+
+
+# The fast path: an Anthropic message or an OpenAI chat completion as a plain JSON dict whose usage holds only plain
+# counts is read directly. Anything else (another shape, a field only the general reader reads, a null, a count out
+# of range, parts larger than their whole) returns None and goes the general way, which reads it the same or names
+# what is wrong. Keys neither reader reads (service_tier, server_tool_use, total_tokens, audio_tokens) do not matter.
+
+
+def _fast_usage(payload: dict, hint: str | None) -> Usage | None:
+ usage = payload.get("usage")
+ if type(usage) is not dict:
+  return None
+ reader = _FAST_READERS.get(payload.get("object") or payload.get("type"))
+ return None if reader is None else reader(usage, hint, payload)
+
+
+def _fast_anthropic(usage: dict, hint: str | None, payload: dict) -> Usage | None:
+ if "iterations" in usage or "output_tokens_details" in usage:
+  return None
+ write_5m, write_1h = _fast_cache_split(usage.get("cache_creation"))
+ uncached, output = usage.get("input_tokens"), usage.get("output_tokens")
+ read, write = usage.get("cache_read_input_tokens", 0), usage.get("cache_creation_input_tokens", write_5m + write_1h)
+ if not (
+  type(uncached) is int
+  and type(output) is int
+  and type(read) is int
+  and type(write) is int
+  and 0 <= uncached <= MAX_CALL_TOKENS
+  and 0 <= output <= MAX_CALL_TOKENS
+  and 0 <= read <= MAX_CALL_TOKENS
+  and 0 <= write <= MAX_CALL_TOKENS
+  and write_5m + write_1h <= write
+ ):
+  return None
+ return _trusted(uncached + read + write, output, read, write, write_1h, 0)
+
+
+def _fast_cache_split(split: object) -> tuple[int, int]:
+ """(5m, 1h) cache writes of a plain `cache_creation` object; an out-of-range pair that makes the caller fall back
+ to the general reader otherwise."""
+ if split is None:
+  return 0, 0
+ if type(split) is not dict:
+  return 0, MAX_CALL_TOKENS + 1
+ write_5m, write_1h = split.get("ephemeral_5m_input_tokens", 0), split.get("ephemeral_1h_input_tokens", 0)
+ if type(write_5m) is int and type(write_1h) is int and write_5m >= 0 and write_1h >= 0:
+  return write_5m, write_1h
+ return 0, MAX_CALL_TOKENS + 1
+
+
+def _fast_chat(usage: dict, hint: str | None, payload: dict) -> Usage | None:
+ prompt_details, completion_details = (
+  usage.get("prompt_tokens_details") or {},
+  usage.get("completion_tokens_details") or {},
+ )
+ if type(prompt_details) is not dict or type(completion_details) is not dict or "prompt_cache_hit_tokens" in usage:
+  return None
+ prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+ cached, reasoning = prompt_details.get("cached_tokens") or 0, completion_details.get("reasoning_tokens") or 0
+ if not (
+  type(prompt) is int
+  and type(completion) is int
+  and type(cached) is int
+  and type(reasoning) is int
+  and 0 <= cached <= prompt <= MAX_CALL_TOKENS
+  and 0 <= reasoning <= completion <= MAX_CALL_TOKENS
+  and "cache_write_tokens" not in prompt_details
+ ):
+  return None
+ return None if _is_gemini(hint, payload) else _trusted(prompt, completion, cached, 0, 0, reasoning)
+
+
+_FAST_READERS = {"message": _fast_anthropic, "chat.completion": _fast_chat}
+_new_usage = object.__new__
+_set = object.__setattr__
+
+
+def _trusted(input_: int, output: int, read: int, write: int, write_1h: int, reasoning: int) -> Usage:
+ """A Usage of counts already checked (skips __post_init__'s checks)."""
+ usage = _new_usage(Usage)
+ _set(usage, "input_tokens", input_)
+ _set(usage, "output_tokens", output)
+ _set(usage, "cache_read_tokens", read)
+ _set(usage, "cache_write_tokens", write)
+ _set(usage, "cache_write_1h_tokens", write_1h)
+ _set(usage, "reasoning_tokens", reasoning)
+ return usage
 
 
 def raw_usage_blocks(payload: Any) -> list[dict]:
