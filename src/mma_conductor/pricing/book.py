@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .dataset import dataset_model_ids, dataset_named_price
 from .prices import ModelPrice
 from .table import BUILTIN_PRICES
 from .usage import Usage
@@ -103,11 +101,13 @@ class PriceBook:
   """The known model name closest to `model` ("did you mean gpt-4o-mini?"), or None when none is close."""
   if not isinstance(model, str) or not model.strip():
    return None
+  import difflib  # here, not at the top: only "did you mean" needs it, and a ledger report never does
+
   name = strip_prefixes(model)
   close = difflib.get_close_matches(name, self._lower, 1, _CLOSE_ENOUGH)
   if close:
    return self._lower[close[0]]
-  known = dataset_model_ids() if self.use_dataset else ()
+  known = _dataset().dataset_model_ids() if self.use_dataset else ()
   close = difflib.get_close_matches(name, known, 1, _CLOSE_ENOUGH)
   return close[0] if close else None
 
@@ -162,12 +162,12 @@ class PriceBook:
 
  def _dated_snapshot(self, form: str) -> tuple[str, ModelPrice] | None:
   """The dataset's own entry for a dated name (`gpt-4o-2024-05-13`), which may differ from the undated one."""
-  return dataset_named_price(form, id_only=True) if self.use_dataset and _DATED.search(form) else None
+  return _dataset().dataset_named_price(form, id_only=True) if self.use_dataset and _DATED.search(form) else None
 
  def _dataset_name(self, model: str, forms: list[str]) -> Resolution | None:
   if not self.use_dataset:
    return None
-  found = next(filter(None, map(dataset_named_price, forms)), None)
+  found = next(filter(None, map(_dataset().dataset_named_price, forms)), None)
   return None if found is None else Resolution(model, found[0], "dataset", found[1])
 
  def _by_fallback(self, model: str, forms: list[str]) -> Resolution | None:
@@ -175,6 +175,13 @@ class PriceBook:
    return None
   fallback = self.price(self.fallback_model)
   return None if fallback is None else Resolution(model, self.fallback_model, "fallback", fallback)
+
+
+def _dataset():
+ """The dataset module, imported on the first name the table does not price (a table hit never needs it)."""
+ from . import dataset
+
+ return dataset
 
 
 # Close enough for "did you mean": gpt-4o-mni -> gpt-4o-mini (0.95), claude-sonnet-4-5-thinking -> claude-sonnet-4-5.
