@@ -25,7 +25,6 @@ from typing import Any
 
 from ..engine.config import DEFAULT_TIERS, ProjectConfig, SimulatedConfig, TierConfig
 from ..files import read_toml
-from ..providers.factory import PROVIDERS
 
 CONFIG_NAME = "mma_conductor.toml"
 TIER_KEYS = {"tier1": "Tier 1", "tier2": "Tier 2", "tier3": "Tier 3", "tier4": "Tier 4"}
@@ -94,6 +93,8 @@ def _tier(raw: Any, where: str, default: TierConfig) -> TierConfig:
  if not isinstance(raw, dict):
   raise ConfigError(f"{where}: must be a table")
  _known(raw, {"provider", "model", "escalation"}, where)
+ from ..providers.factory import PROVIDERS  # here: the factory loads the provider machinery (asyncio, ssl)
+
  provider = raw.get("provider", default.provider)
  if provider not in PROVIDERS:
   raise ConfigError(f"{where}.provider: expected one of {', '.join(PROVIDERS)}, got {provider!r}")
