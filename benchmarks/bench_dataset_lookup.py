@@ -69,6 +69,8 @@ print(json.dumps(out))
 def child(case: str, trace: bool) -> dict:
  src = BEFORE_SRC if case == "before" else str(ROOT / "src")
  env = {"PYTHONPATH": src, "PATH": "/usr/bin:/bin"}
+ if case == "before":
+  env["PYTHONDONTWRITEBYTECODE"] = "1"  # never write into another checkout
  args = [sys.executable, "-c", CHILD, MODEL, "trace" if trace else "time", case]
  result = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, check=True)
  return json.loads(result.stdout.strip().splitlines()[-1])

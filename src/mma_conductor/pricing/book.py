@@ -12,13 +12,15 @@ from .prices import ModelPrice
 from .table import BUILTIN_PRICES
 from .usage import Usage
 
-_DATE_SUFFIX = re.compile(r"(?:[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{4})|-latest|-v\d+:\d+)$")
+# Patterns as text, compiled by `re` on first use (and cached there): importing the book, as every ledger report
+# does, need not compile them.
+_DATE_SUFFIX = r"(?:[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{4})|-latest|-v\d+:\d+)$"
 # The suffix shapes a provider adds to a model's name for a snapshot of it; one is removed at a time.
 _DATE_SHAPE = r"[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{2}-\d{2}|\d{4})"
 _TAG_SHAPE = r"-v\d+(?::\d+)?|-\d{3}|-preview|-exp|-latest"
-_SUFFIX_SHAPE = re.compile(f"(?:{_DATE_SHAPE}|{_TAG_SHAPE})$")
-_DATED = re.compile(f"{_DATE_SHAPE}$")
-_VENDOR_DOT = re.compile(r"^(?:anthropic|google|openai|deepseek|us|eu|apac|global)\.")
+_SUFFIX_SHAPE = f"(?:{_DATE_SHAPE}|{_TAG_SHAPE})$"
+_DATED = f"{_DATE_SHAPE}$"
+_VENDOR_DOT = r"^(?:anthropic|google|openai|deepseek|us|eu|apac|global)\."
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +164,7 @@ class PriceBook:
 
  def _dated_snapshot(self, form: str) -> tuple[str, ModelPrice] | None:
   """The dataset's own entry for a dated name (`gpt-4o-2024-05-13`), which may differ from the undated one."""
-  return _dataset().dataset_named_price(form, id_only=True) if self.use_dataset and _DATED.search(form) else None
+  return _dataset().dataset_named_price(form, id_only=True) if self.use_dataset and re.search(_DATED, form) else None
 
  def _dataset_name(self, model: str, forms: list[str]) -> Resolution | None:
   if not self.use_dataset:
@@ -195,8 +197,8 @@ def _rate(value: Decimal) -> str:
 def strip_prefixes(model: str) -> str:
  """Lower-cased, without provider and region prefixes: `us.anthropic.claude-sonnet-4-5` -> `claude-sonnet-4-5`."""
  name = model.strip().lower().rsplit("/", 1)[-1]
- while _VENDOR_DOT.match(name):
-  name = _VENDOR_DOT.sub("", name, count=1)
+ while re.match(_VENDOR_DOT, name):
+  name = re.sub(_VENDOR_DOT, "", name, count=1)
  return name
 
 
@@ -206,7 +208,7 @@ def known_forms(model: str) -> list[str]:
  `claude-3-5-sonnet`]. Nothing else is ever cut off."""
  forms = [strip_prefixes(model)]
  while True:
-  shorter = _SUFFIX_SHAPE.sub("", forms[-1], count=1)
+  shorter = re.sub(_SUFFIX_SHAPE, "", forms[-1], count=1)
   if shorter == forms[-1] or not shorter:
    return forms
   forms.append(shorter)
@@ -219,5 +221,5 @@ def normalize_model_name(model: str) -> str:
  previous = None
  while previous != name:
   previous = name
-  name = _DATE_SUFFIX.sub("", name)
+  name = re.sub(_DATE_SUFFIX, "", name)
  return name
