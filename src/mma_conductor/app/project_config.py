@@ -38,6 +38,16 @@ PROVIDER_DEFAULT_MODELS = {
 }
 
 
+def __getattr__(name: str) -> Any:
+ # PROVIDERS (the providers a tier may name) is the provider factory's; importing the factory loads the provider
+ # machinery (asyncio, ssl), which `mma-conductor costs` has no use for, so it is fetched when first asked for.
+ if name == "PROVIDERS":
+  from ..providers.factory import PROVIDERS
+
+  return PROVIDERS
+ raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class ConfigError(ValueError):
  """A project config that cannot be used; the message names the file and key."""
 
@@ -93,7 +103,7 @@ def _tier(raw: Any, where: str, default: TierConfig) -> TierConfig:
  if not isinstance(raw, dict):
   raise ConfigError(f"{where}: must be a table")
  _known(raw, {"provider", "model", "escalation"}, where)
- from ..providers.factory import PROVIDERS  # here: the factory loads the provider machinery (asyncio, ssl)
+ from ..providers.factory import PROVIDERS  # see __getattr__
 
  provider = raw.get("provider", default.provider)
  if provider not in PROVIDERS:
