@@ -93,6 +93,7 @@ def isolated_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
  back to built-ins afterwards."""
  monkeypatch.setenv("MMA_CONDUCTOR_CONFIG_DIR", str(tmp_path / "config"))
  monkeypatch.setenv("MMA_CONDUCTOR_DATA_DIR", str(tmp_path / "data"))
+ monkeypatch.setenv("MMA_CONDUCTOR_CACHE_DIR", str(tmp_path / "cache"))
  monkeypatch.delenv("MMA_CONDUCTOR_LEDGER", raising=False)
  for name in [*_KEY_VARIABLES, *(v for v in os.environ if v.startswith("MMA_PRICE"))]:
   monkeypatch.delenv(name, raising=False)

@@ -22,6 +22,7 @@ not use that default: it builds its PriceBook with pricing.config.load_price_boo
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -80,6 +81,9 @@ MODEL_PRICING: Mapping[str, ModelPrice] = BUILTIN_PRICES
 _configure_lock = threading.Lock()
 _book: PriceBook | None = None
 _prices: dict[str, ModelPrice | None] = {}
+# model -> (input, output, cache read, cache write units per token, prompt length up to which they apply): the
+# prices estimate_cost has seen, of the active book, so that a steady-state call is one dict hit and arithmetic.
+_fast_rates: dict[str, tuple[int, int, int, int, int]] = {}
 
 
 def configure_pricing(project_dir: Path | str | None = None, **options: Any) -> PriceBook:
@@ -87,11 +91,12 @@ def configure_pricing(project_dir: Path | str | None = None, **options: Any) -> 
  `pricing.config.load_price_book` takes (`user_file`, `env`, `use_dataset`, `fallback_model`): built-in table
  and dataset, then the user file, the project file and the environment, in rising precedence. Everything is
  validated first; on any error PricingConfigError is raised and the prices stay as they were."""
- global _book, _prices
+ global _book, _prices, _fast_rates
  book = load_price_book(project_dir, **options)
  with _configure_lock:
   _book = book
   _prices = book.prices
+  _fast_rates = {}
  return book
 
 
@@ -137,9 +142,29 @@ def estimate_cost(
  """Cost in USD of one call. `input_tokens` is the whole prompt, cache reads and writes included.
  Unknown models cost 0.0 and are reported by unpriced_models(). Bad counts raise UsageError."""
  try:
-  price = _prices[model]
+  i, o, cr, cw, below = _fast_rates[model]
  except KeyError:
-  price = price_book().price(model)
+  return _estimate_cost(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+ # int counts (not bool, not float), none negative, prompt not above the first long-context tier: the rates
+ # remembered apply. Anything else takes the full path, which validates and prices exactly as before.
+ if (
+  type(input_tokens) is int is type(output_tokens) is type(cache_read_tokens) is type(cache_write_tokens)
+  and output_tokens >= 0
+  and 0 <= input_tokens <= below
+ ):
+  if not (cache_read_tokens or cache_write_tokens):
+   return (input_tokens * i + output_tokens * o) / UNITS_PER_USD
+  if cache_read_tokens >= 0 and cache_write_tokens >= 0 and cache_read_tokens + cache_write_tokens <= input_tokens:
+   units = (input_tokens - cache_read_tokens - cache_write_tokens) * i + cache_read_tokens * cr
+   return (units + cache_write_tokens * cw + output_tokens * o) / UNITS_PER_USD
+ return _estimate_cost(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+
+
+def _estimate_cost(
+ model: str, input_tokens: int, output_tokens: int, cache_read_tokens: int, cache_write_tokens: int
+) -> float:
+ book = price_book()
+ price = book.price(model)
  if (
   type(input_tokens) is not int
   or type(output_tokens) is not int
@@ -156,9 +181,19 @@ def estimate_cost(
   cache_read_tokens, cache_write_tokens = checked.cache_read_tokens, checked.cache_write_tokens
  if price is None:
   return 0.0
+ if model not in _fast_rates:
+  _remember_rates(book, model, price)
  i, o, cr, cw, _ = price.rates_for(input_tokens)
  units = (input_tokens - cache_read_tokens - cache_write_tokens) * i + cache_read_tokens * cr
  return (units + cache_write_tokens * cw + output_tokens * o) / UNITS_PER_USD
+
+
+def _remember_rates(book: PriceBook, model: str, price: ModelPrice) -> None:
+ i, o, cr, cw, _ = price.rates_for(0)
+ below = price.tiers[0].above_input_tokens if price.tiers else sys.maxsize
+ with _configure_lock:
+  if book is _book:  # not a book that configure_pricing has replaced meanwhile
+   _fast_rates[model] = (i, o, cr, cw, below)
 
 
 def usage_cost_units(model: str, usage: Usage) -> int | None:

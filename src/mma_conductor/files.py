@@ -29,6 +29,12 @@ def user_data_dir() -> Path:
  return _user_dir("MMA_CONDUCTOR_DATA_DIR", "user_data_dir")
 
 
+def user_cache_dir() -> Path:
+ """mma-conductor's user cache folder (what can be rebuilt, e.g. the dataset index of another genai-prices
+ release): `$MMA_CONDUCTOR_CACHE_DIR`, else the platform's."""
+ return _user_dir("MMA_CONDUCTOR_CACHE_DIR", "user_cache_dir")
+
+
 def _user_dir(variable: str, platform_function: str) -> Path:
  override = os.environ.get(variable)
  if override:

@@ -25,7 +25,6 @@ from typing import Any
 
 from ..engine.config import DEFAULT_TIERS, ProjectConfig, SimulatedConfig, TierConfig
 from ..files import read_toml
-from ..providers.factory import PROVIDERS
 
 CONFIG_NAME = "mma_conductor.toml"
 TIER_KEYS = {"tier1": "Tier 1", "tier2": "Tier 2", "tier3": "Tier 3", "tier4": "Tier 4"}
@@ -37,6 +36,16 @@ PROVIDER_DEFAULT_MODELS = {
  "deepseek": "deepseek-chat",
  "openai": "gpt-4o-mini",
 }
+
+
+def __getattr__(name: str) -> Any:
+ # PROVIDERS (the providers a tier may name) is the provider factory's; importing the factory loads the provider
+ # machinery (asyncio, ssl), which `mma-conductor costs` has no use for, so it is fetched when first asked for.
+ if name == "PROVIDERS":
+  from ..providers.factory import PROVIDERS
+
+  return PROVIDERS
+ raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ConfigError(ValueError):
@@ -94,6 +103,8 @@ def _tier(raw: Any, where: str, default: TierConfig) -> TierConfig:
  if not isinstance(raw, dict):
   raise ConfigError(f"{where}: must be a table")
  _known(raw, {"provider", "model", "escalation"}, where)
+ from ..providers.factory import PROVIDERS  # see __getattr__
+
  provider = raw.get("provider", default.provider)
  if provider not in PROVIDERS:
   raise ConfigError(f"{where}.provider: expected one of {', '.join(PROVIDERS)}, got {provider!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
 from collections.abc import Mapping
@@ -10,18 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .dataset import dataset_model_ids, dataset_named_price
 from .prices import ModelPrice
 from .table import BUILTIN_PRICES, price_in_force
 from .usage import Usage
 
-_DATE_SUFFIX = re.compile(r"(?:[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{4})|-latest|-v\d+:\d+)$")
+# Patterns as text, compiled by `re` on first use (and cached there): importing the book, as every ledger report
+# does, need not compile them.
+_DATE_SUFFIX = r"(?:[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{4})|-latest|-v\d+:\d+)$"
 # The suffix shapes a provider adds to a model's name for a snapshot of it; one is removed at a time.
 _DATE_SHAPE = r"[-@](?:20\d{2}-?\d{2}-?\d{2}|\d{2}-20\d{2}|\d{2}-\d{2}|\d{4})"
 _TAG_SHAPE = r"-v\d+(?::\d+)?|-\d{3}|-preview|-exp|-latest"
-_SUFFIX_SHAPE = re.compile(f"(?:{_DATE_SHAPE}|{_TAG_SHAPE})$")
-_DATED = re.compile(f"{_DATE_SHAPE}$")
-_VENDOR_DOT = re.compile(r"^(?:anthropic|google|openai|deepseek|us|eu|apac|global)\.")
+_SUFFIX_SHAPE = f"(?:{_DATE_SHAPE}|{_TAG_SHAPE})$"
+_DATED = f"{_DATE_SHAPE}$"
+_VENDOR_DOT = r"^(?:anthropic|google|openai|deepseek|us|eu|apac|global)\."
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +114,13 @@ class PriceBook:
   """The known model name closest to `model` ("did you mean gpt-4o-mini?"), or None when none is close."""
   if not isinstance(model, str) or not model.strip():
    return None
+  import difflib  # here, not at the top: only "did you mean" needs it, and a ledger report never does
+
   name = strip_prefixes(model)
   close = difflib.get_close_matches(name, self._lower, 1, _CLOSE_ENOUGH)
   if close:
    return self._lower[close[0]]
-  known = dataset_model_ids() if self.use_dataset else ()
+  known = _dataset().dataset_model_ids() if self.use_dataset else ()
   close = difflib.get_close_matches(name, known, 1, _CLOSE_ENOUGH)
   return close[0] if close else None
 
@@ -173,12 +175,12 @@ class PriceBook:
 
  def _dated_snapshot(self, form: str) -> tuple[str, ModelPrice] | None:
   """The dataset's own entry for a dated name (`gpt-4o-2024-05-13`), which may differ from the undated one."""
-  return dataset_named_price(form, id_only=True) if self.use_dataset and _DATED.search(form) else None
+  return _dataset().dataset_named_price(form, id_only=True) if self.use_dataset and re.search(_DATED, form) else None
 
  def _dataset_name(self, model: str, forms: list[str]) -> Resolution | None:
   if not self.use_dataset:
    return None
-  found = next(filter(None, map(dataset_named_price, forms)), None)
+  found = next(filter(None, map(_dataset().dataset_named_price, forms)), None)
   return None if found is None else Resolution(model, found[0], "dataset", found[1])
 
  def _by_fallback(self, model: str, forms: list[str]) -> Resolution | None:
@@ -186,6 +188,13 @@ class PriceBook:
    return None
   fallback = self.price(self.fallback_model)
   return None if fallback is None else Resolution(model, self.fallback_model, "fallback", fallback)
+
+
+def _dataset():
+ """The dataset module, imported on the first name the table does not price (a table hit never needs it)."""
+ from . import dataset
+
+ return dataset
 
 
 # Close enough for "did you mean": gpt-4o-mni -> gpt-4o-mini (0.95), claude-sonnet-4-5-thinking -> claude-sonnet-4-5.
@@ -199,8 +208,8 @@ def _rate(value: Decimal) -> str:
 def strip_prefixes(model: str) -> str:
  """Lower-cased, without provider and region prefixes: `us.anthropic.claude-sonnet-4-5` -> `claude-sonnet-4-5`."""
  name = model.strip().lower().rsplit("/", 1)[-1]
- while _VENDOR_DOT.match(name):
-  name = _VENDOR_DOT.sub("", name, count=1)
+ while re.match(_VENDOR_DOT, name):
+  name = re.sub(_VENDOR_DOT, "", name, count=1)
  return name
 
 
@@ -230,7 +239,7 @@ def known_forms(model: str) -> list[str]:
  -> [that without `anthropic.`, `claude-3-5-sonnet-20240620`, `claude-3-5-sonnet`]. Nothing else is ever cut off."""
  forms = [gateway_spelling(strip_prefixes(model))]
  while True:
-  shorter = _SUFFIX_SHAPE.sub("", forms[-1], count=1)
+  shorter = re.sub(_SUFFIX_SHAPE, "", forms[-1], count=1)
   if shorter == forms[-1] or not shorter:
    return forms
   forms.append(shorter)
@@ -243,5 +252,5 @@ def normalize_model_name(model: str) -> str:
  previous = None
  while previous != name:
   previous = name
-  name = _DATE_SUFFIX.sub("", name)
+  name = re.sub(_DATE_SUFFIX, "", name)
  return name
