@@ -38,7 +38,7 @@ from .pricing.prices import ModelPrice, PriceTier
 from .pricing.reply import Reply, read_reply
 from .pricing.session_costs import CostFigures, SessionSnapshot
 from .pricing.table import BUILTIN_PRICES
-from .pricing.usage import Usage, UsageError, usage_from_response
+from .pricing.usage import MAX_CALL_TOKENS, Usage, UsageError, usage_from_response
 
 __all__ = [
  "MODEL_PRICING",
@@ -149,7 +149,7 @@ def estimate_cost(
  # remembered apply. Anything else takes the full path, which validates and prices exactly as before.
  if (
   type(input_tokens) is int is type(output_tokens) is type(cache_read_tokens) is type(cache_write_tokens)
-  and output_tokens >= 0
+  and 0 <= output_tokens <= MAX_CALL_TOKENS
   and 0 <= input_tokens <= below
  ):
   if not (cache_read_tokens or cache_write_tokens):
@@ -175,8 +175,18 @@ def _estimate_cost(
   or cache_read_tokens < 0
   or cache_write_tokens < 0
   or cache_read_tokens + cache_write_tokens > input_tokens
+  or input_tokens > MAX_CALL_TOKENS
+  or output_tokens > MAX_CALL_TOKENS
  ):
-  checked = Usage(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+  checked = Usage.from_dict(
+   {
+    "input_tokens": input_tokens,
+    "output_tokens": output_tokens,
+    "cache_read_tokens": cache_read_tokens,
+    "cache_write_tokens": cache_write_tokens,
+   },
+   "estimate_cost",
+  )
   input_tokens, output_tokens = checked.input_tokens, checked.output_tokens
   cache_read_tokens, cache_write_tokens = checked.cache_read_tokens, checked.cache_write_tokens
  if price is None:
@@ -190,7 +200,8 @@ def _estimate_cost(
 
 def _remember_rates(book: PriceBook, model: str, price: ModelPrice) -> None:
  i, o, cr, cw, _ = price.rates_for(0)
- below = price.tiers[0].above_input_tokens if price.tiers else sys.maxsize
+ # Prompts above the first long-context tier, or above what one call can hold, take the full path.
+ below = min(price.tiers[0].above_input_tokens if price.tiers else sys.maxsize, MAX_CALL_TOKENS)
  with _configure_lock:
   if book is _book:  # not a book that configure_pricing has replaced meanwhile
    _fast_rates[model] = (i, o, cr, cw, below)

@@ -78,3 +78,11 @@ def test_unpriced_models_stay_zero_and_reported_after_repeated_calls(warm):
  assert "no-such-model-steady" in cost_tracker.unpriced_models()
  with pytest.raises(UsageError):
   cost_tracker.estimate_cost("no-such-model-steady", -1, 0)
+
+
+@pytest.mark.parametrize("counts", [(10**12, 0), (0, 10**12), (10**8 + 1, 0)])
+def test_absurd_counts_are_refused_before_and_after_the_rates_are_remembered(counts):
+ cost_tracker.estimate_cost("gpt-4o", 1000, 10)  # the rates are remembered now
+ for model in ("gpt-4o", "claude-sonnet-4-5", "no-such-model"):
+  with pytest.raises(UsageError, match="absurd for one call"):
+   cost_tracker.estimate_cost(model, *counts)
