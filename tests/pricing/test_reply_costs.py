@@ -490,3 +490,27 @@ def test_response_cost_lines_sum_to_response_cost_on_every_shape():
   lines = cost_tracker.response_cost_lines(shape)
   assert cost_tracker.response_cost(shape) == sum(line.units for line in lines) / UNITS_PER_USD
   assert all(line.as_dict()["units"] == line.units for line in lines)
+
+
+def test_a_dataset_model_gets_its_audio_rates_from_the_dataset():
+ # gpt-realtime is priced by the genai-prices dataset only: $4 text / $32 audio in, $16 / $64 out per 1M.
+ reply = chat("gpt-realtime", "default", prompt=1000, completion=500)
+ reply["usage"]["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 600}
+ reply["usage"]["completion_tokens_details"] = {"audio_tokens": 400}
+ lines = items(lines_of(reply))
+ assert lines["input_audio"] == (600, 600 * 32 * 10**9) and lines["input"] == (400, 400 * 4 * 10**9)
+ assert lines["output_audio"] == (400, 400 * 64 * 10**9) and lines["output"] == (100, 100 * 16 * 10**9)
+
+
+def test_built_in_modality_rates_agree_with_the_dataset_where_it_has_them():
+ from mma_conductor.pricing.charges import _DATASET_FIELDS, MODALITY_RATES
+ from mma_conductor.pricing.dataset import dataset_raw_prices
+
+ compared = 0
+ for key, rates in MODALITY_RATES.items():
+  raw = dataset_raw_prices(key) or {}
+  for item, rate in rates.items():
+   if _DATASET_FIELDS[item] in raw:
+    assert raw[_DATASET_FIELDS[item]] == rate, (key, item)
+    compared += 1
+ assert compared >= 5

@@ -123,10 +123,27 @@ def _gemini_fee(key: str, searches: int, tool: str, grounded: int) -> tuple[str,
 _TOOL_FEES = {"anthropic": _anthropic_fee, "openai": _openai_fee, "gemini": _gemini_fee}
 
 
-def modality_rate(key: str, item: str) -> Decimal | None:
- """The rate of `item` (e.g. "input_audio") on table key `key` when it differs from the text rate."""
+# genai-prices' field of each modality item, for models the dataset prices (gpt-realtime's audio, ...).
+_DATASET_FIELDS = {
+ "input_audio": "input_audio_mtok",
+ "cache_read_audio": "cache_audio_read_mtok",
+ "output_audio": "output_audio_mtok",
+ "input_image": "input_image_mtok",
+ "output_image": "output_image_mtok",
+ "input_video": "input_video_mtok",
+}
+
+
+def modality_rate(key: str, item: str, dataset_model: bool = False) -> Decimal | None:
+ """The rate of `item` (e.g. "input_audio") on `key` when it differs from the text rate: from MODALITY_RATES for
+ a built-in key, from the dataset for a model the dataset prices (`dataset_model`); None means the text rate."""
  rates = MODALITY_RATES.get(key)
- return None if rates is None else rates.get(item)
+ if rates is not None or not dataset_model:
+  return None if rates is None else rates.get(item)
+ from .dataset import dataset_raw_prices
+
+ value = (dataset_raw_prices(key) or {}).get(_DATASET_FIELDS.get(item, ""))
+ return value if isinstance(value, Decimal) else None
 
 
 def tier_multiplier(provider: str, batch: bool, service_tier: str | None, geo: str | None) -> tuple[Decimal, str]:

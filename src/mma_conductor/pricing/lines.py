@@ -106,7 +106,7 @@ def _step_lines(book: PriceBook, reply: Reply, step: Step, name: str, note: str)
   price, tier_note = priority, "priority"
  modalities = reply.modalities if not reply.steps else {}
  notes = ", ".join(filter(None, (note, tier_note)))
- return _token_lines(price, key, step.usage, modalities, factor, notes)
+ return _token_lines(price, (key, resolution.rule == "dataset"), step.usage, modalities, factor, notes)
 
 
 # (item, index of its text rate in ModelPrice.rates_for: input, output, cache read, 5m write, 1h write)
@@ -126,7 +126,7 @@ _TOKEN_ITEMS = (
 
 
 def _token_lines(
- price: ModelPrice, key: str, usage: Usage, modalities: Mapping[str, int], factor: Decimal, note: str
+ price: ModelPrice, key: tuple[str, bool], usage: Usage, modalities: Mapping[str, int], factor: Decimal, note: str
 ) -> list[CostLine]:
  quantities = _quantities(usage, modalities)
  rates = price.rates_for(usage.input_tokens)
@@ -159,9 +159,11 @@ def _quantities(usage: Usage, modalities: Mapping[str, int]) -> dict[str, int]:
  return quantities
 
 
-def _modality_units(key: str, item: str, text_units: int) -> int:
- rate = charges.modality_rate(key, item)
- return text_units if rate is None else rate_units(rate, f"{key} {item}")
+def _modality_units(key: tuple[str, bool], item: str, text_units: int) -> int:
+ if item in PLAIN_ITEMS:
+  return text_units
+ rate = charges.modality_rate(key[0], item, key[1])
+ return text_units if rate is None else rate_units(rate, f"{key[0]} {item}")
 
 
 def _line(item: str, quantity: int, units_per_token: int, factor: Decimal, note: str) -> CostLine:
