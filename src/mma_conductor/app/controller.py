@@ -25,6 +25,7 @@ from ..pricing.table import BUILTIN_PRICES
 from ..pricing.tiers import TIER_NAMES
 from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
+from .cost_timeline import CostTimeline
 from .ledger_link import HistoryUpdate, LedgerLink, LedgerProblem
 from .project_config import load_project_config
 
@@ -108,8 +109,7 @@ class AppController:
   self.tickets_version = 0
   self.call_log: deque[CallRecord] = deque(maxlen=CALL_LOG_LIMIT)
   self.call_log_version = 0
-  self.cost_timeline: list[tuple[float, int]] = []
-  self._timeline_units = 0
+  self.cost_timeline = CostTimeline()
   self.tier_streams: dict[str, TierStream] = {tier: TierStream() for tier in TIER_NAMES}
   self.log: deque[LogEvent] = deque(maxlen=LOG_LIMIT)
   self.log_version = 0
@@ -224,8 +224,7 @@ class AppController:
   added = self._record_in_session(record)
   if added == -1:
    return
-  self._timeline_units += added or 0
-  self.cost_timeline.append((record.timestamp, self._timeline_units))
+  self.cost_timeline.append(record.timestamp, added or 0)
   if record.ticket_id:
    self.ticket_costs[record.ticket_id] = self.ticket_costs.get(record.ticket_id, 0) + (added or 0)
    self.tickets_version += 1
@@ -329,8 +328,7 @@ class AppController:
   every call."""
   session_id = self.costs.reset()
   self.engine.session_id = session_id
-  self.cost_timeline = []
-  self._timeline_units = 0
+  self.cost_timeline = CostTimeline()
   self.call_log.clear()
   self.call_log_version += 1
   self.ticket_costs.clear()

@@ -61,6 +61,15 @@ class GuiApp:
   """Today's and all-time figures from the ledger, for the Cost Analytics panel."""
   return self.view.history_line
 
+ @property
+ def chart_columns(self) -> int:
+  """The cost chart's width in pixels: the panel sets it as it draws, the views follow it."""
+  return self.view.chart_columns
+
+ @chart_columns.setter
+ def chart_columns(self, columns: int) -> None:
+  self.view.chart_columns = columns
+
  # Commands ------------------------------------------------------------------------------------------
 
  def run_track(self) -> None:
