@@ -15,7 +15,8 @@ sit under the 200 models' rows):
 Only frames in which calls were applied count ("data frames"). Each frame's wall time is split into what it
 spent in `controller.drain_pending` (applying events to the session: the controller's part, bounded by the
 app's drain budget), in `SessionCosts.snapshot` (the session's figures: pricing's part) and the rest (the
-views' refresh and drawing: the GUI's part), timed by wrapping those two calls.
+views' refresh and drawing: the GUI's part), timed by wrapping those two calls. The time the cyclic garbage
+collector ran during the frame (in any of those parts) is reported beside them, with its collections.
 
 Runs on any checkout: `PYTHONPATH=<checkout>/src python benchmarks/bench_gui_data_frames.py`, so the code
 before a change can be measured with the same script in the same session.
@@ -24,6 +25,7 @@ before a change can be measured with the same script in the same session.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -114,6 +116,32 @@ def draw_windows(app: GuiApp) -> None:
  imgui.render()
 
 
+class GarbageCollections:
+ """Time spent in the cyclic garbage collector, and its collections by generation (gc.callbacks)."""
+
+ def __init__(self) -> None:
+  self.spent_ns = 0
+  self.collections = [0, 0, 0]
+  self._started = 0
+  gc.callbacks.append(self._observe)
+
+ def _observe(self, phase: str, info: dict) -> None:
+  if phase == "start":
+   self._started = time.perf_counter_ns()
+   return
+  self.spent_ns += time.perf_counter_ns() - self._started
+  self.collections[info["generation"]] += 1
+
+ def take(self) -> tuple[float, tuple[int, int, int]]:
+  """Milliseconds and collections since the last take."""
+  spent, counts = self.spent_ns, tuple(self.collections)
+  self.spent_ns, self.collections = 0, [0, 0, 0]
+  return spent / 1e6, counts
+
+ def close(self) -> None:
+  gc.callbacks.remove(self._observe)
+
+
 class Frames:
  """The app's frame loop, timed per frame and split into drain, snapshot and the rest."""
 
@@ -122,27 +150,35 @@ class Frames:
   controller = app.controller
   self.drain = controller.drain_pending = Stopwatch(controller.drain_pending)
   self.snapshot = controller.costs.snapshot = Stopwatch(controller.costs.snapshot)
-  self.samples: list[tuple[float, float, float, int]] = []
+  self.gc = GarbageCollections()
+  self.samples: list[tuple[float, float, float, int, float, tuple[int, int, int], float]] = []
 
  def one(self) -> None:
   controller = self.app.controller
   applied = controller.events_applied
   self.drain.take()
   self.snapshot.take()
+  self.gc.take()
   start = time.perf_counter_ns()
   self.app.pre_frame()
+  drawing = time.perf_counter_ns()
   draw_windows(self.app)
-  total = (time.perf_counter_ns() - start) / 1e6
-  self.samples.append((total, self.drain.take(), self.snapshot.take(), controller.events_applied - applied))
+  end = time.perf_counter_ns()
+  total, draw = (end - start) / 1e6, (end - drawing) / 1e6
+  applied = controller.events_applied - applied
+  self.samples.append((total, self.drain.take(), self.snapshot.take(), applied, *self.gc.take(), draw))
 
  def run(self, seconds: float, before_frame=lambda: None) -> None:
   next_frame = time.perf_counter()
   ended = next_frame + seconds
-  while next_frame < ended:
-   before_frame()
-   self.one()
-   next_frame += FRAME_S
-   time.sleep(max(0.0, next_frame - time.perf_counter()))
+  try:
+   while next_frame < ended:
+    before_frame()
+    self.one()
+    next_frame += FRAME_S
+    time.sleep(max(0.0, next_frame - time.perf_counter()))
+  finally:
+   self.gc.close()
 
  def report(self) -> dict:
   data = [s for s in self.samples if s[3]]
@@ -151,12 +187,16 @@ class Frames:
    "drain_ms": [s[1] for s in data],
    "snapshot_ms": [s[2] for s in data],
    "view_ms": [s[0] - s[1] - s[2] for s in data],
+   "view_refresh_ms": [s[0] - s[1] - s[2] - s[6] for s in data],
+   "view_draw_ms": [s[6] for s in data],
+   "gc_ms": [s[4] for s in data],
   }
   return {
    "frames": len(self.samples),
    "data_frames": len(data),
    "calls_applied": sum(s[3] for s in data),
    **{name: stats(values) for name, values in parts.items()},
+   "gc_collections_by_generation": [sum(s[5][g] for s in data) for g in range(3)],
   }
 
 

@@ -264,19 +264,10 @@ def _models_by_tier(snapshot: SessionSnapshot, tiers: list[str]) -> dict[str, st
 
 
 def _sum(key: str, members: list[CostFigures]) -> CostFigures:
- return CostFigures(
-  key,
-  key,
-  sum(f.cost_units for f in members),
-  sum(f.calls for f in members),
-  sum(f.unpriced_calls for f in members),
-  sum(f.input_tokens for f in members),
-  sum(f.output_tokens for f in members),
-  sum(f.cache_read_tokens for f in members),
-  sum(f.cache_write_tokens for f in members),
-  sum(f.cache_write_1h_tokens for f in members),
-  sum(f.reasoning_tokens for f in members),
- )
+ """The members' figures added up (a provider group's subtotal): each column summed in one pass."""
+ columns = zip(*map(figure_values, members), strict=True)
+ next(columns), next(columns)  # the key and provider columns
+ return CostFigures(key, key, *map(sum, columns))
 
 
 def _shares(snapshot: SessionSnapshot) -> tuple[list[str], np.ndarray]:
