@@ -136,6 +136,8 @@ class CostViewBuilder:
  def _start(self, session_id: str) -> None:
   self._session_id = session_id
   self._rows: dict[str, tuple[tuple, FigureRow]] = {}
+  self._model_rows: dict[tuple, FigureRow] = {}  # by the model's figures (figure_values), key included
+  self._model_values: dict[str, tuple] = {}  # each model's figures its row was formatted from
   self._tier_rows: dict[str, tuple[tuple, FigureRow]] = {}
   self._tier_models: dict[str, tuple[tuple, str]] = {}
   self._groups: dict[str, ProviderGroup] = {}
@@ -221,22 +223,39 @@ class CostViewBuilder:
   return row
 
  def _provider_groups(self, snapshot: SessionSnapshot) -> tuple[ProviderGroup, ...]:
-  """The models grouped by provider in the panel's provider order, each group with its subtotal row."""
-  members: dict[str, list[CostFigures]] = {key: [] for key in PROVIDER_ORDER}
-  for figures in snapshot.by_model:
-   members[GROUP_OF.get(figures.provider, "other")].append(figures)
-  return tuple(self._provider_group(key, members[key]) for key in PROVIDER_ORDER if members[key])
+  """The models grouped by provider in the panel's provider order, each group with its subtotal row.
 
- def _provider_group(self, key: str, members: list[CostFigures]) -> ProviderGroup:
-  """A group's model rows (the cached ones where unchanged); its subtotal summed again only when one changed."""
-  rows = tuple(self._row(f.key, MODEL_INDENT + f.key, f) for f in members)
+  Unchanged models are found by their figures in one C-level pass (`map`): the rows cache is keyed by every
+  figure of the model, so a hit is a row formatted from exactly these figures; only misses are formatted."""
+  by_model = snapshot.by_model
+  values = list(map(figure_values, by_model))
+  rows = list(map(self._model_rows.get, values))
+  for index in [index for index, row in enumerate(rows) if row is None]:
+   rows[index] = self._model_row(values[index], by_model[index])
+  groups = [GROUP_OF.get(figures[1], "other") for figures in values]
+  return tuple(self._provider_group(key, rows, values, groups) for key in PROVIDER_ORDER if key in groups)
+
+ def _model_row(self, values: tuple, figures: CostFigures) -> FigureRow:
+  """Format a model's row, forgetting the row of its previous figures."""
+  row = self._model_rows[values] = _row(MODEL_INDENT + figures.key, figures)
+  previous = self._model_values.get(figures.key)
+  if previous is not None:
+   del self._model_rows[previous]
+  self._model_values[figures.key] = values
+  self.rows_formatted += 1
+  return row
+
+ def _provider_group(self, key: str, rows: list[FigureRow], values: list[tuple], groups: list[str]) -> ProviderGroup:
+  """A group's model rows; its subtotal summed again only when one of them changed."""
+  models = tuple(row for row, group in zip(rows, groups, strict=True) if group == key)
   group = self._groups.get(key)
-  if group is not None and group.models == rows:
+  if group is not None and group.models == models:
    return group
   title = PROVIDER_TITLES[key]
+  members = [figures for figures, group in zip(values, groups, strict=True) if group == key]
   subtotal = self._row(SUBTOTAL_KEY + key, title, _sum(key, members))
-  lines = ((subtotal, True), *((row, False) for row in rows))
-  group = self._groups[key] = ProviderGroup(key, title, subtotal, rows, lines)
+  lines = ((subtotal, True), *((row, False) for row in models))
+  group = self._groups[key] = ProviderGroup(key, title, subtotal, models, lines)
   return group
 
 
@@ -263,9 +282,10 @@ def _models_by_tier(snapshot: SessionSnapshot, tiers: list[str]) -> dict[str, st
  return {tier: ", ".join(sorted(c, key=lambda m, c=c: (-c[m], m))) for tier, c in costs.items()}
 
 
-def _sum(key: str, members: list[CostFigures]) -> CostFigures:
- """The members' figures added up (a provider group's subtotal): each column summed in one pass."""
- columns = zip(*map(figure_values, members), strict=True)
+def _sum(key: str, members: list[tuple]) -> CostFigures:
+ """The members' figures (`figure_values` of each) added up, a provider group's subtotal: each column summed
+ in one pass."""
+ columns = zip(*members, strict=True)
  next(columns), next(columns)  # the key and provider columns
  return CostFigures(key, key, *map(sum, columns))
 
