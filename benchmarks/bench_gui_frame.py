@@ -13,6 +13,7 @@ import time
 from _timing import emit, environment, percentile
 from imgui_bundle import imgui
 
+from mma_conductor.app.cost_timeline import CostTimeline
 from mma_conductor.gui.cost_panel import render_cost_panel
 from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_tier_table
@@ -42,10 +43,13 @@ def session_with_25_models() -> SessionCosts:
  return costs
 
 
-def timeline(costs: SessionCosts) -> list[tuple[float, int]]:
+def timeline(costs: SessionCosts) -> CostTimeline:
  snap = costs.snapshot()
  step = snap.total.cost_units // 2000
- return [(snap.started_at + i * 0.5, step * (i + 1)) for i in range(2000)]
+ points = CostTimeline()
+ for i in range(2000):
+  points.append(snap.started_at + i * 0.5, step)
+ return points
 
 
 def frame_times(body) -> list[float]:

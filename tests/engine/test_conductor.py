@@ -213,7 +213,7 @@ def test_reset_session_keeps_tickets_and_starts_from_zero(tmp_path):
  assert snap.total.cost_units == 0 and snap.total.calls == 0
  assert snap.cells == () and all(snap.tier(t).calls == 0 for t in ("Tier 1", "Tier 2", "Tier 3", "Tier 4"))
  assert controller.tickets == tickets
- assert controller.cost_timeline == []
+ assert len(controller.cost_timeline) == 0
 
 
 def test_duplicate_delivery_of_a_record_counts_once(tmp_path):

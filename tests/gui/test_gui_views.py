@@ -7,6 +7,7 @@ from imgui_tables import model_row_cells, table_rows
 from waiting import wait_for
 
 from mma_conductor.app.controller import AppController
+from mma_conductor.app.cost_timeline import CostTimeline
 from mma_conductor.cost_tracker import usage_cost_units
 from mma_conductor.engine.events import CallRecord
 from mma_conductor.gui.app import GuiApp
@@ -68,7 +69,7 @@ def sample_costs() -> SessionCosts:
 def test_cost_panel_rows_equal_the_accumulators(imgui_context):
  costs = sample_costs()
  snap = costs.snapshot()
- view = build_cost_view(snap, [])
+ view = build_cost_view(snap, CostTimeline())
  text = draw(lambda: render_cost_panel(view, PanelRequests()))
  assert f"Session total: {snap.total.cost_label}" in text
  assert "8 calls" in text
@@ -96,7 +97,7 @@ def test_cost_panel_rows_equal_the_accumulators(imgui_context):
 def test_tier_table_est_cost_column_and_total(imgui_context):
  costs = sample_costs()
  snap = costs.snapshot()
- view = build_cost_view(snap, [])
+ view = build_cost_view(snap, CostTimeline())
  rows = table_rows(draw(lambda: render_tier_table(view)))
  assert rows[0] == ["Tier", "Model", "Input", "Output", "Cached", "Est. Cost"]
  body = {r[0]: r for r in rows[1:]}
@@ -109,7 +110,7 @@ def test_tier_table_est_cost_column_and_total(imgui_context):
 
 
 def test_empty_session_shows_zero_and_no_calls(imgui_context):
- view = build_cost_view(SessionCosts(PriceBook(use_dataset=False)).snapshot(), [])
+ view = build_cost_view(SessionCosts(PriceBook(use_dataset=False)).snapshot(), CostTimeline())
  text = draw(lambda: render_cost_panel(view, PanelRequests()))
  assert "Session total: $0.00" in text and "No calls yet this session." in text
  rows = table_rows(draw(lambda: render_tier_table(view)))
@@ -117,7 +118,7 @@ def test_empty_session_shows_zero_and_no_calls(imgui_context):
 
 
 def test_collapsed_header_draws_nothing_else(imgui_context):
- view = build_cost_view(sample_costs().snapshot(), [])
+ view = build_cost_view(sample_costs().snapshot(), CostTimeline())
 
  def collapsed():
   imgui.set_next_item_open(False)
@@ -131,7 +132,7 @@ def test_reset_button_raises_the_request(imgui_context):
  # Clicking needs the Test Engine (live tests); here: the request flag starts lowered and the panel
  # keeps drawing the button every frame.
  requests = PanelRequests()
- view = build_cost_view(sample_costs().snapshot(), [])
+ view = build_cost_view(sample_costs().snapshot(), CostTimeline())
  text = draw(lambda: render_cost_panel(view, requests))
  assert "[ Reset Session ]" in text and not requests.want_reset
 
@@ -300,7 +301,7 @@ def run_frames(body, frames=1):
 
 def test_copy_puts_only_the_panels_figures_on_the_clipboard_and_says_copied(imgui_context):
  snap = sample_costs().snapshot()
- view = build_cost_view(snap, [])
+ view = build_cost_view(snap, CostTimeline())
  requests = PanelRequests()
  requests.history_line = "History: today $1.23 (40 calls)"
  run_frames(lambda: render_cost_panel(view, requests), 2)
@@ -338,7 +339,7 @@ def test_copy_table_puts_only_the_tier_table_on_the_clipboard(imgui_context, tmp
 
 
 def test_empty_charts_say_no_calls_yet(imgui_context):
- view = build_cost_view(SessionCosts(PriceBook(use_dataset=False)).snapshot(), [])
+ view = build_cost_view(SessionCosts(PriceBook(use_dataset=False)).snapshot(), CostTimeline())
  text = draw(lambda: render_cost_panel(view, PanelRequests()))
  assert text.count("no calls yet") == 2  # both charts, instead of an empty plot with a 0.4999..0.5 axis
 
@@ -348,7 +349,9 @@ def test_cost_over_time_is_on_the_clock_and_fits_the_calls_with_margins():
  snap = costs.snapshot()
  first = snap.started_at + 600  # the first call ten minutes after the app started
  cent = UNITS_PER_USD // 100
- timeline = [(first, 1 * cent), (first + 30, 5 * cent), (first + 90, 9 * cent)]
+ timeline = CostTimeline()
+ for at, added in ((first, 1 * cent), (first + 30, 4 * cent), (first + 90, 4 * cent)):
+  timeline.append(at, added)
  view = build_cost_view(snap, timeline)
  assert view.timeline_x[0] == first and view.timeline_x[-1] == first + 90  # Unix seconds, from the first call
  x0, x1, y0, y1 = view.timeline_limits
@@ -357,5 +360,7 @@ def test_cost_over_time_is_on_the_clock_and_fits_the_calls_with_margins():
  assert view.timeline_y[-1] < y1 < 1.3 * view.timeline_y[-1]
  low, high = view.share_limits
  assert low == 0 and max(view.share_values) < high <= 1.2 * max(view.share_values)
- one = build_cost_view(snap, [(first, 1_000)])  # one call: still a visible span around it
+ single = CostTimeline()
+ single.append(first, 1_000)
+ one = build_cost_view(snap, single)  # one call: still a visible span around it
  assert one.timeline_limits[0] < first < one.timeline_limits[1]

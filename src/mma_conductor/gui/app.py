@@ -30,7 +30,10 @@ from .widgets import copy_button, hover_tooltip
 RESET_POPUP = "Reset session?"
 INTERRUPTED = ("stopped", "error")  # track states that leave unfinished tickets to resume
 POPUP_BUTTON_SIZE = imgui.ImVec2(120, 0)
-DRAIN_BUDGET_S = 0.004
+# Events applied per frame, at most: half a millisecond (~50-100 calls), so that a frame after new data stays
+# near 1 ms; at 60 frames a second that still applies thousands of calls a second, and a producer further
+# ahead is slowed by the controller's backpressure, never the GUI.
+DRAIN_BUDGET_S = 0.0005
 WINDOW_TITLE = "mma-conductor"
 
 
@@ -60,6 +63,15 @@ class GuiApp:
  def history_line(self) -> str:
   """Today's and all-time figures from the ledger, for the Cost Analytics panel."""
   return self.view.history_line
+
+ @property
+ def chart_columns(self) -> int:
+  """The cost chart's width in pixels: the panel sets it as it draws, the views follow it."""
+  return self.view.chart_columns
+
+ @chart_columns.setter
+ def chart_columns(self, columns: int) -> None:
+  self.view.chart_columns = columns
 
  # Commands ------------------------------------------------------------------------------------------
 

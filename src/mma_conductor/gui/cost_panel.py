@@ -22,12 +22,13 @@ def render_cost_panel(view: CostView, ui) -> None:
  """Draw the collapsing "Cost Analytics" header (open by default) and its content.
 
  `ui` carries the panel's requests back to the app: `ui.want_reset` is set by the Reset Session button;
- `ui.copy_costs` set by the app copies the figures as the Copy button does (and is lowered).
+ `ui.copy_costs` set by the app copies the figures as the Copy button does (and is lowered); `ui.chart_columns`
+ is set to the cost chart's width in pixels, for the next frames' plotted series.
  """
  if not imgui.collapsing_header("Cost Analytics", imgui.TreeNodeFlags_.default_open):
   return
  _figures(view, ui)
- _charts(view)
+ ui.chart_columns = _charts(view)
 
 
 def panel_text(view: CostView, history_line: str) -> str:
@@ -93,10 +94,12 @@ def _model_costs(view: CostView) -> None:
  if not imgui.begin_table("cost_by_model", len(MODEL_COST_COLUMNS), TABLE_FLAGS):
   return
  table_headers(MODEL_COST_COLUMNS, MODEL_COST_FLAGS)
- for group in view.providers:
-  _model_row(group.subtotal, SUBTOTAL)
-  for row in group.models:
-   _model_row(row, None)
+ lines = view.model_lines
+ clipper = imgui.ListClipper()  # with 200 models, only the rows in view are drawn
+ clipper.begin(len(lines))
+ while clipper.step():
+  for row, subtotal in lines[clipper.display_start : clipper.display_end]:
+   _model_row(row, SUBTOTAL if subtotal else None)
  imgui.end_table()
 
 
@@ -118,7 +121,8 @@ PLOT_MIN_SIZE = imgui.ImVec2(60, 60)
 TIME_TITLE, SHARE_TITLE = "Session cost over time", "Cost share by model"
 
 
-def _charts(view: CostView) -> None:
+def _charts(view: CostView) -> int:
+ """Both charts side by side; returns their width in pixels."""
  imgui.separator_text("Charts")
  width = imgui.get_content_region_avail().x
  half = max(120.0, (width - imgui.get_style().item_spacing.x) / 2)
@@ -130,6 +134,7 @@ def _charts(view: CostView) -> None:
  share_empty = "" if view.share_labels else "no priced calls yet" if has_calls else "no calls yet"
  _chart(SHARE_TITLE, size, share_empty, lambda: _cost_share(view, size))
  implot.pop_style_var()
+ return int(half)
 
 
 def _chart(title: str, size: imgui.ImVec2, empty: str, plot: Callable[[], None]) -> None:

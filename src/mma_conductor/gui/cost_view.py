@@ -6,13 +6,16 @@ frame formats nothing and allocates nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
-from ..pricing.money import UNITS_PER_USD
+from ..app.cost_timeline import CostTimeline
 from ..pricing.session_costs import CostFigures, SessionSnapshot
 from ..pricing.tiers import TIER_NAMES
+from .timeline_series import TimelineSeries, padded_top
 
 PROVIDER_ORDER = ("gemini", "anthropic", "deepseek", "openai", "simulated", "other")
 PROVIDER_TITLES = {
@@ -24,10 +27,14 @@ PROVIDER_TITLES = {
  "other": "Other",
 }
 SHARE_BARS = 8
-CHART_MARGIN = 0.08  # of the data's span, on the side(s) a chart's data would otherwise touch the border
-MIN_TIME_MARGIN_S = 1.0  # one call alone (or a burst within a second) still gets some time either side
-MIN_USD_SPAN = 1e-9  # the cost axis's top while every call is still unpriced
+CHART_COLUMNS = 640  # the cost chart's width in pixels until the panel says how wide it is drawn
 MODEL_INDENT = "    "  # a model's row label sits under its provider's subtotal row
+GROUP_OF = {provider: provider for provider in PROVIDER_ORDER}
+TOTAL_KEY, SUBTOTAL_KEY = "\0total", "\0provider:"  # row cache keys that no model name can take
+
+
+# Every figure of a CostFigures as one tuple (read in C): rows compare these to see what changed.
+figure_values = attrgetter(*(field.name for field in fields(CostFigures)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,7 @@ class ProviderGroup:
  title: str
  subtotal: FigureRow
  models: tuple[FigureRow, ...]
+ lines: tuple[tuple[FigureRow, bool], ...]  # the table's lines: (row, is the subtotal), subtotal first
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class CostView:
  tier_rows: tuple[FigureRow, ...]
  total_row: FigureRow
  providers: tuple[ProviderGroup, ...]
+ model_lines: tuple[tuple[FigureRow, bool], ...]  # every group's lines, in order (one table, drawn clipped)
  unpriced_note: str
  timeline_x: np.ndarray
  timeline_y: np.ndarray
@@ -81,8 +90,11 @@ class CostView:
  share_limits: tuple[float, float]
 
 
-def _row(label: str, figures: CostFigures, total_units: int, models: str = "") -> FigureRow:
- share = f"{100 * figures.cost_units / total_units:.1f}%" if total_units and figures.cost_units else "-"
+def _row(label: str, figures: CostFigures, total_units: int | None = None, models: str = "") -> FigureRow:
+ """Format one row; its share of `total_units` only where a share is shown (the tier rows)."""
+ share = ""
+ if total_units is not None:
+  share = f"{100 * figures.cost_units / total_units:.1f}%" if total_units and figures.cost_units else "-"
  return FigureRow(
   label=label,
   models=models,
@@ -100,100 +112,182 @@ def _row(label: str, figures: CostFigures, total_units: int, models: str = "") -
 
 def provider_group_key(provider: str) -> str:
  """The panel's group for a provider id (unknown providers are "other")."""
- return provider if provider in PROVIDER_ORDER else "other"
+ return GROUP_OF.get(provider, "other")
 
 
-def build_cost_view(snapshot: SessionSnapshot, timeline: list[tuple[float, int]]) -> CostView:
- """Format the snapshot and the cost timeline for drawing."""
- total = snapshot.total
- units = total.cost_units
- tier_rows = tuple(
-  _row(tier, snapshot.tier(tier), units, ", ".join(snapshot.models_in_tier(tier)) or "-") for tier in TIER_NAMES
- )
- extra_tiers = tuple(_row(f.key or "(no tier)", f, units) for f in snapshot.by_tier if f.key not in TIER_NAMES)
- total_cost = total.cost_label if total.calls else "$0.00"
- summary = (
+def build_cost_view(snapshot: SessionSnapshot, timeline: CostTimeline, columns: int = CHART_COLUMNS) -> CostView:
+ """Format the snapshot and the cost timeline for drawing, all at once."""
+ return CostViewBuilder().build(snapshot, timeline, columns)
+
+
+class CostViewBuilder:
+ """Builds the CostViews of one controller, one per change, formatting again only what changed.
+
+ A row is formatted again only when its figures differ from those it was last formatted from (the snapshot's
+ CostFigures are immutable values, compared by value); every other row is the same FigureRow object, strings
+ and all. The cost chart's series follows the timeline incrementally (TimelineSeries). A new session or a new
+ timeline (after a reset) starts over.
+ """
+
+ def __init__(self) -> None:
+  self._start("")
+  self.rows_formatted = 0  # rows formatted so far: for tests and benchmarks
+
+ def _start(self, session_id: str) -> None:
+  self._session_id = session_id
+  self._rows: dict[str, tuple[tuple, FigureRow]] = {}
+  self._model_rows: dict[tuple, FigureRow] = {}  # by the model's figures (figure_values), key included
+  self._model_values: dict[str, tuple] = {}  # each model's figures its row was formatted from
+  self._tier_rows: dict[str, tuple[tuple, FigureRow]] = {}
+  self._tier_models: dict[str, tuple[tuple, str]] = {}
+  self._groups: dict[str, ProviderGroup] = {}
+  self._series: TimelineSeries | None = None
+
+ def build(self, snapshot: SessionSnapshot, timeline: CostTimeline, columns: int = CHART_COLUMNS) -> CostView:
+  """The view of `snapshot` and `timeline` for a cost chart `columns` pixels wide."""
+  if snapshot.session_id != self._session_id:
+   self._start(snapshot.session_id)
+  series = self.series(timeline, columns)
+  return self._view(snapshot, series, len(timeline))
+
+ def series(self, timeline: CostTimeline, columns: int) -> TimelineSeries:
+  """The chart's series of `timeline`, brought up to date."""
+  if self._series is None or self._series.timeline is not timeline:
+   self._series = TimelineSeries(timeline, columns)
+  self._series.update(columns)
+  return self._series
+
+ def _view(self, snapshot: SessionSnapshot, series: TimelineSeries, points: int) -> CostView:
+  total = snapshot.total
+  total_cost = total.cost_label if total.calls else "$0.00"
+  labels, values = _shares(snapshot)
+  providers = self._provider_groups(snapshot)
+  return CostView(
+   version=(snapshot.version, points),
+   session_id=snapshot.session_id,
+   session_line=f"session {snapshot.session_id}",
+   total_cost=total_cost,
+   total_units=total.cost_units,
+   summary=_summary(total),
+   badge=f"Session {total_cost}",
+   tier_rows=self._tiers(snapshot, total.cost_units),
+   total_row=self._row(TOTAL_KEY, "Total", total),
+   providers=providers,
+   model_lines=tuple(chain.from_iterable(group.lines for group in providers)),
+   unpriced_note=_unpriced_note(snapshot),
+   timeline_x=series.x,
+   timeline_y=series.y,
+   timeline_limits=series.limits,
+   share_labels=labels,
+   share_positions=[float(i) for i in range(len(labels))],
+   share_values=values,
+   share_limits=(0.0, padded_top(float(values.max()) if len(values) else 0.0, 1.0)),
+  )
+
+ def _row(self, key: str, label: str, figures: CostFigures) -> FigureRow:
+  """The row of `figures`, formatted again only if they changed since it was last formatted."""
+  values = figure_values(figures)
+  cached = self._rows.get(key)
+  if cached is not None and cached[0] == values:
+   return cached[1]
+  row = _row(label, figures)
+  self._rows[key] = (values, row)
+  self.rows_formatted += 1
+  return row
+
+ def _tiers(self, snapshot: SessionSnapshot, total_units: int) -> tuple[FigureRow, ...]:
+  """The four tiers, then any other tier the calls named, each with its share of the session's cost."""
+  named = [snapshot.tier(tier) for tier in TIER_NAMES]
+  self._update_tier_models(snapshot, named)
+  rows = [self._tier_row(f, total_units, self._tier_models[f.key][1]) for f in named]
+  rows += [self._tier_row(f, total_units, "") for f in snapshot.by_tier if f.key not in TIER_NAMES]
+  return tuple(rows)
+
+ def _update_tier_models(self, snapshot: SessionSnapshot, named: list[CostFigures]) -> None:
+  """The models of each tier whose figures changed (a tier's models change only with its figures)."""
+  changed = [(f.key, figure_values(f)) for f in named]
+  changed = [(key, values) for key, values in changed if self._tier_models.get(key, (None,))[0] != values]
+  if changed:
+   models = _models_by_tier(snapshot, [key for key, _ in changed])
+   self._tier_models.update((key, (values, models[key] or "-")) for key, values in changed)
+
+ def _tier_row(self, figures: CostFigures, total_units: int, models: str) -> FigureRow:
+  """A tier's row, formatted again when its figures or the session's total (its share) changed."""
+  values = (figure_values(figures), total_units)
+  cached = self._tier_rows.get(figures.key)
+  if cached is not None and cached[0] == values:
+   return cached[1]
+  row = _row(figures.key or "(no tier)", figures, total_units, models)
+  self._tier_rows[figures.key] = (values, row)
+  self.rows_formatted += 1
+  return row
+
+ def _provider_groups(self, snapshot: SessionSnapshot) -> tuple[ProviderGroup, ...]:
+  """The models grouped by provider in the panel's provider order, each group with its subtotal row.
+
+  Unchanged models are found by their figures in one C-level pass (`map`): the rows cache is keyed by every
+  figure of the model, so a hit is a row formatted from exactly these figures; only misses are formatted."""
+  by_model = snapshot.by_model
+  values = list(map(figure_values, by_model))
+  rows = list(map(self._model_rows.get, values))
+  for index in [index for index, row in enumerate(rows) if row is None]:
+   rows[index] = self._model_row(values[index], by_model[index])
+  groups = [GROUP_OF.get(figures[1], "other") for figures in values]
+  return tuple(self._provider_group(key, rows, values, groups) for key in PROVIDER_ORDER if key in groups)
+
+ def _model_row(self, values: tuple, figures: CostFigures) -> FigureRow:
+  """Format a model's row, forgetting the row of its previous figures."""
+  row = self._model_rows[values] = _row(MODEL_INDENT + figures.key, figures)
+  previous = self._model_values.get(figures.key)
+  if previous is not None:
+   del self._model_rows[previous]
+  self._model_values[figures.key] = values
+  self.rows_formatted += 1
+  return row
+
+ def _provider_group(self, key: str, rows: list[FigureRow], values: list[tuple], groups: list[str]) -> ProviderGroup:
+  """A group's model rows; its subtotal summed again only when one of them changed."""
+  models = tuple(row for row, group in zip(rows, groups, strict=True) if group == key)
+  group = self._groups.get(key)
+  if group is not None and group.models == models:
+   return group
+  title = PROVIDER_TITLES[key]
+  members = [figures for figures, group in zip(values, groups, strict=True) if group == key]
+  subtotal = self._row(SUBTOTAL_KEY + key, title, _sum(key, members))
+  lines = ((subtotal, True), *((row, False) for row in models))
+  group = self._groups[key] = ProviderGroup(key, title, subtotal, models, lines)
+  return group
+
+
+def _summary(total: CostFigures) -> str:
+ return (
   f"{total.calls:,} calls, {total.total_tokens:,} tokens ({total.input_tokens:,} in / {total.output_tokens:,} out)"
  )
- unpriced = ""
- if snapshot.unpriced_models:
-  unpriced = "Unpriced (tokens counted, no price): " + ", ".join(snapshot.unpriced_models)
- xs, ys = _timeline_arrays(timeline)
- labels, values = _shares(snapshot)
- return CostView(
-  version=(snapshot.version, len(timeline)),
-  session_id=snapshot.session_id,
-  session_line=f"session {snapshot.session_id}",
-  total_cost=total_cost,
-  total_units=units,
-  summary=summary,
-  badge=f"Session {total_cost}",
-  tier_rows=tier_rows + extra_tiers,
-  total_row=_row("Total", total, units),
-  providers=_provider_groups(snapshot, units),
-  unpriced_note=unpriced,
-  timeline_x=xs,
-  timeline_y=ys,
-  timeline_limits=_timeline_limits(xs, ys),
-  share_labels=labels,
-  share_positions=[float(i) for i in range(len(labels))],
-  share_values=values,
-  share_limits=(0.0, _padded_top(values, 1.0)),
- )
 
 
-def _provider_groups(snapshot: SessionSnapshot, total_units: int) -> tuple[ProviderGroup, ...]:
- """The models grouped by provider in the panel's provider order, each group with its subtotal row."""
- groups: dict[str, list[CostFigures]] = {}
- for figures in snapshot.by_model:
-  groups.setdefault(provider_group_key(figures.provider), []).append(figures)
- return tuple(_provider_group(key, groups[key], total_units) for key in PROVIDER_ORDER if groups.get(key))
+def _unpriced_note(snapshot: SessionSnapshot) -> str:
+ if not snapshot.unpriced_models:
+  return ""
+ return "Unpriced (tokens counted, no price): " + ", ".join(snapshot.unpriced_models)
 
 
-def _provider_group(key: str, members: list[CostFigures], total_units: int) -> ProviderGroup:
- title = PROVIDER_TITLES[key]
- rows = tuple(_row(MODEL_INDENT + f.key, f, total_units) for f in members)
- return ProviderGroup(key, title, _row(title, _sum(key, members), total_units), rows)
+def _models_by_tier(snapshot: SessionSnapshot, tiers: list[str]) -> dict[str, str]:
+ """The models that ran in each of `tiers`, most expensive first (what `SessionSnapshot.models_in_tier`
+ says), for several tiers in one pass over the cells."""
+ costs: dict[str, dict[str, int]] = {tier: {} for tier in tiers}
+ for cell in snapshot.cells:
+  tier_costs = costs.get(cell.tier)
+  if tier_costs is not None:
+   tier_costs[cell.model] = tier_costs.get(cell.model, 0) + cell.figures.cost_units
+ return {tier: ", ".join(sorted(c, key=lambda m, c=c: (-c[m], m))) for tier, c in costs.items()}
 
 
-def _timeline_arrays(timeline: list[tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
- """Clock time (Unix seconds) and cumulative USD, rising from zero at the first call (not at app start)."""
- xs = np.fromiter((t for t, _ in timeline), dtype=np.float64, count=len(timeline))
- ys = np.fromiter((u / UNITS_PER_USD for _, u in timeline), dtype=np.float64, count=len(timeline))
- if not len(xs):
-  return xs, ys
- return np.concatenate((xs[:1], xs)), np.concatenate(([0.0], ys))
-
-
-def _timeline_limits(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float]:
- """The cost chart's axes: the calls' time span with a margin each side, zero to a little above the total."""
- if not len(xs):
-  return 0.0, 1.0, 0.0, 1.0
- start, end = float(xs[0]), float(xs[-1])
- margin = max((end - start) * CHART_MARGIN, MIN_TIME_MARGIN_S)
- return start - margin, end + margin, 0.0, _padded_top(ys, MIN_USD_SPAN)
-
-
-def _padded_top(values: np.ndarray, floor: float) -> float:
- """A little above the largest value, so that the top point or bar does not sit on the border."""
- top = float(values.max()) if len(values) else 0.0
- return max(top, floor) * (1 + CHART_MARGIN)
-
-
-def _sum(key: str, members: list[CostFigures]) -> CostFigures:
- return CostFigures(
-  key,
-  key,
-  sum(f.cost_units for f in members),
-  sum(f.calls for f in members),
-  sum(f.unpriced_calls for f in members),
-  sum(f.input_tokens for f in members),
-  sum(f.output_tokens for f in members),
-  sum(f.cache_read_tokens for f in members),
-  sum(f.cache_write_tokens for f in members),
-  sum(f.cache_write_1h_tokens for f in members),
-  sum(f.reasoning_tokens for f in members),
- )
+def _sum(key: str, members: list[tuple]) -> CostFigures:
+ """The members' figures (`figure_values` of each) added up, a provider group's subtotal: each column summed
+ in one pass."""
+ columns = zip(*members, strict=True)
+ next(columns), next(columns)  # the key and provider columns
+ return CostFigures(key, key, *map(sum, columns))
 
 
 def _shares(snapshot: SessionSnapshot) -> tuple[list[str], np.ndarray]:

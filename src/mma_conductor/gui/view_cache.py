@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from ..app.controller import AppController
 from ..pricing.money import format_usd, format_usd_auto
 from ..pricing.session_costs import SessionSnapshot
-from .cost_view import CostView, build_cost_view
+from .cost_view import CHART_COLUMNS, CostView, CostViewBuilder
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,9 @@ class ViewCache:
 
  def __init__(self, controller: AppController) -> None:
   self.controller = controller
-  self.cost: CostView = build_cost_view(controller.session(), controller.cost_timeline)
+  self.chart_columns = CHART_COLUMNS  # the cost chart's width in pixels, as the panel last drew it
+  self._cost_builder = CostViewBuilder()
+  self.cost: CostView = self._cost_builder.build(controller.session(), controller.cost_timeline)
   self.tickets: tuple[TicketRow, ...] = ()
   self.ticket_summary = ""
   self._call_rows: dict[int, CallRow] = {}
@@ -82,8 +85,12 @@ class ViewCache:
  def _refresh_cost(self, snapshot: SessionSnapshot) -> None:
   timeline = self.controller.cost_timeline
   if (snapshot.version, len(timeline)) != self.cost.version or snapshot.session_id != self.cost.session_id:
-   self.cost = build_cost_view(snapshot, timeline)
+   self.cost = self._cost_builder.build(snapshot, timeline, self.chart_columns)
    self.rebuilds += 1
+   return
+  series = self._cost_builder.series(timeline, self.chart_columns)
+  if series.x is not self.cost.timeline_x:  # the chart was drawn at a new width
+   self.cost = dataclasses.replace(self.cost, timeline_x=series.x, timeline_y=series.y, timeline_limits=series.limits)
 
  def _refresh_tickets(self) -> None:
   controller = self.controller
