@@ -4,6 +4,10 @@ Every recorded call lands in one cell keyed (provider, model, tier, agent); the 
 per-provider and per-agent figures are sums over cells, computed when a snapshot is taken (a handful of
 cells, once per change) instead of on every call. All figures are integers, so totals are exact and do not
 depend on the order or thread in which calls arrive.
+
+A cell's counters are packed machine words, not Python objects (docs/cost_engine.md, Accumulators): 64-bit
+words for money, 32-bit words for counts. They stay exact past their width: what a word cannot hold is carried
+into Python integers.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,8 +25,32 @@ from .prices import provider_of
 from .tiers import TIER_NAMES
 from .usage import ZERO_USAGE, Usage
 
-# Cell layout: cost units, calls, unpriced calls, then the six Usage counts.
-_COST, _CALLS, _UNPRICED, _IN, _OUT, _CR, _CW, _CW1H, _REASON = range(9)
+# The counters of a cell, in the order of CostFigures' fields: money (units of 10^-15 USD) is kept in unsigned
+# 64-bit words, counts in unsigned 32-bit words (calls as priced + unpriced: a call adds to one word, not two).
+# These tables own the layout. A new counter is one name in MONEY_COUNTERS or COUNT_COUNTERS, plus its
+# CostFigures field and the line of SessionCosts._count that adds a call's value.
+MONEY_COUNTERS = ("cost_units",)
+COUNT_COUNTERS = (
+ "calls",
+ "unpriced_calls",
+ "input_tokens",
+ "output_tokens",
+ "cache_read_tokens",
+ "cache_write_tokens",
+ "cache_write_1h_tokens",
+ "reasoning_tokens",
+)
+COUNTERS = MONEY_COUNTERS + COUNT_COUNTERS
+_MONEY_WIDTH = len(MONEY_COUNTERS)
+_COUNT_WIDTH = len(COUNT_COUNTERS)
+_COST = MONEY_COUNTERS.index("cost_units")
+# The word of "calls" holds the priced calls; calls = priced + unpriced is made when the words are read.
+_PRICED, _UNPRICED, _IN, _OUT = map(COUNT_COUNTERS.index, ("calls", "unpriced_calls", "input_tokens", "output_tokens"))
+_CR, _CW, _CW1H, _REASON = _PARTS = tuple(
+ map(COUNT_COUNTERS.index, ("cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens"))
+)
+# Unsigned: their setters skip the argument parsing of the signed codes ("q", "i"), which makes adds faster.
+_MONEY_WORD, _COUNT_WORD = "Q", "I"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +153,13 @@ class SessionSnapshot:
 
 
 def _figures(key: str, provider: str, cell: list[int] | None) -> CostFigures:
- values = cell if cell is not None else [0] * 9
+ values = cell if cell is not None else [0] * len(COUNTERS)
  return CostFigures(key, provider, *values)
 
 
 def _add(into: list[int], cell: list[int]) -> None:
- for i in range(9):
-  into[i] += cell[i]
+ for i, value in enumerate(cell):
+  into[i] += value
 
 
 class SessionCosts:
@@ -142,15 +171,37 @@ class SessionCosts:
  rebuilt only after a change.
  """
 
+ __slots__ = (
+  "_carry",
+  "_counts",
+  "_lock",
+  "_money",
+  "_request_ids",
+  "_slots",
+  "_snapshot",
+  "_version",
+  "price_book",
+  "session_id",
+  "started_at",
+ )
+
  def __init__(self, price_book: PriceBook, session_id: str | None = None) -> None:
   self.price_book = price_book
   self._lock = threading.Lock()
-  self._cells: dict[tuple[str, str, str, str], list[int]] = {}
-  self._request_ids: set[str] = set()
   self._version = 0
   self._snapshot: SessionSnapshot | None = None
+  self._clear()
   self.session_id = session_id or new_session_id()
   self.started_at = time.time()
+
+ def _clear(self) -> None:
+  # Cell n is _money[n * _MONEY_WIDTH:][:_MONEY_WIDTH] and _counts[n * _COUNT_WIDTH:][:_COUNT_WIDTH], plus its row
+  # in _carry (Python ints, COUNTERS order) once a counter outgrew its word.
+  self._slots: dict[tuple[str, str, str, str], int] = {}
+  self._money = array(_MONEY_WORD)
+  self._counts = array(_COUNT_WORD)
+  self._carry: dict[int, list[int]] | None = None
+  self._request_ids: set[str] | None = None  # made by the first request id: most sessions never see one
 
  @property
  def version(self) -> int:
@@ -189,25 +240,95 @@ class SessionCosts:
   with self._lock:
    if request_id is not None and self._is_repeat(request_id):
     return -1
-   cell = self._cells.get(key)
-   if cell is None:
-    cell = self._cells[key] = [0] * 9
-   _add_call(cell, usage, cost_units)
+   slot = self._slots.get(key)
+   if slot is None:
+    slot = self._new_cell(key)
+   self._count(slot, usage, cost_units)
    self._version += 1
   return cost_units
 
  def _is_repeat(self, request_id: str) -> bool:
   """Whether `request_id` was recorded already; remembers a new one. Called with the lock held."""
-  if request_id in self._request_ids:
+  if self._request_ids is None:
+   self._request_ids = set()
+  elif request_id in self._request_ids:
    return True
   self._request_ids.add(request_id)
   return False
 
+ def _new_cell(self, key: tuple[str, str, str, str]) -> int:
+  slot = self._slots[key] = len(self._slots)
+  self._money.extend(array(_MONEY_WORD, bytes(_MONEY_WIDTH * self._money.itemsize)))
+  self._counts.extend(array(_COUNT_WORD, bytes(_COUNT_WIDTH * self._counts.itemsize)))
+  return slot
+
+ def _count(self, slot: int, usage: Usage, cost_units: int | None) -> None:
+  """Add one call to the words of cell `slot`. Called with the lock held."""
+  money = self._money
+  at = slot * _MONEY_WIDTH + _COST
+  total = money[at] + (cost_units or 0)
+  try:
+   money[at] = total
+  except OverflowError:  # past 2^64 units (~$18,446) in this cell, or below zero: Python ints take it
+   self._carry_row(slot)[_COST] += total
+   money[at] = 0
+  # A cell's largest counts are its calls, input and output words: the others are parts of those in every call
+  # (Usage checks it), so they cannot pass their words unless one of those three does first. The three new
+  # values are made before any is stored, so that an overflow halfway is carried exactly.
+  counts = self._counts
+  base = slot * _COUNT_WIDTH
+  calls_at = base + (_PRICED if cost_units is not None else _UNPRICED)
+  calls = counts[calls_at] + 1
+  inputs = counts[base + _IN] + usage.input_tokens
+  outputs = counts[base + _OUT] + usage.output_tokens
+  try:
+   counts[calls_at] = calls
+   counts[base + _IN] = inputs
+   counts[base + _OUT] = outputs
+  except OverflowError:
+   self._carry_counts(slot, {calls_at - base: calls, _IN: inputs, _OUT: outputs}, usage)
+   return
+  # An add to an array costs about twice an add to a list: the parts that are usually zero are skipped.
+  counts[base + _CR] += usage.cache_read_tokens
+  if usage.cache_write_tokens:  # 1h writes are part of the writes: none without them
+   counts[base + _CW] += usage.cache_write_tokens
+   counts[base + _CW1H] += usage.cache_write_1h_tokens
+  if usage.reasoning_tokens:
+   counts[base + _REASON] += usage.reasoning_tokens
+
+ def _carry_counts(self, slot: int, written: dict[int, int], usage: Usage) -> None:
+  """A count of cell `slot` passed its word: move all the cell's counts into its carry, with the rest of the call
+  (`written`: the new values of the words being stored; then the parts). The words restart from zero."""
+  counts = self._counts
+  base = slot * _COUNT_WIDTH
+  row = self._carry_row(slot)
+  for i in range(_COUNT_WIDTH):
+   row[_MONEY_WIDTH + i] += written[i] if i in written else counts[base + i]
+   counts[base + i] = 0
+  for i in _PARTS:
+   row[_MONEY_WIDTH + i] += getattr(usage, COUNT_COUNTERS[i])
+
+ def _carry_row(self, slot: int) -> list[int]:
+  if self._carry is None:
+   self._carry = {}
+  return self._carry.setdefault(slot, [0] * len(COUNTERS))
+
+ def _cells(self) -> dict[tuple[str, str, str, str], list[int]]:
+  """Every cell's counters as Python ints, in COUNTERS order. Called with the lock held."""
+  money, counts, carry = self._money.tolist(), self._counts.tolist(), self._carry or {}
+  cells = {}
+  for key, slot in self._slots.items():
+   cell = money[slot * _MONEY_WIDTH :][:_MONEY_WIDTH] + counts[slot * _COUNT_WIDTH :][:_COUNT_WIDTH]
+   if slot in carry:
+    cell = [a + b for a, b in zip(cell, carry[slot], strict=True)]
+   cell[_MONEY_WIDTH + _PRICED] += cell[_MONEY_WIDTH + _UNPRICED]
+   cells[key] = cell
+  return cells
+
  def reset(self, session_id: str | None = None) -> str:
   """Clear every figure and start a new session; returns the new session id."""
   with self._lock:
-   self._cells.clear()
-   self._request_ids.clear()
+   self._clear()
    self.session_id = session_id or new_session_id()
    self.started_at = time.time()
    self._version += 1
@@ -220,7 +341,7 @@ class SessionCosts:
    return cached
   with self._lock:
    version = self._version
-   cells = {key: list(cell) for key, cell in self._cells.items()}
+   cells = self._cells()
    session_id, started_at = self.session_id, self.started_at
   snap = _build_snapshot(session_id, version, started_at, cells, self.price_book.unpriced_models())
   self._snapshot = snap
@@ -234,20 +355,6 @@ class SessionCosts:
   return total
 
 
-def _add_call(cell: list[int], usage: Usage, cost_units: int | None) -> None:
- if cost_units is None:
-  cell[_UNPRICED] += 1
- else:
-  cell[_COST] += cost_units
- cell[_CALLS] += 1
- cell[_IN] += usage.input_tokens
- cell[_OUT] += usage.output_tokens
- cell[_CR] += usage.cache_read_tokens
- cell[_CW] += usage.cache_write_tokens
- cell[_CW1H] += usage.cache_write_1h_tokens
- cell[_REASON] += usage.reasoning_tokens
-
-
 def _build_snapshot(
  session_id: str,
  version: int,
@@ -255,7 +362,7 @@ def _build_snapshot(
  cells: dict[tuple[str, str, str, str], list[int]],
  unpriced: frozenset[str],
 ) -> SessionSnapshot:
- total = [0] * 9
+ total = [0] * len(COUNTERS)
  groups: dict[str, dict[str, list[int]]] = {"tier": {}, "model": {}, "provider": {}, "agent": {}}
  model_provider: dict[str, str] = {}
  cell_figures = []
@@ -263,7 +370,7 @@ def _build_snapshot(
   _add(total, cell)
   model_provider[model] = provider
   for group, key in (("tier", tier), ("model", model), ("provider", provider), ("agent", agent)):
-   _add(groups[group].setdefault(key, [0] * 9), cell)
+   _add(groups[group].setdefault(key, [0] * len(COUNTERS)), cell)
   cell_figures.append(CellFigures(provider, model, tier, agent, _figures(model, provider, cell)))
 
  def ordered(group: str, provider_for=lambda key: "") -> tuple[CostFigures, ...]:
