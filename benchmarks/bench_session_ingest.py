@@ -6,6 +6,8 @@ A session with 4 tiers x 10 models x 3 agents (120 cells) is fed pre-built `Usag
 are the accumulator's own cost (pricing included), not payload parsing. Target (from the issue): >= 500,000
 usage events per second on one thread. The last line of output is one JSON object (see benchmarks/README.md).
 
+`--feed N` only records N <= 10,000 events into a warm session (2,000 events first) and stops: run it under callgrind
+with N = 0 and N = 10,000 and divide the difference of instructions by 10,000 for a load-independent cost per call.
 `--compare PATH` also loads another checkout's `pricing/session_costs.py` (e.g. main's) beside this one and feeds
 both the same events in alternating rounds, timed in process CPU time: a before/after ratio that the load of a
 shared machine affects alike on both sides.
@@ -30,6 +32,7 @@ TARGET_EVENTS_PER_S = 500_000
 
 QUICK = "--quick" in sys.argv
 COMPARE = sys.argv[sys.argv.index("--compare") + 1] if "--compare" in sys.argv else None
+FEED = int(sys.argv[sys.argv.index("--feed") + 1]) if "--feed" in sys.argv else None
 EVENTS = 50_000 if QUICK else 200_000
 ROUNDS = 3 if QUICK else 7
 BATCH = 1_000
@@ -165,11 +168,24 @@ def compare(events: list, book, other: type) -> dict[str, object]:
  }
 
 
+def feed_only(book, count: int) -> None:
+ """Record `count` (<= 10,000) events after 2,000 warm-up events, for an instruction counter run around the
+ process. The same 12,000 events are built whatever `count`, so that only the recording differs."""
+ events = make_events(12_000)
+ record = SessionCosts(book, session_id="bench").record
+ for model, usage, tier, agent in events[: 2_000 + min(count, 10_000)]:
+  record(model, usage, tier=tier, agent=agent)
+ emit({"benchmark": "session_ingest_feed", "env": environment(), "events_after_warmup": count})
+
+
 def main() -> None:
  started = time.perf_counter()
  book = price_book()
  for model in MODELS:  # resolve once: the steady state is a dict hit per name
   assert book.price(model) is not None, model
+ if FEED is not None:
+  feed_only(book, FEED)
+  return
  events = make_events(EVENTS)
  ids = [f"req-{i:08d}" for i in range(EVENTS)]
 

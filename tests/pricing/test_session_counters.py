@@ -2,6 +2,7 @@
 counts past 2^32 and 2^64, in every grouping of the snapshot."""
 
 import random
+import threading
 from dataclasses import fields
 
 import pytest
@@ -138,3 +139,21 @@ def test_cells_match_python_integer_sums_through_many_carries(costs):
  assert {key: [getattr(f, name) for name in COUNTERS] for key, f in cells.items()} == expected
  assert max(row[COUNTERS.index("cache_read_tokens")] for row in expected.values()) > 2**36
  assert max(row[0] for row in expected.values()) > 2**66
+
+
+def test_threads_carrying_the_same_cell_lose_nothing(costs):
+ barrier = threading.Barrier(4)
+
+ def worker():
+  barrier.wait()
+  for _ in range(2000):
+   record(costs, 2**62, Usage(2**20, 2**10))
+
+ threads = [threading.Thread(target=worker) for _ in range(4)]
+ for thread in threads:
+  thread.start()
+ for thread in threads:
+  thread.join()
+ total = costs.snapshot().total
+ assert (total.cost_units, total.calls) == (8000 * 2**62, 8000)
+ assert (total.input_tokens, total.output_tokens) == (8000 * 2**20, 8000 * 2**10)

@@ -5,17 +5,17 @@ per-provider and per-agent figures are sums over cells, computed when a snapshot
 cells, once per change) instead of on every call. All figures are integers, so totals are exact and do not
 depend on the order or thread in which calls arrive.
 
-A cell's counters are packed machine words, not Python objects (docs/cost_engine.md, Accumulators): 64-bit
-words for money, 32-bit words for counts. They stay exact past their width: what a word cannot hold is carried
-into Python integers.
+A cell's counters are one packed record of machine words, not Python objects (docs/cost_engine.md,
+Accumulators): 64-bit words for money, 32-bit words for counts. They stay exact past their width: what a word
+cannot hold is carried into Python integers.
 """
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 import uuid
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,9 +26,8 @@ from .tiers import TIER_NAMES
 from .usage import ZERO_USAGE, Usage
 
 # The counters of a cell, in the order of CostFigures' fields: money (units of 10^-15 USD) is kept in unsigned
-# 64-bit words, counts in unsigned 32-bit words (calls as priced + unpriced: a call adds to one word, not two).
-# These tables own the layout. A new counter is one name in MONEY_COUNTERS or COUNT_COUNTERS, plus its
-# CostFigures field and the line of SessionCosts._count that adds a call's value.
+# 64-bit words, counts (calls and tokens) in unsigned 32-bit words. These tables own the layout. A new counter is
+# one name in MONEY_COUNTERS or COUNT_COUNTERS, plus its CostFigures field and its value in SessionCosts._add.
 MONEY_COUNTERS = ("cost_units",)
 COUNT_COUNTERS = (
  "calls",
@@ -41,16 +40,9 @@ COUNT_COUNTERS = (
  "reasoning_tokens",
 )
 COUNTERS = MONEY_COUNTERS + COUNT_COUNTERS
-_MONEY_WIDTH = len(MONEY_COUNTERS)
-_COUNT_WIDTH = len(COUNT_COUNTERS)
-_COST = MONEY_COUNTERS.index("cost_units")
-# The word of "calls" holds the priced calls; calls = priced + unpriced is made when the words are read.
-_PRICED, _UNPRICED, _IN, _OUT = map(COUNT_COUNTERS.index, ("calls", "unpriced_calls", "input_tokens", "output_tokens"))
-_CR, _CW, _CW1H, _REASON = _PARTS = tuple(
- map(COUNT_COUNTERS.index, ("cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens"))
-)
-# Unsigned: their setters skip the argument parsing of the signed codes ("q", "i"), which makes adds faster.
-_MONEY_WORD, _COUNT_WORD = "Q", "I"
+_CELL = struct.Struct("=" + "Q" * len(MONEY_COUNTERS) + "I" * len(COUNT_COUNTERS))  # standard sizes, no padding
+_CELL_SIZE = _CELL.size
+_read_cell, _write_cell = _CELL.unpack_from, _CELL.pack_into
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +165,8 @@ class SessionCosts:
 
  __slots__ = (
   "_carry",
-  "_counts",
+  "_cells",
   "_lock",
-  "_money",
   "_request_ids",
   "_slots",
   "_snapshot",
@@ -195,11 +186,10 @@ class SessionCosts:
   self.started_at = time.time()
 
  def _clear(self) -> None:
-  # Cell n is _money[n * _MONEY_WIDTH:][:_MONEY_WIDTH] and _counts[n * _COUNT_WIDTH:][:_COUNT_WIDTH], plus its row
-  # in _carry (Python ints, COUNTERS order) once a counter outgrew its word.
+  # Cell n is the record _cells[n * _CELL_SIZE:][:_CELL_SIZE], plus its row in _carry (Python ints, COUNTERS
+  # order) once a counter outgrew its word.
   self._slots: dict[tuple[str, str, str, str], int] = {}
-  self._money = array(_MONEY_WORD)
-  self._counts = array(_COUNT_WORD)
+  self._cells = bytearray()
   self._carry: dict[int, list[int]] | None = None
   self._request_ids: set[str] | None = None  # made by the first request id: most sessions never see one
 
@@ -237,14 +227,36 @@ class SessionCosts:
   return self._add((provider or provider_of(model), model, tier, agent), ZERO_USAGE, None, request_id)
 
  def _add(self, key: tuple[str, str, str, str], usage: Usage, cost_units: int | None, request_id: str | None):
-  with self._lock:
+  lock = self._lock
+  lock.acquire()  # not `with`: its __enter__/__exit__ calls cost ~6% of record() (docs/cost_engine.md)
+  try:
    if request_id is not None and self._is_repeat(request_id):
     return -1
    slot = self._slots.get(key)
    if slot is None:
     slot = self._new_cell(key)
-   self._count(slot, usage, cost_units)
+   # One read and one write of the whole record: cheaper than an add to each word of an array (cost_engine.md).
+   cells, at = self._cells, slot * _CELL_SIZE
+   cost, calls, unpriced, inputs, outputs, read, write, write_1h, reasoning = old = _read_cell(cells, at)
+   try:
+    _write_cell(
+     cells,
+     at,
+     cost + (cost_units or 0),
+     calls + 1,
+     unpriced + (cost_units is None),
+     inputs + usage.input_tokens,
+     outputs + usage.output_tokens,
+     read + usage.cache_read_tokens,
+     write + usage.cache_write_tokens,
+     write_1h + usage.cache_write_1h_tokens,
+     reasoning + usage.reasoning_tokens,
+    )
+   except struct.error:  # money past 2^64 units (~$18,446) or below zero, or a count past 2^32
+    self._carry_cell(slot, old, usage, cost_units)
    self._version += 1
+  finally:
+   lock.release()
   return cost_units
 
  def _is_repeat(self, request_id: str) -> bool:
@@ -258,70 +270,31 @@ class SessionCosts:
 
  def _new_cell(self, key: tuple[str, str, str, str]) -> int:
   slot = self._slots[key] = len(self._slots)
-  self._money.extend(array(_MONEY_WORD, bytes(_MONEY_WIDTH * self._money.itemsize)))
-  self._counts.extend(array(_COUNT_WORD, bytes(_COUNT_WIDTH * self._counts.itemsize)))
+  self._cells.extend(bytes(_CELL_SIZE))
   return slot
 
- def _count(self, slot: int, usage: Usage, cost_units: int | None) -> None:
-  """Add one call to the words of cell `slot`. Called with the lock held."""
-  money = self._money
-  at = slot * _MONEY_WIDTH + _COST
-  total = money[at] + (cost_units or 0)
-  try:
-   money[at] = total
-  except OverflowError:  # past 2^64 units (~$18,446) in this cell, or below zero: Python ints take it
-   self._carry_row(slot)[_COST] += total
-   money[at] = 0
-  # A cell's largest counts are its calls, input and output words: the others are parts of those in every call
-  # (Usage checks it), so they cannot pass their words unless one of those three does first. The three new
-  # values are made before any is stored, so that an overflow halfway is carried exactly.
-  counts = self._counts
-  base = slot * _COUNT_WIDTH
-  calls_at = base + (_PRICED if cost_units is not None else _UNPRICED)
-  calls = counts[calls_at] + 1
-  inputs = counts[base + _IN] + usage.input_tokens
-  outputs = counts[base + _OUT] + usage.output_tokens
-  try:
-   counts[calls_at] = calls
-   counts[base + _IN] = inputs
-   counts[base + _OUT] = outputs
-  except OverflowError:
-   self._carry_counts(slot, {calls_at - base: calls, _IN: inputs, _OUT: outputs}, usage)
-   return
-  # An add to an array costs about twice an add to a list: the parts that are usually zero are skipped.
-  counts[base + _CR] += usage.cache_read_tokens
-  if usage.cache_write_tokens:  # 1h writes are part of the writes: none without them
-   counts[base + _CW] += usage.cache_write_tokens
-   counts[base + _CW1H] += usage.cache_write_1h_tokens
-  if usage.reasoning_tokens:
-   counts[base + _REASON] += usage.reasoning_tokens
-
- def _carry_counts(self, slot: int, written: dict[int, int], usage: Usage) -> None:
-  """A count of cell `slot` passed its word: move all the cell's counts into its carry, with the rest of the call
-  (`written`: the new values of the words being stored; then the parts). The words restart from zero."""
-  counts = self._counts
-  base = slot * _COUNT_WIDTH
+ def _carry_cell(self, slot: int, old: tuple[int, ...], usage: Usage, cost_units: int | None) -> None:
+  """A counter of cell `slot` would pass its word: move the cell's counters as they were before this call (`old`)
+  and the call itself into the cell's carry, and restart its words from zero (a write may have stopped halfway)."""
+  call = {"cost_units": cost_units or 0, "calls": 1, "unpriced_calls": int(cost_units is None)}
   row = self._carry_row(slot)
-  for i in range(_COUNT_WIDTH):
-   row[_MONEY_WIDTH + i] += written[i] if i in written else counts[base + i]
-   counts[base + i] = 0
-  for i in _PARTS:
-   row[_MONEY_WIDTH + i] += getattr(usage, COUNT_COUNTERS[i])
+  for i, name in enumerate(COUNTERS):
+   row[i] += old[i] + (call[name] if name in call else getattr(usage, name))
+  _write_cell(self._cells, slot * _CELL_SIZE, *(0 for _ in COUNTERS))
 
  def _carry_row(self, slot: int) -> list[int]:
   if self._carry is None:
    self._carry = {}
   return self._carry.setdefault(slot, [0] * len(COUNTERS))
 
- def _cells(self) -> dict[tuple[str, str, str, str], list[int]]:
+ def _all_cells(self) -> dict[tuple[str, str, str, str], list[int]]:
   """Every cell's counters as Python ints, in COUNTERS order. Called with the lock held."""
-  money, counts, carry = self._money.tolist(), self._counts.tolist(), self._carry or {}
+  values, carry = list(_CELL.iter_unpack(self._cells)), self._carry or {}
   cells = {}
   for key, slot in self._slots.items():
-   cell = money[slot * _MONEY_WIDTH :][:_MONEY_WIDTH] + counts[slot * _COUNT_WIDTH :][:_COUNT_WIDTH]
+   cell = list(values[slot])
    if slot in carry:
     cell = [a + b for a, b in zip(cell, carry[slot], strict=True)]
-   cell[_MONEY_WIDTH + _PRICED] += cell[_MONEY_WIDTH + _UNPRICED]
    cells[key] = cell
   return cells
 
@@ -341,7 +314,7 @@ class SessionCosts:
    return cached
   with self._lock:
    version = self._version
-   cells = self._cells()
+   cells = self._all_cells()
    session_id, started_at = self.session_id, self.started_at
   snap = _build_snapshot(session_id, version, started_at, cells, self.price_book.unpriced_models())
   self._snapshot = snap
