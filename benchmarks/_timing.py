@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import platform
 import sys
 import time
@@ -11,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "src") not in sys.path:
+# This checkout's code is measured, unless PYTHONPATH says which (to measure another checkout's in the same session).
+if str(ROOT / "src") not in sys.path and not os.environ.get("PYTHONPATH"):
  sys.path.insert(0, str(ROOT / "src"))
 
 
@@ -55,11 +57,13 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 def environment() -> dict[str, str]:
- """Interpreter and machine, so that numbers from different hosts are not compared blindly."""
+ """Interpreter, machine and the source folder of the code measured, so that numbers are not compared blindly."""
+ package = sys.modules.get("mma_conductor")
  return {
   "python": platform.python_version(),
   "implementation": platform.python_implementation(),
   "machine": platform.machine(),
+  "code": str(Path(package.__file__).parent.parent) if package else "",
  }
 
 

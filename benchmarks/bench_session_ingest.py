@@ -1,15 +1,22 @@
 """Single-thread ingest throughput of `SessionCosts.record()`, and the cost of `snapshot()`.
 
-Run: .venv/bin/python benchmarks/bench_session_ingest.py [--quick]
+Run: .venv/bin/python benchmarks/bench_session_ingest.py [--quick] [--compare OTHER/session_costs.py]
 
 A session with 4 tiers x 10 models x 3 agents (120 cells) is fed pre-built `Usage` objects, so the figures
 are the accumulator's own cost (pricing included), not payload parsing. Target (from the issue): >= 500,000
 usage events per second on one thread. The last line of output is one JSON object (see benchmarks/README.md).
+
+`--feed N` only records N <= 10,000 events into a warm session (2,000 events first) and stops: run it under callgrind
+with N = 0 and N = 10,000 and divide the difference of instructions by 10,000 for a load-independent cost per call.
+`--compare PATH` also loads another checkout's `pricing/session_costs.py` (e.g. main's) beside this one and feeds
+both the same events in alternating rounds, timed in process CPU time: a before/after ratio that the load of a
+shared machine affects alike on both sides.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib.util
 import random
 import sys
 import time
@@ -24,6 +31,8 @@ AGENTS = ("planner", "coder", "reviewer")
 TARGET_EVENTS_PER_S = 500_000
 
 QUICK = "--quick" in sys.argv
+COMPARE = sys.argv[sys.argv.index("--compare") + 1] if "--compare" in sys.argv else None
+FEED = int(sys.argv[sys.argv.index("--feed") + 1]) if "--feed" in sys.argv else None
 EVENTS = 50_000 if QUICK else 200_000
 ROUNDS = 3 if QUICK else 7
 BATCH = 1_000
@@ -128,20 +137,65 @@ def snapshot_times(events: list, book) -> tuple[list[float], list[float], int]:
  return after_change, unchanged, len(snapshot.cells)
 
 
+def load_compared(path: str) -> type:
+ """SessionCosts of another copy of pricing/session_costs.py, imported beside this checkout's modules (it must work
+ with this checkout's book, prices and usage modules)."""
+ spec = importlib.util.spec_from_file_location("mma_conductor.pricing._compared_session_costs", path)
+ module = importlib.util.module_from_spec(spec)
+ sys.modules[spec.name] = module
+ spec.loader.exec_module(module)
+ return module.SessionCosts
+
+
+def compare(events: list, book, other: type) -> dict[str, object]:
+ """Alternating rounds of record() on this checkout's SessionCosts and `other`, in process CPU time."""
+ seconds: dict[str, list[float]] = {"this": [], "compared": []}
+ for _ in range(2 * ROUNDS + 1):
+  for side, cls in (("this", SessionCosts), ("compared", other)):
+   record = cls(book, session_id="bench").record
+   gc.collect()
+   start = time.process_time()
+   for model, usage, tier, agent in events:
+    record(model, usage, tier=tier, agent=agent)
+   seconds[side].append(time.process_time() - start)
+ this, compared = (percentile(seconds[side], 50) for side in ("this", "compared"))
+ return {
+  "compared_file": COMPARE,
+  "rounds_each": 2 * ROUNDS + 1,
+  "this_median_events_per_cpu_s": round(len(events) / this),
+  "compared_median_events_per_cpu_s": round(len(events) / compared),
+  "this_time_over_compared": round(this / compared, 3),
+ }
+
+
+def feed_only(book, count: int) -> None:
+ """Record `count` (<= 10,000) events after 2,000 warm-up events, for an instruction counter run around the
+ process. The same 12,000 events are built whatever `count`, so that only the recording differs."""
+ events = make_events(12_000)
+ record = SessionCosts(book, session_id="bench").record
+ for model, usage, tier, agent in events[: 2_000 + min(count, 10_000)]:
+  record(model, usage, tier=tier, agent=agent)
+ emit({"benchmark": "session_ingest_feed", "env": environment(), "events_after_warmup": count})
+
+
 def main() -> None:
  started = time.perf_counter()
  book = price_book()
  for model in MODELS:  # resolve once: the steady state is a dict hit per name
   assert book.price(model) is not None, model
+ if FEED is not None:
+  feed_only(book, FEED)
+  return
  events = make_events(EVENTS)
  ids = [f"req-{i:08d}" for i in range(EVENTS)]
 
  plain_s, session = throughput(events, None, book)
- cells = len(session._cells)
+ cells = len(session.snapshot().cells)
  with_ids_s, _ = throughput(events, ids, book)
  many_s = record_many_rounds(events, book)
 
  per_call = record_latency(events, book)
+ compared = compare(events, book, load_compared(COMPARE)) if COMPARE else None
  after_change, unchanged, snapshot_cells = snapshot_times(events, book)
 
  results = {
@@ -156,6 +210,11 @@ def main() -> None:
   f"snapshot() after a change: median {summary(after_change)['median_ns'] / 1000:.1f} us with {snapshot_cells} "
   f"cells; unchanged: median {summary(unchanged)['median_ns']} ns"
  )
+ if compared:
+  print(
+   f"record() CPU time, this / compared ({compared['compared_file']}): {compared['this_time_over_compared']}"
+   f" ({compared['this_median_events_per_cpu_s']:,} vs {compared['compared_median_events_per_cpu_s']:,} events/CPU s)"
+  )
  worst = min(r["median_events_per_s"] for r in results.values())
  emit(
   {
@@ -175,6 +234,7 @@ def main() -> None:
    "target_events_per_s": TARGET_EVENTS_PER_S,
    "worst_median_events_per_s": worst,
    "target_met": worst >= TARGET_EVENTS_PER_S,
+   "compare": compared,
    "runtime_s": round(time.perf_counter() - started, 1),
   }
  )

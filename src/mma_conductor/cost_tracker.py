@@ -115,6 +115,8 @@ class SessionCosts(session_costs.SessionCosts):
  """Session accumulators (see pricing.session_costs.SessionCosts) that price with this module's default
  book unless they are given one."""
 
+ __slots__ = ()
+
  def __init__(self, price_book: PriceBook | None = None, session_id: str | None = None) -> None:
   super().__init__(price_book if price_book is not None else _default_book(), session_id)
 

@@ -4,10 +4,15 @@ Every recorded call lands in one cell keyed (provider, model, tier, agent); the 
 per-provider and per-agent figures are sums over cells, computed when a snapshot is taken (a handful of
 cells, once per change) instead of on every call. All figures are integers, so totals are exact and do not
 depend on the order or thread in which calls arrive.
+
+A cell's counters are one packed record of machine words, not Python objects (docs/cost_engine.md,
+Accumulators): 64-bit words for money, 32-bit words for counts. They stay exact past their width: what a word
+cannot hold is carried into Python integers.
 """
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 import uuid
@@ -20,8 +25,24 @@ from .prices import provider_of
 from .tiers import TIER_NAMES
 from .usage import ZERO_USAGE, Usage
 
-# Cell layout: cost units, calls, unpriced calls, then the six Usage counts.
-_COST, _CALLS, _UNPRICED, _IN, _OUT, _CR, _CW, _CW1H, _REASON = range(9)
+# The counters of a cell, in the order of CostFigures' fields: money (units of 10^-15 USD) is kept in unsigned
+# 64-bit words, counts (calls and tokens) in unsigned 32-bit words. These tables own the layout. A new counter is
+# one name in MONEY_COUNTERS or COUNT_COUNTERS, plus its CostFigures field and its value in SessionCosts._add.
+MONEY_COUNTERS = ("cost_units",)
+COUNT_COUNTERS = (
+ "calls",
+ "unpriced_calls",
+ "input_tokens",
+ "output_tokens",
+ "cache_read_tokens",
+ "cache_write_tokens",
+ "cache_write_1h_tokens",
+ "reasoning_tokens",
+)
+COUNTERS = MONEY_COUNTERS + COUNT_COUNTERS
+_CELL = struct.Struct("=" + "Q" * len(MONEY_COUNTERS) + "I" * len(COUNT_COUNTERS))  # standard sizes, no padding
+_CELL_SIZE = _CELL.size
+_read_cell, _write_cell = _CELL.unpack_from, _CELL.pack_into
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +145,13 @@ class SessionSnapshot:
 
 
 def _figures(key: str, provider: str, cell: list[int] | None) -> CostFigures:
- values = cell if cell is not None else [0] * 9
+ values = cell if cell is not None else [0] * len(COUNTERS)
  return CostFigures(key, provider, *values)
 
 
 def _add(into: list[int], cell: list[int]) -> None:
- for i in range(9):
-  into[i] += cell[i]
+ for i, value in enumerate(cell):
+  into[i] += value
 
 
 class SessionCosts:
@@ -142,15 +163,35 @@ class SessionCosts:
  rebuilt only after a change.
  """
 
+ __slots__ = (
+  "_carry",
+  "_cells",
+  "_lock",
+  "_request_ids",
+  "_slots",
+  "_snapshot",
+  "_version",
+  "price_book",
+  "session_id",
+  "started_at",
+ )
+
  def __init__(self, price_book: PriceBook, session_id: str | None = None) -> None:
   self.price_book = price_book
   self._lock = threading.Lock()
-  self._cells: dict[tuple[str, str, str, str], list[int]] = {}
-  self._request_ids: set[str] = set()
   self._version = 0
   self._snapshot: SessionSnapshot | None = None
+  self._clear()
   self.session_id = session_id or new_session_id()
   self.started_at = time.time()
+
+ def _clear(self) -> None:
+  # Cell n is the record _cells[n * _CELL_SIZE:][:_CELL_SIZE], plus its row in _carry (Python ints, COUNTERS
+  # order) once a counter outgrew its word.
+  self._slots: dict[tuple[str, str, str, str], int] = {}
+  self._cells = bytearray()
+  self._carry: dict[int, list[int]] | None = None
+  self._request_ids: set[str] | None = None  # made by the first request id: most sessions never see one
 
  @property
  def version(self) -> int:
@@ -186,28 +227,81 @@ class SessionCosts:
   return self._add((provider or provider_of(model), model, tier, agent), ZERO_USAGE, None, request_id)
 
  def _add(self, key: tuple[str, str, str, str], usage: Usage, cost_units: int | None, request_id: str | None):
-  with self._lock:
+  lock = self._lock
+  lock.acquire()  # not `with`: its __enter__/__exit__ calls cost ~6% of record() (docs/cost_engine.md)
+  try:
    if request_id is not None and self._is_repeat(request_id):
     return -1
-   cell = self._cells.get(key)
-   if cell is None:
-    cell = self._cells[key] = [0] * 9
-   _add_call(cell, usage, cost_units)
+   slot = self._slots.get(key)
+   if slot is None:
+    slot = self._new_cell(key)
+   # One read and one write of the whole record: cheaper than an add to each word of an array (cost_engine.md).
+   cells, at = self._cells, slot * _CELL_SIZE
+   cost, calls, unpriced, inputs, outputs, read, write, write_1h, reasoning = old = _read_cell(cells, at)
+   try:
+    _write_cell(
+     cells,
+     at,
+     cost + (cost_units or 0),
+     calls + 1,
+     unpriced + (cost_units is None),
+     inputs + usage.input_tokens,
+     outputs + usage.output_tokens,
+     read + usage.cache_read_tokens,
+     write + usage.cache_write_tokens,
+     write_1h + usage.cache_write_1h_tokens,
+     reasoning + usage.reasoning_tokens,
+    )
+   except struct.error:  # money past 2^64 units (~$18,446) or below zero, or a count past 2^32
+    self._carry_cell(slot, old, usage, cost_units)
    self._version += 1
+  finally:
+   lock.release()
   return cost_units
 
  def _is_repeat(self, request_id: str) -> bool:
   """Whether `request_id` was recorded already; remembers a new one. Called with the lock held."""
-  if request_id in self._request_ids:
+  if self._request_ids is None:
+   self._request_ids = set()
+  elif request_id in self._request_ids:
    return True
   self._request_ids.add(request_id)
   return False
 
+ def _new_cell(self, key: tuple[str, str, str, str]) -> int:
+  slot = self._slots[key] = len(self._slots)
+  self._cells.extend(bytes(_CELL_SIZE))
+  return slot
+
+ def _carry_cell(self, slot: int, old: tuple[int, ...], usage: Usage, cost_units: int | None) -> None:
+  """A counter of cell `slot` would pass its word: move the cell's counters as they were before this call (`old`)
+  and the call itself into the cell's carry, and restart its words from zero (a write may have stopped halfway)."""
+  call = {"cost_units": cost_units or 0, "calls": 1, "unpriced_calls": int(cost_units is None)}
+  row = self._carry_row(slot)
+  for i, name in enumerate(COUNTERS):
+   row[i] += old[i] + (call[name] if name in call else getattr(usage, name))
+  _write_cell(self._cells, slot * _CELL_SIZE, *(0 for _ in COUNTERS))
+
+ def _carry_row(self, slot: int) -> list[int]:
+  if self._carry is None:
+   self._carry = {}
+  return self._carry.setdefault(slot, [0] * len(COUNTERS))
+
+ def _all_cells(self) -> dict[tuple[str, str, str, str], list[int]]:
+  """Every cell's counters as Python ints, in COUNTERS order. Called with the lock held."""
+  values, carry = list(_CELL.iter_unpack(self._cells)), self._carry or {}
+  cells = {}
+  for key, slot in self._slots.items():
+   cell = list(values[slot])
+   if slot in carry:
+    cell = [a + b for a, b in zip(cell, carry[slot], strict=True)]
+   cells[key] = cell
+  return cells
+
  def reset(self, session_id: str | None = None) -> str:
   """Clear every figure and start a new session; returns the new session id."""
   with self._lock:
-   self._cells.clear()
-   self._request_ids.clear()
+   self._clear()
    self.session_id = session_id or new_session_id()
    self.started_at = time.time()
    self._version += 1
@@ -220,7 +314,7 @@ class SessionCosts:
    return cached
   with self._lock:
    version = self._version
-   cells = {key: list(cell) for key, cell in self._cells.items()}
+   cells = self._all_cells()
    session_id, started_at = self.session_id, self.started_at
   snap = _build_snapshot(session_id, version, started_at, cells, self.price_book.unpriced_models())
   self._snapshot = snap
@@ -234,20 +328,6 @@ class SessionCosts:
   return total
 
 
-def _add_call(cell: list[int], usage: Usage, cost_units: int | None) -> None:
- if cost_units is None:
-  cell[_UNPRICED] += 1
- else:
-  cell[_COST] += cost_units
- cell[_CALLS] += 1
- cell[_IN] += usage.input_tokens
- cell[_OUT] += usage.output_tokens
- cell[_CR] += usage.cache_read_tokens
- cell[_CW] += usage.cache_write_tokens
- cell[_CW1H] += usage.cache_write_1h_tokens
- cell[_REASON] += usage.reasoning_tokens
-
-
 def _build_snapshot(
  session_id: str,
  version: int,
@@ -255,7 +335,7 @@ def _build_snapshot(
  cells: dict[tuple[str, str, str, str], list[int]],
  unpriced: frozenset[str],
 ) -> SessionSnapshot:
- total = [0] * 9
+ total = [0] * len(COUNTERS)
  groups: dict[str, dict[str, list[int]]] = {"tier": {}, "model": {}, "provider": {}, "agent": {}}
  model_provider: dict[str, str] = {}
  cell_figures = []
@@ -263,7 +343,7 @@ def _build_snapshot(
   _add(total, cell)
   model_provider[model] = provider
   for group, key in (("tier", tier), ("model", model), ("provider", provider), ("agent", agent)):
-   _add(groups[group].setdefault(key, [0] * 9), cell)
+   _add(groups[group].setdefault(key, [0] * len(COUNTERS)), cell)
   cell_figures.append(CellFigures(provider, model, tier, agent, _figures(model, provider, cell)))
 
  def ordered(group: str, provider_for=lambda key: "") -> tuple[CostFigures, ...]:

@@ -1,0 +1,159 @@
+"""The session's packed counters stay exact past their machine words: money past 2^63 and 2^64 units, token
+counts past 2^32 and 2^64, in every grouping of the snapshot."""
+
+import random
+import threading
+from dataclasses import fields
+
+import pytest
+
+from mma_conductor.pricing.book import PriceBook
+from mma_conductor.pricing.session_costs import COUNTERS, CostFigures, SessionCosts
+from mma_conductor.pricing.usage import Usage
+
+INT64_MAX = 2**63 - 1
+SMALL_CALL = Usage(10, 1)
+
+
+@pytest.fixture
+def costs():
+ return SessionCosts(PriceBook(use_dataset=False))
+
+
+def record(costs, units, usage=SMALL_CALL, tier="Tier 1", model="gpt-4o"):
+ return costs.record(model, usage, tier=tier, agent="a", provider="openai", cost_units=units)
+
+
+def groups(snap):
+ return (snap.total, *snap.by_model, *snap.by_tier, *snap.by_provider, *snap.by_agent, snap.cells[0].figures)
+
+
+def test_costs_summing_past_int64_stay_exact(costs):
+ parts = [INT64_MAX, 1, INT64_MAX, 2**62, 12_345, 2**64 + 7, 3]
+ for units in parts:
+  record(costs, units)
+ snap = costs.snapshot()
+ for figures in groups(snap):
+  assert figures.cost_units == sum(parts)
+  assert figures.calls == len(parts)
+ assert snap.total.cost_units > 2**65
+
+
+def test_costs_keep_adding_exactly_after_a_cell_outgrew_64_bits(costs):
+ record(costs, 2**64 - 1)
+ record(costs, 2)  # past 2^64: carried
+ for _ in range(1000):
+  record(costs, 10**12)  # back in the word
+ record(costs, 10**12, tier="Tier 2")
+ snap = costs.snapshot()
+ assert snap.tier("Tier 1").cost_units == 2**64 + 1 + 1000 * 10**12
+ assert snap.tier("Tier 2").cost_units == 10**12
+ assert snap.total.cost_units == 2**64 + 1 + 1001 * 10**12
+
+
+def test_each_cell_keeps_its_own_cost_past_int64(costs):
+ for tier in ("Tier 1", "Tier 2", "Tier 3"):
+  record(costs, INT64_MAX, tier=tier)
+  record(costs, INT64_MAX, tier=tier)
+ record(costs, 5, tier="Tier 4")
+ snap = costs.snapshot()
+ assert [snap.tier(t).cost_units for t in ("Tier 1", "Tier 2", "Tier 3", "Tier 4")] == [2 * INT64_MAX] * 3 + [5]
+ assert snap.total.cost_units == 6 * INT64_MAX + 5
+
+
+def test_token_counts_past_32_and_64_bits_stay_exact(costs):
+ small = Usage(1000, 100, cache_read_tokens=400, cache_write_tokens=200, cache_write_1h_tokens=50, reasoning_tokens=7)
+ big = Usage(3 * 10**9, 2 * 10**9, cache_read_tokens=10**9, reasoning_tokens=10**9)  # one word overflows 2^32
+ huge = Usage(2**70, 2**66, cache_write_tokens=2**69, cache_write_1h_tokens=2**68)  # more than 64 bits at once
+ calls = [small, big, small, big, huge, small, huge, small]
+ for usage in calls:
+  record(costs, 1, usage)
+ record(costs, 1, small, tier="Tier 2")
+ snap = costs.snapshot()
+ expected = sum(calls, Usage())
+ assert snap.tier("Tier 1").usage() == expected
+ assert snap.tier("Tier 1").calls == len(calls)
+ assert snap.tier("Tier 2").usage() == small
+ assert snap.total.usage() == expected + small
+ assert snap.total.cost_units == len(calls) + 1
+
+
+def test_counts_of_other_cells_survive_a_carry(costs):
+ quarter = Usage(2**30, 2**30 - 1)
+ for tier in ("Tier 1", "Tier 2", "Tier 3"):
+  record(costs, 7, quarter, tier=tier)
+ for _ in range(4):  # past 2^32 in Tier 1: its counts are carried
+  record(costs, 7, quarter, tier="Tier 1")
+ costs.record("mystery-model-9", quarter, tier="Tier 1", agent="a", provider="openai")
+ record(costs, 7, Usage(2**64, 0), tier="Tier 4")  # more than 2^32 in one call: straight into the carry
+ record(costs, 7, quarter, tier="Tier 2")
+ snap = costs.snapshot()
+ tier_1 = snap.tier("Tier 1")
+ assert (tier_1.input_tokens, tier_1.output_tokens) == (6 * 2**30, 6 * (2**30 - 1))
+ assert (tier_1.calls, tier_1.unpriced_calls, tier_1.cost_units) == (6, 1, 35)
+ assert snap.tier("Tier 2").usage() == quarter + quarter and snap.tier("Tier 2").calls == 2
+ assert snap.tier("Tier 3").usage() == quarter
+ assert snap.tier("Tier 4").input_tokens == 2**64
+ assert snap.total.calls == 10 and snap.total.cost_units == 9 * 7
+
+
+def test_reset_after_a_carry_starts_from_zero(costs):
+ record(costs, 2**64 + 1)
+ record(costs, 1, Usage(2**65, 0))
+ costs.reset()
+ record(costs, 3)
+ snap = costs.snapshot()
+ assert snap.total.cost_units == 3 and snap.total.calls == 1 and snap.total.input_tokens == 10
+
+
+def test_unpriced_calls_and_unknown_usage_are_counted_in_the_packed_cells(costs):
+ costs.record("mystery-model-9", Usage(1000, 10), tier="Tier 2")
+ costs.record_unknown_usage("mystery-model-9", tier="Tier 2")
+ figures = costs.snapshot().tier("Tier 2")
+ assert (figures.calls, figures.unpriced_calls, figures.cost_units, figures.input_tokens) == (2, 2, 0, 1000)
+
+
+def test_the_counter_table_is_the_order_of_the_cost_figures():
+ assert tuple(f.name for f in fields(CostFigures))[2:] == COUNTERS
+
+
+def test_cells_match_python_integer_sums_through_many_carries(costs):
+ rng = random.Random(11)
+ expected: dict[tuple[str, str], list[int]] = {}
+ for _ in range(3000):
+  model, tier = rng.choice(("gpt-4o", "mystery-model-9")), rng.choice(("Tier 1", "Tier 2", "Tier 3"))
+  prompt = rng.choice((rng.randint(0, 10**6), rng.randint(2**28, 2**31)))
+  read = rng.randint(0, prompt)
+  write = rng.randint(0, prompt - read)
+  output = rng.randint(0, 2**29)
+  usage = Usage(prompt, output, read, write, rng.randint(0, write), rng.randint(0, output))
+  units = rng.choice((None, rng.randint(0, 10**12), rng.randint(2**61, 2**63)))
+  # without units the book prices the call, or it is unpriced (mystery-model-9): what record returns is counted
+  units = costs.record(model, usage, tier=tier, agent="a", provider="openai", cost_units=units)
+  row = expected.setdefault((model, tier), [0] * len(COUNTERS))
+  values = {"cost_units": units or 0, "calls": 1, "unpriced_calls": int(units is None)}
+  for i, name in enumerate(COUNTERS):
+   row[i] += values[name] if name in values else getattr(usage, name)
+ assert max(row[COUNTERS.index("unpriced_calls")] for row in expected.values()) > 0
+ cells = {(c.model, c.tier): c.figures for c in costs.snapshot().cells}
+ assert {key: [getattr(f, name) for name in COUNTERS] for key, f in cells.items()} == expected
+ assert max(row[COUNTERS.index("cache_read_tokens")] for row in expected.values()) > 2**36
+ assert max(row[0] for row in expected.values()) > 2**66
+
+
+def test_threads_carrying_the_same_cell_lose_nothing(costs):
+ barrier = threading.Barrier(4)
+
+ def worker():
+  barrier.wait()
+  for _ in range(2000):
+   record(costs, 2**62, Usage(2**20, 2**10))
+
+ threads = [threading.Thread(target=worker) for _ in range(4)]
+ for thread in threads:
+  thread.start()
+ for thread in threads:
+  thread.join()
+ total = costs.snapshot().total
+ assert (total.cost_units, total.calls) == (8000 * 2**62, 8000)
+ assert (total.input_tokens, total.output_tokens) == (8000 * 2**20, 8000 * 2**10)
