@@ -4,6 +4,12 @@ Summaries at recorded prices come from the hourly rollup for the whole hours of 
 themselves for the partial hours at its edges (and for hours that a local day boundary splits, in zones whose
 offset is not whole hours), so they are exact for any range and fast for long ones. Every sum is a Python int:
 SQL adds the split parts (cost_hi, cost_lo), never whole units, so nothing overflows SQLite's 64 bits.
+
+Summaries at today's prices re-price the tokens of `usage_slots` (per half hour, cell and context band), summed
+per model and band, each sum through the price's own `cost_units`: all calls of a band pay the rates of one
+tier, so the price of their summed tokens is the sum of their prices, to the unit. The calls themselves are
+re-priced one by one at the range's partial edges, in half hours that a period boundary splits, and in a
+band that one of the book's tier thresholds splits (a threshold that is none of rollups.BAND_LIMITS).
 """
 
 from __future__ import annotations
@@ -11,15 +17,28 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import tzinfo
 from typing import Any
 
 from ..pricing.book import PriceBook
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
+from ..pricing.prices import PRICE_FIELDS, ModelPrice
 from ..pricing.usage import Usage
 from .periods import PERIODS, US_PER_HOUR, iso_utc, period_bounds, period_key, to_us
-from .rollups import COST_LO_MASK, COST_SPLIT_BITS, LATENCY_MS_SQL, TOKEN_COLUMNS, call_cost, join_cost
+from .rollups import (
+ BAND_SQL,
+ COST_LO_MASK,
+ COST_SPLIT_BITS,
+ LATENCY_MS_SQL,
+ SLOT_US,
+ TOKEN_COLUMNS,
+ USAGE_COLUMNS,
+ band_bounds,
+ band_of,
+ call_cost,
+ join_cost,
+)
 from .store import Ledger
 
 COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
@@ -312,7 +331,7 @@ class _Groups:
  by: str | None
  tz: tzinfo | None
  sums: dict[str, list[int]] = field(default_factory=dict)
- hour_keys: dict[int, str | None] = field(default_factory=dict)
+ span_keys: dict[tuple[int, int], str | None] = field(default_factory=dict)
 
  def add(self, key: str, vector: list[int] | tuple) -> None:
   current = self.sums.get(key)
@@ -323,12 +342,16 @@ class _Groups:
 
  def hour_key(self, hour: int) -> str | None:
   """The period key of a whole hour, or None when a period boundary falls inside it."""
+  return self.span_key(hour * US_PER_HOUR, US_PER_HOUR)
+
+ def span_key(self, start_us: int, length_us: int) -> str | None:
+  """The period key of [start_us, start_us + length_us), or None when a period boundary falls inside it."""
   try:
-   return self.hour_keys[hour]
+   return self.span_keys[start_us, length_us]
   except KeyError:
-   first = period_key(hour * US_PER_HOUR, self.by, self.tz)
-   last = period_key((hour + 1) * US_PER_HOUR - 1, self.by, self.tz)
-   key = self.hour_keys[hour] = first if first == last else None
+   first = period_key(start_us, self.by, self.tz)
+   last = period_key(start_us + length_us - 1, self.by, self.tz)
+   key = self.span_keys[start_us, length_us] = first if first == last else None
    return key
 
  def key(self, value: Any, per_call: bool = False) -> str | None:
@@ -439,10 +462,10 @@ def _recorded(ledger: Ledger, filt: CallFilter, groups: _Groups) -> None:
  _raw_hours(conn, filt, groups, split_hours)
 
 
-def _whole_hours(filt: CallFilter) -> tuple[int | None, int | None] | None:
- """[first, end) hours wholly inside the range (None: open), or None when no hour is."""
- first = None if filt.since_us is None else -(-filt.since_us // US_PER_HOUR)
- end = None if filt.until_us is None else filt.until_us // US_PER_HOUR
+def _whole_hours(filt: CallFilter, step_us: int = US_PER_HOUR) -> tuple[int | None, int | None] | None:
+ """[first, end) hours (or steps of `step_us`) wholly inside the range (None: open), or None when none is."""
+ first = None if filt.since_us is None else -(-filt.since_us // step_us)
+ end = None if filt.until_us is None else filt.until_us // step_us
  if first is not None and end is not None and first >= end:
   return None
  return first, end
@@ -485,24 +508,156 @@ def _raw_hours(conn, filt: CallFilter, groups: _Groups, hours: list[int]) -> Non
 
 
 def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: PriceBook) -> None:
- where, params = _where(filt)
- sql = (
-  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {LATENCY_MS_SQL} FROM calls{where}"
+ """Whole half hours from usage_slots; the partial ones at the edges, those a period boundary splits and the
+ bands a tier threshold splits from the calls, one by one."""
+ conn = ledger.connection
+ slots = _whole_hours(filt, SLOT_US)
+ if not filt.rollup_ok or slots is None:
+  _repriced_calls(conn, filt, groups, book)
+  return
+ first, end = slots
+ whole = _range(filt, _times(first), _times(end))
+ split_slots, split_bands = _repriced_slots(conn, whole, groups, _BandPrices(book), slots)
+ for since, until in ((filt.since_us, _times(first)), (_times(end), filt.until_us)):
+  if since is not None or until is not None:
+   _repriced_calls(conn, _range(filt, since, until), groups, book)
+ _repriced_splits(conn, whole, groups, book, split_slots, split_bands)
+
+
+def _repriced_splits(
+ conn, whole: CallFilter, groups: _Groups, book: PriceBook, slots: set[int], bands: set[tuple[str, int]]
+) -> None:
+ """Re-price call by call the half hours that a period boundary splits (but the split bands) and the (model,
+ band) pairs that a tier threshold splits (in every whole half hour)."""
+ for slot in slots:
+  slot_calls = _range(whole, slot * SLOT_US, (slot + 1) * SLOT_US)
+  _repriced_calls(conn, slot_calls, groups, book, _CallsOf(skip=frozenset(bands)))
+ for model, band in bands:
+  _repriced_calls(conn, replace(whole, model=model), groups, book, _CallsOf(band=band))
+
+
+def _times(slot: int | None) -> int | None:
+ return None if slot is None else slot * SLOT_US
+
+
+_USAGE_SUMS = ", ".join(f"sum({name})" for name in USAGE_COLUMNS)
+
+
+def _repriced_slots(
+ conn, filt: CallFilter, groups: _Groups, prices: _BandPrices, slots: tuple[int | None, int | None]
+) -> tuple[set[int], set[tuple[str, int]]]:
+ """Add the usage of the whole half hours, summed per group, model and band, each sum priced once. Return the
+ half hours that a period boundary splits and the (model, band) pairs that a tier threshold splits: neither
+ was added."""
+ where, params = _clause(
+  [("slot >= ?", slots[0]), ("slot < ?", slots[1]), *((f"{c} = ?", v) for c, v in filt.matches())]
  )
- by = groups.by
- index = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}.get(by) if by else None
- for row in ledger.connection.execute(sql, params):
-  tokens = row[6:12]
-  if not any(tokens):  # no usage (a call that failed before anything was billed) costs nothing at any price
-   cost, unpriced = 0, 0
+ sql = f"SELECT {groups.column('slot')}, model, band, {_USAGE_SUMS} FROM usage_slots{where} GROUP BY 1, 2, 3"
+ sums: dict[tuple[str, str, int], list[int]] = {}
+ split_slots: set[int] = set()
+ split_bands: set[tuple[str, int]] = set()
+ for value, model, band, *usage in conn.execute(sql, params):
+  key = groups.span_key(value * SLOT_US, SLOT_US) if groups.by in PERIODS else value
+  if prices.price(model, band) is _SPLIT:
+   split_bands.add((model, band))
+  elif key is None:
+   split_slots.add(value)
   else:
-   cost = book.cost_units(row[2], Usage(*tokens))
-   cost, unpriced = (0, 1) if cost is None else (cost, 0)
-  if by in PERIODS:
-   key = groups.hour_key(row[0] // US_PER_HOUR) or period_key(row[0], by, groups.tz)
-  else:
-   key = row[index] if index is not None else "total"
-  groups.add(key, [1, unpriced, cost, *row[6:13]])
+   _add_usage_sums(sums, (key, model, band), usage)
+ for (key, model, band), usage in sums.items():
+  groups.add(key, _priced_usage(prices.price(model, band), usage))
+ return split_slots, split_bands
+
+
+def _add_usage_sums(sums: dict, key: tuple, usage: list[int]) -> None:
+ current = sums.get(key)
+ if current is None:
+  sums[key] = usage
+ else:
+  _add_into(current, usage)
+
+
+def _priced_usage(price: ModelPrice | None, usage: list[int]) -> list[int]:
+ """A summary vector from summed usage (calls, billed calls, six token counts, latency) at `price`."""
+ calls, billed, *tokens, latency_ms = usage
+ if price is None:
+  return [calls, billed, 0, *tokens, latency_ms]
+ return [calls, 0, price.cost_units(Usage(*tokens)), *tokens, latency_ms]
+
+
+_SPLIT = object()  # a band that a tier threshold of the price splits: its calls pay different rates
+
+
+class _BandPrices:
+ """Each model's price as it bills every prompt of one band (None: unpriced; _SPLIT), looked up once."""
+
+ def __init__(self, book: PriceBook) -> None:
+  self.book = book
+  self.prices: dict[tuple[str, int], Any] = {}
+
+ def price(self, model: str, band: int) -> Any:
+  try:
+   return self.prices[model, band]
+  except KeyError:
+   price = self.book.price(model)
+   found = self.prices[model, band] = None if price is None else band_price(price, band)
+   return found
+
+
+def band_price(price: ModelPrice, band: int) -> ModelPrice | object:
+ """`price` as it bills every prompt of `band`: the rates of the one tier that applies to all of them and no
+ tiers, so that its cost of the calls' summed tokens is the sum of their costs; _SPLIT when a tier threshold
+ falls inside the band (its prompts pay different rates)."""
+ low, high = band_bounds(band)
+ thresholds = [tier.above_input_tokens for tier in price.tiers]
+ if any(low <= t and (high is None or t < high) for t in thresholds):
+  return _SPLIT
+ below = [tier for tier in price.tiers if tier.above_input_tokens < low]
+ if not below:
+  return replace(price, tiers=())
+ return replace(price, tiers=(), **{name: getattr(below[-1], name) for name in PRICE_FIELDS})
+
+
+@dataclass(frozen=True, slots=True)
+class _CallsOf:
+ """Which calls of a range to re-price one by one: only those of one band, or all but some (model, band)."""
+
+ band: int | None = None
+ skip: frozenset[tuple[str, int]] = frozenset()
+
+
+_ALL_OF_RANGE = _CallsOf()
+_REPRICE_COLUMNS = f"ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {LATENCY_MS_SQL}"
+_GROUP_INDEX = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}
+
+
+def _repriced_calls(conn, filt: CallFilter, groups: _Groups, book: PriceBook, which: _CallsOf = _ALL_OF_RANGE) -> None:
+ """Re-price the calls of `filt` one by one (each with its own prompt's tier)."""
+ if filt.since_us is not None and filt.until_us is not None and filt.since_us >= filt.until_us:
+  return
+ where, params = _where(filt)
+ if which.band is not None:
+  where, params = f"{where}{' AND ' if where else ' WHERE '}{BAND_SQL} = ?", [*params, which.band]
+ index = _GROUP_INDEX.get(groups.by)
+ for row in conn.execute(f"SELECT {_REPRICE_COLUMNS} FROM calls{where}", params):
+  if which.skip and (row[2], band_of(row[6])) in which.skip:
+   continue
+  groups.add(_call_key(groups, row, index), _repriced_call(book, row))
+
+
+def _call_key(groups: _Groups, row: tuple, index: int | None) -> str:
+ if groups.by in PERIODS:
+  return groups.hour_key(row[0] // US_PER_HOUR) or period_key(row[0], groups.by, groups.tz)
+ return row[index] if index is not None else "total"
+
+
+def _repriced_call(book: PriceBook, row: tuple) -> list[int]:
+ """The summary vector of one call row at the book's price: what every re-priced figure must equal."""
+ tokens = row[6:12]
+ if not (tokens[0] or tokens[1]):  # no usage (a call that failed before anything was billed): free at any price
+  return [1, 0, 0, *row[6:13]]
+ cost = book.cost_units(row[2], Usage(*tokens))
+ return [1, 1, 0, *row[6:13]] if cost is None else [1, 0, cost, *row[6:13]]
 
 
 def period_summary(ledger: Ledger, *, now: float | None = None, tz: tzinfo | None = None) -> dict[str, Figures]:

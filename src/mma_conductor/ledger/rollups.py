@@ -1,14 +1,19 @@
-"""Rollups of the ledger's calls: per hour and cell, per session, per run, and all time.
+"""Rollups of the ledger's calls: per hour and cell, per session, per run, all time, and usage per half hour.
 
 After a batch of calls is inserted (in the same transaction, so the rollups always agree with the calls), SQL
 sums the new rows (a contiguous id range: the writer holds the write lock) per key and upserts each key once.
 Costs are summed as split parts and stored as (cost_hi, cost_lo), normalized so that 0 <= cost_lo < 2^32
 (`split_cost`, `join_cost`); the rare cost too large for an INTEGER is added from Python.
+
+`usage_slots` holds what re-pricing needs: tokens per half hour, cell and context band. A call's band is how
+many of BAND_LIMITS its prompt exceeds; every long-context threshold of the built-in prices and the price
+dataset is one of them, so all calls of a band pay one set of rates and their summed tokens price exactly.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 
@@ -19,6 +24,42 @@ COST_SPLIT_BITS = 32
 COST_LO_MASK = (1 << COST_SPLIT_BITS) - 1
 # The six normalized usage counts, in Usage field order: a column each in calls and in every rollup.
 TOKEN_COLUMNS = tuple(field.name for field in fields(Usage))
+
+# Prompt sizes (input tokens) where a band ends. A price tier applies to prompts ABOVE its threshold, so a band
+# (limit k-1, limit k] is billed at one tier by every price whose thresholds are all limits. These are the
+# thresholds found in the built-in table and the genai-prices dataset, and round sizes between them; a price
+# with another threshold is still exact (queries re-price the calls of the band it splits one by one). Changing
+# them needs a migration that rebuilds `usage_slots`.
+BAND_LIMITS = (
+ 32_000,
+ 64_000,
+ 100_000,
+ 128_000,
+ 199_999,
+ 200_000,
+ 256_000,
+ 272_000,
+ 500_000,
+ 512_000,
+ 524_288,
+ 1_000_000,
+ 2_000_000,
+)
+# The band in SQL: the number of limits the prompt exceeds, as band_of() counts them in Python.
+BAND_SQL = "(" + " + ".join(f"(input_tokens > {limit})" for limit in BAND_LIMITS) + ")"
+SLOT_US = US_PER_HOUR // 2  # usage_slots' time step: half hours, so prices that change at :30 can stay exact
+
+
+def band_of(input_tokens: int) -> int:
+ """The context band of a prompt of `input_tokens` (how many BAND_LIMITS it exceeds)."""
+ return bisect_left(BAND_LIMITS, input_tokens)
+
+
+def band_bounds(band: int) -> tuple[int, int | None]:
+ """(lowest, highest) prompt size of `band`, inclusive; highest None: no end."""
+ low = BAND_LIMITS[band - 1] + 1 if band else 0
+ return low, BAND_LIMITS[band] if band < len(BAND_LIMITS) else None
+
 
 _STORED = (
  "calls",
@@ -111,6 +152,7 @@ def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
  conn.execute(_ROLL_HOURLY)
  conn.execute(_ROLL_SESSIONS)
  conn.execute(_ROLL_RUNS)
+ roll_up_usage(conn, first_id, last_id)
  new = conn.execute(_NEW_TOTAL).fetchone()
  conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
  big = conn.execute(
@@ -120,6 +162,54 @@ def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
  ).fetchall()
  for ts_us, provider, model, tier, agent, status, session_id, run_id, text in big:
   _add_cost(conn, int(text), (ts_us // US_PER_HOUR, provider, model, tier, agent, status), session_id, run_id)
+
+
+# usage_slots: calls, the calls with usage (billed at any price), the six token sums and latency per key.
+USAGE_COLUMNS = ("calls", "billed_calls", *TOKEN_COLUMNS, "latency_ms")
+_USAGE_KEY = "slot, provider, model, tier, agent, status, band"
+_USAGE_COLS = ", ".join(USAGE_COLUMNS)
+_USAGE_UPSERT = f"ON CONFLICT ({_USAGE_KEY}) DO UPDATE SET " + ", ".join(
+ f"{c} = {c} + excluded.{c}" for c in USAGE_COLUMNS
+)
+_ROLL_USAGE = (
+ f"INSERT INTO usage_slots ({_USAGE_KEY}, {_USAGE_COLS}) SELECT * FROM ("
+ f"SELECT ts_us / {SLOT_US}, provider, model, tier, agent, status, {BAND_SQL}, count(*), "
+ "sum(input_tokens + output_tokens > 0), "
+ + ", ".join(f"sum({c})" for c in TOKEN_COLUMNS)
+ + f", sum({LATENCY_MS_SQL}) FROM calls WHERE id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5, 6, 7) WHERE true "
+ + _USAGE_UPSERT
+)
+_USAGE_VALUES = (
+ f"INSERT INTO usage_slots ({_USAGE_KEY}, {_USAGE_COLS}) VALUES ({', '.join('?' * (7 + len(USAGE_COLUMNS)))}) "
+ + _USAGE_UPSERT
+)
+
+
+def roll_up_usage(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
+ """Add the calls with ids first_id..last_id to usage_slots (inside the caller's transaction)."""
+ conn.execute(_ROLL_USAGE, (first_id, last_id))
+
+
+def _usage_cells(rows: list[tuple]) -> dict[tuple, list[int]]:
+ """The rows summed per usage_slots key, in USAGE_COLUMNS order."""
+ cells: dict[tuple, list[int]] = {}
+ for row in rows:
+  tokens = row[ROW_TOKENS]
+  key = (row[ROW_TS] // SLOT_US, row[ROW_PROVIDER], row[ROW_MODEL], row[ROW_TIER], row[ROW_AGENT], row[ROW_STATUS])
+  key += (bisect_left(BAND_LIMITS, tokens[0]),)
+  cell = cells.get(key)
+  if cell is None:
+   cell = cells[key] = [0] * len(USAGE_COLUMNS)
+  _add_usage(cell, tokens, row[ROW_LATENCY])
+ return cells
+
+
+def _add_usage(cell: list[int], tokens: tuple, latency_s: float) -> None:
+ cell[0] += 1
+ cell[1] += tokens[0] + tokens[1] > 0
+ for index, count in enumerate(tokens, 2):
+  cell[index] += count
+ cell[8] += int(latency_s * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
 
 
 _ADD = _add_clause(("cost_hi", "cost_lo"), lambda name: "?")
@@ -167,6 +257,7 @@ def roll_up_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
  conn.executemany(_RUN_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in runs.items()])
  new = _stored(total)
  conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
+ conn.executemany(_USAGE_VALUES, [(*key, *cell) for key, cell in _usage_cells(rows).items()])
 
 
 def _cells(rows: list[tuple]) -> dict[tuple, list[int]]:
@@ -269,7 +360,16 @@ def rebuild_rollups(conn: sqlite3.Connection) -> None:
  conn.execute("DELETE FROM hourly")
  conn.execute("DELETE FROM sessions")
  conn.execute("DELETE FROM run_costs")
+ conn.execute("DELETE FROM usage_slots")
  conn.execute("UPDATE totals SET " + ", ".join(f"{name} = 0" for name in _STORED) + " WHERE id = 1")
  first, last = conn.execute("SELECT min(id), max(id) FROM calls").fetchone()
  if first is not None:
   roll_up(conn, first, last)
+
+
+def rebuild_usage_slots(conn: sqlite3.Connection) -> None:
+ """Recompute usage_slots alone from the calls table (the migration that adds it)."""
+ conn.execute("DELETE FROM usage_slots")
+ first, last = conn.execute("SELECT min(id), max(id) FROM calls").fetchone()
+ if first is not None:
+  roll_up_usage(conn, first, last)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from .rollups import rebuild_rollups
+from .rollups import USAGE_COLUMNS, rebuild_rollups, rebuild_usage_slots
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INT64_MAX = (1 << 63) - 1
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
@@ -128,6 +128,29 @@ CREATE UNIQUE INDEX calls_request_key ON calls(ts_us / 3600000000, provider, req
 """
 
 
+# Version 4: usage_slots, the tokens per half hour, cell (provider, model, tier, agent, status) and context band
+# (rollups.BAND_LIMITS), from which summaries at today's prices re-price a month of calls in one pass over a few
+# thousand rows instead of every call. `billed_calls` counts the calls with usage (a call without any costs
+# nothing at any price, so it never counts as unpriced). Calls and the other rollups stay as they were.
+MIGRATION_V4 = f"""
+CREATE TABLE usage_slots (
+ slot INTEGER NOT NULL,
+ provider TEXT NOT NULL,
+ model TEXT NOT NULL,
+ tier TEXT NOT NULL,
+ agent TEXT NOT NULL,
+ status TEXT NOT NULL,
+ band INTEGER NOT NULL,
+ {", ".join(f"{name} INTEGER NOT NULL DEFAULT 0" for name in USAGE_COLUMNS)},
+ PRIMARY KEY (slot, provider, model, tier, agent, status, band)
+) WITHOUT ROWID
+"""
+
+
+# A step changes the schema and names the rollups to fill from the calls afterwards (None: nothing to fill).
+Rebuild = Callable[[sqlite3.Connection], None] | None
+
+
 class SchemaError(Exception):
  """The file's schema cannot be used by this version (newer, or not a ledger)."""
 
@@ -141,27 +164,40 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 
 def migrate(conn: sqlite3.Connection, version: int) -> int:
- """Bring a schema at `version` to SCHEMA_VERSION, step by step, inside the caller's transaction."""
+ """Bring a schema at `version` to SCHEMA_VERSION, step by step, inside the caller's transaction; then fill the
+ rollups that the steps added from the calls."""
  if version > SCHEMA_VERSION:
   raise SchemaError(f"schema version {version} is newer than this mma-conductor reads (up to {SCHEMA_VERSION})")
+ rebuilds = []
  while version < SCHEMA_VERSION:
   step = _MIGRATIONS[version]
-  step(conn)
+  rebuilds.append(step(conn))
   version += 1
   conn.execute(f"PRAGMA user_version = {version}")
+ # Rollups are filled once, in the final schema: the first step that needs a rebuild asks for one that covers
+ # every rollup added after it.
+ rebuild = next((r for r in rebuilds if r is not None), None)
+ if rebuild is not None:
+  rebuild(conn)
  return version
 
 
-def _to_v2(conn: sqlite3.Connection) -> None:
+def _to_v2(conn: sqlite3.Connection) -> Rebuild:
  _run_script(conn, MIGRATION_V2)
- rebuild_rollups(conn)
+ return rebuild_rollups
 
 
-def _to_v3(conn: sqlite3.Connection) -> None:
+def _to_v3(conn: sqlite3.Connection) -> Rebuild:
  _run_script(conn, MIGRATION_V3)
+ return None
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v2, 2: _to_v3}
+def _to_v4(conn: sqlite3.Connection) -> Rebuild:
+ _run_script(conn, MIGRATION_V4)
+ return rebuild_usage_slots
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
