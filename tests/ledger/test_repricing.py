@@ -1,4 +1,4 @@
-"""Summaries at today's prices from usage_slots must equal re-pricing every call one by one, to the unit."""
+"""Summaries at today's prices from the usage rollups must equal re-pricing every call one by one, to the unit."""
 
 import random
 import sqlite3
@@ -170,12 +170,17 @@ def traced(ledger):
  return statements
 
 
-def test_whole_half_hours_are_read_from_the_rollup_not_the_calls(ledger):
+def test_whole_days_and_half_hours_are_read_from_the_rollups_not_the_calls(ledger):
  flat_book = PriceBook({"gpt-4o": ModelPrice(D("2.5"), D("10"))}, use_dataset=False)
  statements = traced(ledger)
  summarize(ledger, "model", prices="today", book=flat_book)
- assert any("FROM usage_slots" in sql for sql in statements)
+ assert any("FROM usage_days" in sql for sql in statements)
  assert not any("FROM calls" in sql for sql in statements)
+ statements.clear()
+ unaligned = CallFilter(since_us=(MONDAY + DAY - 1800) * 10**6, until_us=(MONDAY + 2 * DAY + 3600) * 10**6)
+ summarize(ledger, "model", unaligned, prices="today", book=flat_book)
+ assert not any("FROM calls" in sql for sql in statements)
+ assert any("FROM usage_slots" in sql for sql in statements) and any("FROM usage_days" in sql for sql in statements)
  # A threshold inside a band: that model's calls of that band alone are read one by one.
  statements.clear()
  summarize(ledger, "model", prices="today", book=today_book())
@@ -184,7 +189,10 @@ def test_whole_half_hours_are_read_from_the_rollup_not_the_calls(ledger):
 
 
 def usage_slots(conn):
- return conn.execute("SELECT * FROM usage_slots ORDER BY 1, 2, 3, 4, 5, 6, 7").fetchall()
+ """Both usage rollups, every row."""
+ return [
+  conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4, 5, 6, 7").fetchall() for t in ("usage_slots", "usage_days")
+ ]
 
 
 def test_both_recording_paths_and_a_rebuild_fill_usage_slots_alike(tmp_path):
@@ -199,7 +207,7 @@ def test_both_recording_paths_and_a_rebuild_fill_usage_slots_alike(tmp_path):
   rebuild_rollups(conn)
   conn.execute("COMMIT")
   assert usage_slots(conn) == recorded
-  assert sum(row[7] for row in recorded) == 600
+  assert [sum(row[7] for row in rows) for rows in recorded] == [600, 600]
 
 
 def test_a_version_3_ledger_migrates_keeps_every_record_and_reprices_exactly(tmp_path):
@@ -208,7 +216,8 @@ def test_a_version_3_ledger_migrates_keeps_every_record_and_reprices_exactly(tmp
   current.record_calls(random_calls(800, seed=3))
   slots_recorded = usage_slots(current.connection)
  conn = sqlite3.connect(path, isolation_level=None)
- conn.execute("DROP TABLE usage_slots")  # version 3 is version 4 without it
+ conn.execute("DROP TABLE usage_slots")  # version 3 is version 4 without the usage rollups
+ conn.execute("DROP TABLE usage_days")
  conn.execute("PRAGMA user_version = 3")
  tables = ("calls", "prices", "runs", "meta", "hourly", "sessions", "run_costs", "totals")
  before = {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in tables}

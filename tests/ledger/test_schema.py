@@ -108,7 +108,7 @@ def test_version_1_file_is_migrated_and_keeps_every_call(tmp_path):
 
 def v2_ledger(path):
  """A version 2 ledger as version 2 shipped: the version 1 file above, migrated by the shipped step to 2, its
- rollups built by today's code (usage_slots, added in version 4, is created for that and dropped again)."""
+ rollups built by today's code (the usage tables of version 4 are created for that and dropped again)."""
  v1_ledger(path)
  conn = sqlite3.connect(path, isolation_level=None)
  conn.execute("BEGIN")
@@ -117,6 +117,7 @@ def v2_ledger(path):
    conn.execute(statement)
  rebuild_rollups(conn)
  conn.execute("DROP TABLE usage_slots")
+ conn.execute("DROP TABLE usage_days")
  conn.execute("PRAGMA user_version = 2")
  conn.execute("COMMIT")
  conn.close()

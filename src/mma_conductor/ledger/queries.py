@@ -33,7 +33,11 @@ from .rollups import (
  LATENCY_MS_SQL,
  SLOT_US,
  TOKEN_COLUMNS,
+ US_PER_DAY,
  USAGE_COLUMNS,
+ USAGE_DAYS,
+ USAGE_SLOTS,
+ UsageLevel,
  band_bounds,
  band_of,
  call_cost,
@@ -508,20 +512,44 @@ def _raw_hours(conn, filt: CallFilter, groups: _Groups, hours: list[int]) -> Non
 
 
 def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: PriceBook) -> None:
- """Whole half hours from usage_slots; the partial ones at the edges, those a period boundary splits and the
- bands a tier threshold splits from the calls, one by one."""
+ """Whole days and half hours from the usage rollups; the partial half hours at the edges, those a period
+ boundary splits and the bands a tier threshold splits from the calls, one by one."""
  conn = ledger.connection
  slots = _whole_hours(filt, SLOT_US)
  if not filt.rollup_ok or slots is None:
   _repriced_calls(conn, filt, groups, book)
   return
  first, end = slots
- whole = _range(filt, _times(first), _times(end))
- split_slots, split_bands = _repriced_slots(conn, whole, groups, _BandPrices(book), slots)
- for since, until in ((filt.since_us, _times(first)), (_times(end), filt.until_us)):
+ whole = _range(filt, _times(first, SLOT_US), _times(end, SLOT_US))
+ split_slots: set[int] = set()
+ split_bands: set[tuple[str, int]] = set()
+ prices = _BandPrices(book)
+ for part in _usage_parts(conn, whole, groups, prices, split_bands):
+  split_slots |= _repriced_level(conn, part, groups, prices, USAGE_SLOTS, split_bands)
+ for since, until in ((filt.since_us, whole.since_us), (whole.until_us, filt.until_us)):
   if since is not None or until is not None:
    _repriced_calls(conn, _range(filt, since, until), groups, book)
  _repriced_splits(conn, whole, groups, book, split_slots, split_bands)
+
+
+def _times(step: int | None, step_us: int) -> int | None:
+ return None if step is None else step * step_us
+
+
+def _usage_parts(
+ conn, whole: CallFilter, groups: _Groups, prices: _BandPrices, split_bands: set[tuple[str, int]]
+) -> list[CallFilter]:
+ """Add the whole UTC days of `whole` from usage_days; return the rest of it (the partial days at its edges and
+ the days that a period boundary splits), for usage_slots."""
+ days = _whole_hours(whole, US_PER_DAY)
+ if days is None:
+  return [whole]
+ first, end = days
+ in_days = _range(whole, _times(first, US_PER_DAY), _times(end, US_PER_DAY))
+ split_days = _repriced_level(conn, in_days, groups, prices, USAGE_DAYS, split_bands)
+ parts = [(whole.since_us, in_days.since_us), (in_days.until_us, whole.until_us)]
+ parts += [(day * US_PER_DAY, (day + 1) * US_PER_DAY) for day in sorted(split_days)]
+ return [_range(whole, since, until) for since, until in parts if since is not None or until is not None]
 
 
 def _repriced_splits(
@@ -536,37 +564,45 @@ def _repriced_splits(
   _repriced_calls(conn, replace(whole, model=model), groups, book, _CallsOf(band=band))
 
 
-def _times(slot: int | None) -> int | None:
- return None if slot is None else slot * SLOT_US
-
-
 _USAGE_SUMS = ", ".join(f"sum({name})" for name in USAGE_COLUMNS)
 
 
-def _repriced_slots(
- conn, filt: CallFilter, groups: _Groups, prices: _BandPrices, slots: tuple[int | None, int | None]
-) -> tuple[set[int], set[tuple[str, int]]]:
- """Add the usage of the whole half hours, summed per group, model and band, each sum priced once. Return the
- half hours that a period boundary splits and the (model, band) pairs that a tier threshold splits: neither
- was added."""
+def _repriced_level(
+ conn, filt: CallFilter, groups: _Groups, prices: _BandPrices, level: UsageLevel, split_bands: set[tuple[str, int]]
+) -> set[int]:
+ """Add the usage of `level` in the range of `filt` (whole steps of it), summed per group, model and band, each
+ sum priced once. Return the steps that a period boundary splits; add to `split_bands` the (model, band) pairs
+ that a tier threshold splits. Neither was added."""
+ steps = _whole_hours(filt, level.step_us)
+ if steps is None:
+  return set()
+ column = level.column
  where, params = _clause(
-  [("slot >= ?", slots[0]), ("slot < ?", slots[1]), *((f"{c} = ?", v) for c, v in filt.matches())]
+  [(f"{column} >= ?", steps[0]), (f"{column} < ?", steps[1]), *((f"{c} = ?", v) for c, v in filt.matches())]
  )
- sql = f"SELECT {groups.column('slot')}, model, band, {_USAGE_SUMS} FROM usage_slots{where} GROUP BY 1, 2, 3"
+ sql = f"SELECT {groups.column(column)}, model, band, {_USAGE_SUMS} FROM {level.table}{where} GROUP BY 1, 2, 3"
+ sums, split_steps = _usage_by_group(conn.execute(sql, params), groups, prices, level.step_us, split_bands)
+ for (key, model, band), usage in sums.items():
+  groups.add(key, _priced_usage(prices.price(model, band), usage))
+ return split_steps
+
+
+def _usage_by_group(
+ rows: Iterable[tuple], groups: _Groups, prices: _BandPrices, step_us: int, split_bands: set[tuple[str, int]]
+) -> tuple[dict[tuple[str, str, int], list[int]], set[int]]:
+ """Usage rows (group column, model, band, sums) summed per (group, model, band), and the steps that a period
+ boundary splits; the (model, band) pairs that a tier threshold splits go to `split_bands`."""
  sums: dict[tuple[str, str, int], list[int]] = {}
- split_slots: set[int] = set()
- split_bands: set[tuple[str, int]] = set()
- for value, model, band, *usage in conn.execute(sql, params):
-  key = groups.span_key(value * SLOT_US, SLOT_US) if groups.by in PERIODS else value
+ split_steps: set[int] = set()
+ for value, model, band, *usage in rows:
+  key = groups.span_key(value * step_us, step_us) if groups.by in PERIODS else value
   if prices.price(model, band) is _SPLIT:
    split_bands.add((model, band))
   elif key is None:
-   split_slots.add(value)
+   split_steps.add(value)
   else:
    _add_usage_sums(sums, (key, model, band), usage)
- for (key, model, band), usage in sums.items():
-  groups.add(key, _priced_usage(prices.price(model, band), usage))
- return split_slots, split_bands
+ return sums, split_steps
 
 
 def _add_usage_sums(sums: dict, key: tuple, usage: list[int]) -> None:

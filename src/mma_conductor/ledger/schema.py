@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from .rollups import USAGE_COLUMNS, rebuild_rollups, rebuild_usage_slots
+from .rollups import rebuild_rollups, rebuild_usage
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
 SCHEMA_VERSION = 4
@@ -128,24 +128,35 @@ CREATE UNIQUE INDEX calls_request_key ON calls(ts_us / 3600000000, provider, req
 """
 
 
-# Version 4: usage_slots, the tokens per half hour, cell (provider, model, tier, agent, status) and context band
-# (rollups.BAND_LIMITS), from which summaries at today's prices re-price a month of calls in one pass over a few
-# thousand rows instead of every call. `billed_calls` counts the calls with usage (a call without any costs
-# nothing at any price, so it never counts as unpriced). Calls and the other rollups stay as they were.
-MIGRATION_V4 = f"""
-CREATE TABLE usage_slots (
- slot INTEGER NOT NULL,
+# Version 4: usage_slots and usage_days, the tokens per half hour (per UTC day), cell (provider, model, tier,
+# agent, status) and context band (rollups.BAND_LIMITS), from which summaries at today's prices re-price a month of
+# calls from a few thousand rows instead of every call. `billed_calls` counts the calls with usage (a call without
+# any costs nothing at any price, so it never counts as unpriced). Calls and the other rollups stay as they were.
+# Written out, not derived from rollups.USAGE_COLUMNS: a later version that adds a column adds it in its own step.
+_USAGE_TABLE = """
+CREATE TABLE {table} (
+ {column} INTEGER NOT NULL,
  provider TEXT NOT NULL,
  model TEXT NOT NULL,
  tier TEXT NOT NULL,
  agent TEXT NOT NULL,
  status TEXT NOT NULL,
  band INTEGER NOT NULL,
- {", ".join(f"{name} INTEGER NOT NULL DEFAULT 0" for name in USAGE_COLUMNS)},
- PRIMARY KEY (slot, provider, model, tier, agent, status, band)
-) WITHOUT ROWID
+ calls INTEGER NOT NULL DEFAULT 0,
+ billed_calls INTEGER NOT NULL DEFAULT 0,
+ input_tokens INTEGER NOT NULL DEFAULT 0,
+ output_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+ reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+ latency_ms INTEGER NOT NULL DEFAULT 0,
+ PRIMARY KEY ({column}, provider, model, tier, agent, status, band)
+) WITHOUT ROWID;
 """
-
+MIGRATION_V4 = _USAGE_TABLE.format(table="usage_slots", column="slot") + _USAGE_TABLE.format(
+ table="usage_days", column="day"
+)
 
 # A step changes the schema and names the rollups to fill from the calls afterwards (None: nothing to fill).
 Rebuild = Callable[[sqlite3.Connection], None] | None
@@ -194,7 +205,7 @@ def _to_v3(conn: sqlite3.Connection) -> Rebuild:
 
 def _to_v4(conn: sqlite3.Connection) -> Rebuild:
  _run_script(conn, MIGRATION_V4)
- return rebuild_usage_slots
+ return rebuild_usage
 
 
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
