@@ -696,14 +696,26 @@ def _repriced_call(book: PriceBook, row: tuple) -> list[int]:
  return [1, 1, 0, *row[6:13]] if cost is None else [1, 0, cost, *row[6:13]]
 
 
-def period_summary(ledger: Ledger, *, now: float | None = None, tz: tzinfo | None = None) -> dict[str, Figures]:
- """Figures of today, this week (ISO, from Monday), this month (local calendar in `tz`) and all time."""
+def period_summary(
+ ledger: Ledger,
+ *,
+ now: float | None = None,
+ tz: tzinfo | None = None,
+ prices: str = "recorded",
+ book: PriceBook | None = None,
+) -> dict[str, Figures]:
+ """Figures of today, this week (ISO, from Monday), this month (local calendar in `tz`) and all time, at the
+ recorded prices or re-priced (`prices="today"` with `book`, as in summarize)."""
  now_us = to_us(time.time() if now is None else now)
  out = {}
  for name, period in (("today", "day"), ("this_week", "week"), ("this_month", "month")):
   start, end = period_bounds(period, now_us, tz)
-  out[name] = _renamed(summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz).total, name)
- out["all_time"] = all_time(ledger)
+  figures = summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz, prices=prices, book=book).total
+  out[name] = _renamed(figures, name)
+ if prices == "recorded":
+  out["all_time"] = all_time(ledger)
+ else:
+  out["all_time"] = _renamed(summarize(ledger, None, prices=prices, book=book).total, "all time")
  return out
 
 
@@ -754,12 +766,19 @@ class SpendRate:
   }
 
 
-def spend_rate(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, now: float | None = None) -> SpendRate:
- """Cost of the range divided by its length; an open start begins at the first matching call, an open end
- is now. The rates divide by at least one day: ten minutes of calls say nothing about a day's spend, and
- multiplying them by 144 would forecast a bill nobody will pay."""
+def spend_rate(
+ ledger: Ledger,
+ filt: CallFilter = ALL_CALLS,
+ *,
+ now: float | None = None,
+ prices: str = "recorded",
+ book: PriceBook | None = None,
+) -> SpendRate:
+ """Cost of the range (at `prices`, as in summarize) divided by its length; an open start begins at the first
+ matching call, an open end is now. The rates divide by at least one day: ten minutes of calls say nothing about
+ a day's spend, and multiplying them by 144 would forecast a bill nobody will pay."""
  now_us = to_us(time.time() if now is None else now)
- total = summarize(ledger, None, filt).total
+ total = summarize(ledger, None, filt, prices=prices, book=book).total
  start = filt.since_us
  if start is None:
   where, params = _where(filt)
@@ -973,8 +992,13 @@ def run_economics(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> RunEconomics:
  return RunEconomics(len(all_runs), len(good), total, good_cost, per, mean)
 
 
-def unpriced_models_in_ledger(ledger: Ledger) -> list[tuple[str, int]]:
- """(model, calls) of the models recorded with usage but without a price."""
+def unpriced_models_in_ledger(ledger: Ledger, book: PriceBook | None = None) -> list[tuple[str, int]]:
+ """(model, calls) of the models recorded with usage but without a price; with `book`, of the models with usage
+ that the book cannot price (today's unpriced)."""
+ if book is not None:
+  with ledger.reading() as conn:
+   rows = conn.execute("SELECT model, sum(billed_calls) FROM usage_days GROUP BY model ORDER BY model").fetchall()
+  return [(model, calls) for model, calls in rows if calls and book.price(model) is None]
  with ledger.reading():
   rows = ledger.connection.execute(
    "SELECT model, sum(unpriced_calls) FROM hourly GROUP BY model HAVING sum(unpriced_calls) > 0 ORDER BY model"
