@@ -78,8 +78,9 @@ def _register_repair(reports: Any) -> None:
 
 
 def run(args: argparse.Namespace, project_dir: Path | None = None, app_paths: Any = None) -> int:
- """Run a `costs` report; print a one-line error and return non-zero on failure. `app_paths` (a config.AppPaths)
- names the app's files outside the ledger: exports never overwrite them, the summary reads the tracks folder."""
+ """Run a `costs` report; print a one-line error and return non-zero on failure. `app_paths` (a config.AppPaths,
+ or a function returning one, called only by the reports that need it) names the app's files outside the ledger:
+ exports never overwrite them, the summary reads the tracks folder."""
  args.app_paths = app_paths
  command = getattr(args, "costs_command", None)
  if command is None:
@@ -260,9 +261,11 @@ def _summary_text(report: dict[str, Any]) -> None:
 
 
 def _app_paths(args: argparse.Namespace):
+ """The AppPaths handed to `run` (given as is, or as a function that gathers them), or none."""
  from .config import AppPaths
 
- return getattr(args, "app_paths", None) or AppPaths()
+ paths = getattr(args, "app_paths", None)
+ return (paths() if callable(paths) else paths) or AppPaths()
 
 
 def _unrecorded_note(ledger, project_dir: Path | None, tracks_dir: Path | None) -> str:
