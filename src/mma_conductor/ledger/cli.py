@@ -161,7 +161,7 @@ def _open(args: argparse.Namespace, project_dir: Path | None, *, write: bool = F
 
  path = resolve_ledger_path(args.ledger, project_dir)
  try:
-  return Ledger.open(path, create=write)
+  return Ledger.open(path, create=write, check_at_open=write)
  except LedgerMissing as exc:
   _warn(f"mma-conductor: {exc}; showing zeros")
   return Ledger.empty(path)
