@@ -234,25 +234,28 @@ def _add_into_cell(current: list[int], cell: list[int]) -> None:
 
 
 def _usage_cells(rows: list[tuple]) -> dict[tuple, list[int]]:
- """The rows summed per usage_slots key, in USAGE_COLUMNS order."""
+ """The rows summed per usage_slots key, in USAGE_COLUMNS order (written out: it runs for every recorded call)."""
  cells: dict[tuple, list[int]] = {}
+ get = cells.get
  for row in rows:
-  tokens = row[ROW_TOKENS]
+  i, o, cr, cw, cw1h, reasoning = row[ROW_TOKENS]
   key = (row[ROW_TS] // SLOT_US, row[ROW_PROVIDER], row[ROW_MODEL], row[ROW_TIER], row[ROW_AGENT], row[ROW_STATUS])
-  key += (bisect_left(BAND_LIMITS, tokens[0]),)
-  cell = cells.get(key)
+  key += (bisect_left(BAND_LIMITS, i),)
+  latency_ms = int(row[ROW_LATENCY] * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
+  cell = get(key)
   if cell is None:
-   cell = cells[key] = [0] * len(USAGE_COLUMNS)
-  _add_usage(cell, tokens, row[ROW_LATENCY])
+   cells[key] = [1, i + o > 0, i, o, cr, cw, cw1h, reasoning, latency_ms]
+   continue
+  cell[0] += 1
+  cell[1] += i + o > 0
+  cell[2] += i
+  cell[3] += o
+  cell[4] += cr
+  cell[5] += cw
+  cell[6] += cw1h
+  cell[7] += reasoning
+  cell[8] += latency_ms
  return cells
-
-
-def _add_usage(cell: list[int], tokens: tuple, latency_s: float) -> None:
- cell[0] += 1
- cell[1] += tokens[0] + tokens[1] > 0
- for index, count in enumerate(tokens, 2):
-  cell[index] += count
- cell[8] += int(latency_s * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
 
 
 _ADD = _add_clause(("cost_hi", "cost_lo"), lambda name: "?")
