@@ -6,16 +6,19 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .app.project_config import CONFIG_NAME, default_config_text
-from .files import atomic_writer, to_stdout
 from .ledger.cli import register as register_costs
-from .ledger.config import AppPaths
-from .pricing.book import PriceBook
-from .pricing.config import load_price_book
 from .pricing.money import PriceError, format_usd
 from .pricing.usage import Usage, UsageError, token_count, usage_from_response
+
+if TYPE_CHECKING:
+ from .ledger.config import AppPaths
+ from .pricing.book import PriceBook
+
+# The `costs` reports import only the ledger and the pricing they use (a summary answers from a cold start in a
+# few tens of ms); the app, engine and provider modules, and the price book's loader, load where they are used.
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -80,11 +83,13 @@ def main(argv: list[str] | None = None) -> int:
  if args.command == "costs":
   from .ledger.cli import run as run_costs
 
-  return run_costs(args, project, app_paths(project))
+  return run_costs(args, project, lambda: app_paths(project))  # gathered only by the reports that need them
  command = _COMMANDS.get(args.command or "gui")
  if command is None:
   parser.print_help()
   return EXIT_USAGE
+ from .files import to_stdout
+
  try:
   return to_stdout(lambda: command(args, project), EXIT_ERROR)  # `pricing --all | head` ends quietly
  except (UsageError, PriceError, OSError, ValueError, RuntimeError) as exc:
@@ -103,8 +108,10 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 def app_paths(project: Path) -> AppPaths:
  """The app's files outside the ledger, from their owners: the user's keys, settings, layout and prices, the
  project's config and prices, and its tracks folder."""
+ from .app.project_config import CONFIG_NAME
  from .app.settings import layout_path, settings_path
  from .engine.track_store import tracks_dir
+ from .ledger.config import AppPaths
  from .pricing.config import project_pricing_file, user_pricing_file
  from .providers.keys import user_keys_path
 
@@ -141,6 +148,9 @@ def _project_problem(args) -> str:
 
 def _init(args, project: Path) -> int:
  """Create the project folder and a commented mma_conductor.toml with the defaults (an existing one stays)."""
+ from .app.project_config import CONFIG_NAME, default_config_text
+ from .files import atomic_writer
+
  project.mkdir(parents=True, exist_ok=True)
  config = project / CONFIG_NAME
  if config.exists():
@@ -160,6 +170,7 @@ def _gui(args, project: Path) -> int:
 
 def _pricing(args, project: Path) -> int:
  from .pricing.charges import charge_rows
+ from .pricing.config import load_price_book
  from .pricing.report import pricing_rows, render_charges_text, render_pricing_text
 
  book = load_price_book(project)
@@ -201,6 +212,7 @@ def _run(args, project: Path) -> int:
  from .app.controller import AppController
  from .app.headless import run_headless
  from .app.ledger_link import connect_ledger
+ from .pricing.config import load_price_book
 
  if not args.goal and not args.resume:
   print("mma-conductor: run needs --goal TEXT or --resume TRACK_ID", file=sys.stderr)
@@ -211,6 +223,8 @@ def _run(args, project: Path) -> int:
 
 
 def _estimate(args, project: Path) -> int:
+ from .pricing.config import load_price_book
+
  flags = {
   "--input": args.input,
   "--output": args.output,
@@ -223,6 +237,8 @@ def _estimate(args, project: Path) -> int:
 
 
 def _price_response(args, project: Path) -> int:
+ from .pricing.config import load_price_book
+
  book = load_price_book(project)
  text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
  payload = _response_payload(text, args.file)

@@ -94,6 +94,22 @@ def test_breakdown_at_todays_prices(ledger_path, capsys):
  assert by_model["claude-sonnet-4-5"] == 1000 * 3_000_000_000 + 100 * 15_000_000_000
 
 
+def test_summary_at_todays_prices(ledger_path, capsys):
+ code, out, _ = run_cli(capsys, "summary", "--prices", "today", "--json", "--ledger", str(ledger_path))
+ assert code == 0
+ payload = json.loads(out)
+ gpt, sonnet = 1000 * 2_500_000_000 + 100 * 10_000_000_000, 1000 * 3_000_000_000 + 100 * 15_000_000_000
+ gemini = 1000 * 1_250_000_000 + 100 * 10_000_000_000
+ assert payload["prices"] == "today"
+ assert payload["periods"]["today"]["cost_units"] == gpt + sonnet
+ assert payload["periods"]["all_time"]["cost_units"] == gpt + sonnet + gemini
+ assert payload["periods"]["all_time"]["unpriced_calls"] == 1
+ assert payload["unpriced_models"] == {"zz-mystery": 1}
+ code, out, _ = run_cli(capsys, "summary", "--prices", "today", "--ledger", str(ledger_path))
+ assert code == 0 and "(re-priced at today's prices)" in out
+ assert json.loads(run_cli(capsys, "summary", "--json", "--ledger", str(ledger_path))[1])["prices"] == "recorded"
+
+
 def test_todays_prices_come_from_the_project_and_the_environment(ledger_path, tmp_path, capsys, monkeypatch):
  (tmp_path / "mma_pricing.toml").write_text('[models."gpt-4o"]\ninput = 1\noutput = 2\n')
  code, out, _ = run_cli(
@@ -177,6 +193,7 @@ def test_pricing_lists_sources_and_the_ledgers_unpriced_models(ledger_path, caps
   (["summary", "--until", "soon"], 2, "--until: 'soon' is not a date"),
   (["summary", "--since", "2026-02-01", "--until", "2026-01-01"], 2, "is not before"),
   (["breakdown", "--by", "model", "--prices", "tomorrow"], 2, "--prices tomorrow"),
+  (["summary", "--prices", "yesterday"], 2, "--prices yesterday"),
   (["runs", "--top", "-3"], 2, "--top -3"),
   (["export", "--format", "xlsx", "-o", "x.xlsx"], 2, "--format xlsx: unknown format"),
   (["export", "--format", "csv", "-o", "/no/such/folder/x.csv"], 1, "/no/such/folder/x.csv: cannot write"),
@@ -234,11 +251,14 @@ def test_cold_start_in_a_real_process(ledger_path):
    sys.executable,
    "-c",
    "import sys, mma_conductor.cli as c; c.main(['costs', 'summary', '--ledger', sys.argv[1]]);"
-   "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fpdf', 'genai_prices', 'numpy', 'imgui_bundle')))",
+   "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fpdf', 'genai_prices', 'numpy', 'imgui_bundle')));"
+   "print(sorted(m for m in sys.modules if m.split('.')[0] in ('asyncio', 'ssl')"
+   " or m.split('.')[:2] in (['mma_conductor', p] for p in ('app', 'engine', 'providers', 'gui'))))",
    str(ledger_path),
   ],
   capture_output=True,
   text=True,
   timeout=60,
  )
- assert probe.stdout.splitlines()[-1] == "[]"  # none of the heavy libraries on the summary's path
+ assert probe.stdout.splitlines()[-2] == "[]"  # none of the heavy libraries on the summary's path
+ assert probe.stdout.splitlines()[-1] == "[]"  # nor the app, engine and providers (their imports take ~0.1 s)

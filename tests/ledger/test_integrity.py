@@ -4,6 +4,7 @@
 import contextlib
 import shutil
 import sqlite3
+import threading
 
 import pytest
 from ledger_factory import MONDAY, USD, call
@@ -75,6 +76,17 @@ def test_a_page_damaged_ledger_is_detected_and_never_written(tmp_path):
   assert_one_line_naming(str(caught.value), path)
   with pytest.raises(LedgerError):
    ledger.record_run("r2", "running")
+ assert path.read_bytes() == before
+
+
+def test_a_report_checks_nothing_at_opening_but_its_first_write_is_still_refused(tmp_path):
+ path = page_damaged(tmp_path / "ledger.sqlite3")
+ before = path.read_bytes()
+ with Ledger.open(path, check_at_open=False) as ledger:
+  assert "ledger-check" not in [thread.name for thread in threading.enumerate()]  # no check beside the report
+  with pytest.raises(LedgerError) as caught:
+   ledger.record_calls([call(MONDAY + 9000, USD, request_id="new")])
+  assert_one_line_naming(str(caught.value), path)
  assert path.read_bytes() == before
 
 

@@ -8,7 +8,7 @@ from ledger_factory import MONDAY, USD, call
 
 from mma_conductor.ledger.queries import all_time, list_calls, runs, sessions, summarize
 from mma_conductor.ledger.rollups import rebuild_rollups
-from mma_conductor.ledger.schema import APPLICATION_ID, MIGRATION_V2, SCHEMA_VERSION
+from mma_conductor.ledger.schema import APPLICATION_ID, MIGRATION_V2, MIGRATION_V4, SCHEMA_VERSION
 from mma_conductor.ledger.store import Ledger, LedgerError, LedgerMissing
 
 # Version 1 exactly as it shipped, written out here so that a change to the shipped schema cannot go unnoticed.
@@ -107,14 +107,17 @@ def test_version_1_file_is_migrated_and_keeps_every_call(tmp_path):
 
 
 def v2_ledger(path):
- """A version 2 ledger as version 2 shipped: the version 1 file above, migrated by the shipped step to 2."""
+ """A version 2 ledger as version 2 shipped: the version 1 file above, migrated by the shipped step to 2, its
+ rollups built by today's code (the usage tables of version 4 are created for that and dropped again)."""
  v1_ledger(path)
  conn = sqlite3.connect(path, isolation_level=None)
  conn.execute("BEGIN")
- for statement in MIGRATION_V2.split(";"):
+ for statement in f"{MIGRATION_V2};{MIGRATION_V4}".split(";"):
   if statement.strip():
    conn.execute(statement)
  rebuild_rollups(conn)
+ conn.execute("DROP TABLE usage_slots")
+ conn.execute("DROP TABLE usage_days")
  conn.execute("PRAGMA user_version = 2")
  conn.execute("COMMIT")
  conn.close()

@@ -48,7 +48,8 @@ def register(subparsers: Any) -> None:
  common.add_argument("--json", action="store_true", help="machine-readable output")
  common.add_argument("--utc", action="store_true", help="days, weeks and months in UTC instead of local time")
 
- reports.add_parser("summary", parents=[common], help="today, this week, this month and all time")
+ summary = reports.add_parser("summary", parents=[common], help="today, this week, this month and all time")
+ summary.add_argument("--prices", default="recorded", help="recorded (default) or today: re-price every call")
  breakdown = reports.add_parser("breakdown", parents=[common], help="costs grouped by one dimension")
  breakdown.add_argument("--by", required=True, help=", ".join(BREAKDOWNS))
  breakdown.add_argument("--prices", default="recorded", help="recorded (default) or today: re-price every call")
@@ -77,8 +78,9 @@ def _register_repair(reports: Any) -> None:
 
 
 def run(args: argparse.Namespace, project_dir: Path | None = None, app_paths: Any = None) -> int:
- """Run a `costs` report; print a one-line error and return non-zero on failure. `app_paths` (a config.AppPaths)
- names the app's files outside the ledger: exports never overwrite them, the summary reads the tracks folder."""
+ """Run a `costs` report; print a one-line error and return non-zero on failure. `app_paths` (a config.AppPaths,
+ or a function returning one, called only by the reports that need it) names the app's files outside the ledger:
+ exports never overwrite them, the summary reads the tracks folder."""
  args.app_paths = app_paths
  command = getattr(args, "costs_command", None)
  if command is None:
@@ -159,7 +161,7 @@ def _open(args: argparse.Namespace, project_dir: Path | None, *, write: bool = F
 
  path = resolve_ledger_path(args.ledger, project_dir)
  try:
-  return Ledger.open(path, create=write)
+  return Ledger.open(path, create=write, check_at_open=write)
  except LedgerMissing as exc:
   _warn(f"mma-conductor: {exc}; showing zeros")
   return Ledger.empty(path)
@@ -207,25 +209,30 @@ def _summary(args: argparse.Namespace, project_dir: Path | None) -> int:
  from .periods import parse_when
  from .queries import period_summary, spend_rate, summarize, unpriced_models_in_ledger
 
+ _check_prices(args)
  filt = _filter(args)
  tz = _tz(args)
+ book = _price_book(project_dir) if args.prices == "today" else None
+ priced = {"prices": args.prices, "book": book}
  with _open(args, project_dir) as ledger:
-  periods = period_summary(ledger, tz=tz)
-  ranged = summarize(ledger, None, filt, tz=tz) if (filt.since_us, filt.until_us) != (None, None) else None
+  periods = period_summary(ledger, tz=tz, **priced)
+  ranged = summarize(ledger, None, filt, tz=tz, **priced) if (filt.since_us, filt.until_us) != (None, None) else None
   rate_filter = filt if ranged else _filter_since(parse_when("7d", "7d", tz=tz))
-  rate = spend_rate(ledger, rate_filter)
-  unpriced = unpriced_models_in_ledger(ledger)
+  rate = spend_rate(ledger, rate_filter, **priced)
+  unpriced = unpriced_models_in_ledger(ledger, book)
   shown = (ranged.total if ranged else periods["all_time"]).calls
   note = "" if shown else _unrecorded_note(ledger, project_dir, _app_paths(args).tracks_dir)
   path = ledger.path
  report = {"path": path, "periods": periods, "ranged": ranged, "rate": rate, "unpriced": unpriced, "note": note}
+ report["prices"] = args.prices
  report["rate_label"] = "the range" if ranged else "the last 7 days"
  (_summary_json if args.json else _summary_text)(report)
  return EXIT_OK
 
 
 def _summary_json(report: dict[str, Any]) -> None:
- payload = {"ledger": str(report["path"]), "periods": {k: v.as_dict() for k, v in report["periods"].items()}}
+ payload = {"ledger": str(report["path"]), "prices": report["prices"]}
+ payload["periods"] = {k: v.as_dict() for k, v in report["periods"].items()}
  if report["ranged"]:
   payload["range"] = report["ranged"].as_dict()
  payload["spend_rate"] = report["rate"].as_dict() | {"over": report["rate_label"]}
@@ -249,12 +256,16 @@ def _summary_text(report: dict[str, Any]) -> None:
   _say("Unpriced calls (no price known): " + ", ".join(f"{model} ({calls:,})" for model, calls in report["unpriced"]))
  if report["note"]:
   _say(report["note"])
+ if report["prices"] == "today":
+  _say("(re-priced at today's prices)")
 
 
 def _app_paths(args: argparse.Namespace):
+ """The AppPaths handed to `run` (given as is, or as a function that gathers them), or none."""
  from .config import AppPaths
 
- return getattr(args, "app_paths", None) or AppPaths()
+ paths = getattr(args, "app_paths", None)
+ return (paths() if callable(paths) else paths) or AppPaths()
 
 
 def _unrecorded_note(ledger, project_dir: Path | None, tracks_dir: Path | None) -> str:
@@ -318,6 +329,10 @@ def _breakdown(args: argparse.Namespace, project_dir: Path | None) -> int:
 def _check_breakdown(args: argparse.Namespace) -> None:
  if args.by not in BREAKDOWNS:
   raise CliError(f"--by {args.by}: unknown breakdown (use {', '.join(BREAKDOWNS)})", EXIT_USAGE)
+ _check_prices(args)
+
+
+def _check_prices(args: argparse.Namespace) -> None:
  if args.prices not in ("recorded", "today"):
   raise CliError(f"--prices {args.prices}: use recorded or today", EXIT_USAGE)
 

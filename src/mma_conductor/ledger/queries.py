@@ -4,6 +4,12 @@ Summaries at recorded prices come from the hourly rollup for the whole hours of 
 themselves for the partial hours at its edges (and for hours that a local day boundary splits, in zones whose
 offset is not whole hours), so they are exact for any range and fast for long ones. Every sum is a Python int:
 SQL adds the split parts (cost_hi, cost_lo), never whole units, so nothing overflows SQLite's 64 bits.
+
+Summaries at today's prices re-price the tokens of `usage_slots` (per half hour, cell and context band), summed
+per model and band, each sum through the price's own `cost_units`: all calls of a band pay the rates of one
+tier, so the price of their summed tokens is the sum of their prices, to the unit. The calls themselves are
+re-priced one by one at the range's partial edges, in half hours that a period boundary splits, and in a
+band that one of the book's tier thresholds splits (a threshold that is none of rollups.BAND_LIMITS).
 """
 
 from __future__ import annotations
@@ -11,16 +17,33 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import tzinfo
 from typing import Any
 
 from ..pricing.book import PriceBook
 from ..pricing.lines import PLAIN_ITEMS, fee_units
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
+from ..pricing.prices import PRICE_FIELDS, ModelPrice
 from ..pricing.usage import Usage
 from .periods import PERIODS, US_PER_HOUR, iso_utc, period_bounds, period_key, to_us
-from .rollups import COST_LO_MASK, COST_SPLIT_BITS, LATENCY_MS_SQL, TOKEN_COLUMNS, call_cost, join_cost
+from .rollups import (
+ BAND_SQL,
+ COST_LO_MASK,
+ COST_SPLIT_BITS,
+ LATENCY_MS_SQL,
+ SLOT_US,
+ TOKEN_COLUMNS,
+ US_PER_DAY,
+ USAGE_COLUMNS,
+ USAGE_DAYS,
+ USAGE_SLOTS,
+ UsageLevel,
+ band_bounds,
+ band_of,
+ call_cost,
+ join_cost,
+)
 from .store import Ledger
 
 COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
@@ -321,7 +344,7 @@ class _Groups:
  by: str | None
  tz: tzinfo | None
  sums: dict[str, list[int]] = field(default_factory=dict)
- hour_keys: dict[int, str | None] = field(default_factory=dict)
+ span_keys: dict[tuple[int, int], str | None] = field(default_factory=dict)
 
  def add(self, key: str, vector: list[int] | tuple) -> None:
   current = self.sums.get(key)
@@ -332,12 +355,16 @@ class _Groups:
 
  def hour_key(self, hour: int) -> str | None:
   """The period key of a whole hour, or None when a period boundary falls inside it."""
+  return self.span_key(hour * US_PER_HOUR, US_PER_HOUR)
+
+ def span_key(self, start_us: int, length_us: int) -> str | None:
+  """The period key of [start_us, start_us + length_us), or None when a period boundary falls inside it."""
   try:
-   return self.hour_keys[hour]
+   return self.span_keys[start_us, length_us]
   except KeyError:
-   first = period_key(hour * US_PER_HOUR, self.by, self.tz)
-   last = period_key((hour + 1) * US_PER_HOUR - 1, self.by, self.tz)
-   key = self.hour_keys[hour] = first if first == last else None
+   first = period_key(start_us, self.by, self.tz)
+   last = period_key(start_us + length_us - 1, self.by, self.tz)
+   key = self.span_keys[start_us, length_us] = first if first == last else None
    return key
 
  def key(self, value: Any, per_call: bool = False) -> str | None:
@@ -448,10 +475,10 @@ def _recorded(ledger: Ledger, filt: CallFilter, groups: _Groups) -> None:
  _raw_hours(conn, filt, groups, split_hours)
 
 
-def _whole_hours(filt: CallFilter) -> tuple[int | None, int | None] | None:
- """[first, end) hours wholly inside the range (None: open), or None when no hour is."""
- first = None if filt.since_us is None else -(-filt.since_us // US_PER_HOUR)
- end = None if filt.until_us is None else filt.until_us // US_PER_HOUR
+def _whole_hours(filt: CallFilter, step_us: int = US_PER_HOUR) -> tuple[int | None, int | None] | None:
+ """[first, end) hours (or steps of `step_us`) wholly inside the range (None: open), or None when none is."""
+ first = None if filt.since_us is None else -(-filt.since_us // step_us)
+ end = None if filt.until_us is None else filt.until_us // step_us
  if first is not None and end is not None and first >= end:
   return None
  return first, end
@@ -494,34 +521,210 @@ def _raw_hours(conn, filt: CallFilter, groups: _Groups, hours: list[int]) -> Non
 
 
 def _repriced(ledger: Ledger, filt: CallFilter, groups: _Groups, book: PriceBook) -> None:
- where, params = _where(filt)
- sql = (
-  f"SELECT ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {LATENCY_MS_SQL} FROM calls{where}"
+ """Whole days and half hours from the usage rollups; the partial half hours at the edges, those a period
+ boundary splits and the bands a tier threshold splits from the calls, one by one."""
+ conn = ledger.connection
+ slots = _whole_hours(filt, SLOT_US)
+ if not filt.rollup_ok or slots is None:
+  _repriced_calls(conn, filt, groups, book)
+  return
+ first, end = slots
+ whole = _range(filt, _times(first, SLOT_US), _times(end, SLOT_US))
+ split_slots: set[int] = set()
+ split_bands: set[tuple[str, int]] = set()
+ prices = _BandPrices(book)
+ for part in _usage_parts(conn, whole, groups, prices, split_bands):
+  split_slots |= _repriced_level(conn, part, groups, prices, USAGE_SLOTS, split_bands)
+ for since, until in ((filt.since_us, whole.since_us), (whole.until_us, filt.until_us)):
+  if since is not None or until is not None:
+   _repriced_calls(conn, _range(filt, since, until), groups, book)
+ _repriced_splits(conn, whole, groups, book, split_slots, split_bands)
+
+
+def _times(step: int | None, step_us: int) -> int | None:
+ return None if step is None else step * step_us
+
+
+def _usage_parts(
+ conn, whole: CallFilter, groups: _Groups, prices: _BandPrices, split_bands: set[tuple[str, int]]
+) -> list[CallFilter]:
+ """Add the whole UTC days of `whole` from usage_days; return the rest of it (the partial days at its edges and
+ the days that a period boundary splits), for usage_slots."""
+ days = _whole_hours(whole, US_PER_DAY)
+ if days is None:
+  return [whole]
+ first, end = days
+ in_days = _range(whole, _times(first, US_PER_DAY), _times(end, US_PER_DAY))
+ split_days = _repriced_level(conn, in_days, groups, prices, USAGE_DAYS, split_bands)
+ parts = [(whole.since_us, in_days.since_us), (in_days.until_us, whole.until_us)]
+ parts += [(day * US_PER_DAY, (day + 1) * US_PER_DAY) for day in sorted(split_days)]
+ return [_range(whole, since, until) for since, until in parts if since is not None or until is not None]
+
+
+def _repriced_splits(
+ conn, whole: CallFilter, groups: _Groups, book: PriceBook, slots: set[int], bands: set[tuple[str, int]]
+) -> None:
+ """Re-price call by call the half hours that a period boundary splits (but the split bands) and the (model,
+ band) pairs that a tier threshold splits (in every whole half hour)."""
+ for slot in slots:
+  slot_calls = _range(whole, slot * SLOT_US, (slot + 1) * SLOT_US)
+  _repriced_calls(conn, slot_calls, groups, book, _CallsOf(skip=frozenset(bands)))
+ for model, band in bands:
+  _repriced_calls(conn, replace(whole, model=model), groups, book, _CallsOf(band=band))
+
+
+_USAGE_SUMS = ", ".join(f"sum({name})" for name in USAGE_COLUMNS)
+
+
+def _repriced_level(
+ conn, filt: CallFilter, groups: _Groups, prices: _BandPrices, level: UsageLevel, split_bands: set[tuple[str, int]]
+) -> set[int]:
+ """Add the usage of `level` in the range of `filt` (whole steps of it), summed per group, model and band, each
+ sum priced once. Return the steps that a period boundary splits; add to `split_bands` the (model, band) pairs
+ that a tier threshold splits. Neither was added."""
+ steps = _whole_hours(filt, level.step_us)
+ if steps is None:
+  return set()
+ column = level.column
+ where, params = _clause(
+  [(f"{column} >= ?", steps[0]), (f"{column} < ?", steps[1]), *((f"{c} = ?", v) for c, v in filt.matches())]
  )
- by = groups.by
- index = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}.get(by) if by else None
- for row in ledger.connection.execute(sql, params):
-  tokens = row[6:12]
-  if not any(tokens):  # no usage (a call that failed before anything was billed) costs nothing at any price
-   cost, unpriced = 0, 0
-  else:
-   cost = book.cost_units(row[2], Usage(*tokens))
-   cost, unpriced = (0, 1) if cost is None else (cost, 0)
-  if by in PERIODS:
-   key = groups.hour_key(row[0] // US_PER_HOUR) or period_key(row[0], by, groups.tz)
-  else:
-   key = row[index] if index is not None else "total"
-  groups.add(key, [1, unpriced, cost, *row[6:13]])
+ sql = f"SELECT {groups.column(column)}, model, band, {_USAGE_SUMS} FROM {level.table}{where} GROUP BY 1, 2, 3"
+ sums, split_steps = _usage_by_group(conn.execute(sql, params), groups, prices, level.step_us, split_bands)
+ for (key, model, band), usage in sums.items():
+  groups.add(key, _priced_usage(prices.price(model, band), usage))
+ return split_steps
 
 
-def period_summary(ledger: Ledger, *, now: float | None = None, tz: tzinfo | None = None) -> dict[str, Figures]:
- """Figures of today, this week (ISO, from Monday), this month (local calendar in `tz`) and all time."""
+def _usage_by_group(
+ rows: Iterable[tuple], groups: _Groups, prices: _BandPrices, step_us: int, split_bands: set[tuple[str, int]]
+) -> tuple[dict[tuple[str, str, int], list[int]], set[int]]:
+ """Usage rows (group column, model, band, sums) summed per (group, model, band), and the steps that a period
+ boundary splits; the (model, band) pairs that a tier threshold splits go to `split_bands`."""
+ sums: dict[tuple[str, str, int], list[int]] = {}
+ split_steps: set[int] = set()
+ for value, model, band, *usage in rows:
+  key = groups.span_key(value * step_us, step_us) if groups.by in PERIODS else value
+  if prices.price(model, band) is _SPLIT:
+   split_bands.add((model, band))
+  elif key is None:
+   split_steps.add(value)
+  else:
+   _add_usage_sums(sums, (key, model, band), usage)
+ return sums, split_steps
+
+
+def _add_usage_sums(sums: dict, key: tuple, usage: list[int]) -> None:
+ current = sums.get(key)
+ if current is None:
+  sums[key] = usage
+ else:
+  _add_into(current, usage)
+
+
+def _priced_usage(price: ModelPrice | None, usage: list[int]) -> list[int]:
+ """A summary vector from summed usage (calls, billed calls, six token counts, latency) at `price`."""
+ calls, billed, *tokens, latency_ms = usage
+ if price is None:
+  return [calls, billed, 0, *tokens, latency_ms]
+ return [calls, 0, price.cost_units(Usage(*tokens)), *tokens, latency_ms]
+
+
+_SPLIT = object()  # a band that a tier threshold of the price splits: its calls pay different rates
+
+
+class _BandPrices:
+ """Each model's price as it bills every prompt of one band (None: unpriced; _SPLIT), looked up once."""
+
+ def __init__(self, book: PriceBook) -> None:
+  self.book = book
+  self.prices: dict[tuple[str, int], Any] = {}
+
+ def price(self, model: str, band: int) -> Any:
+  try:
+   return self.prices[model, band]
+  except KeyError:
+   price = self.book.price(model)
+   found = self.prices[model, band] = None if price is None else band_price(price, band)
+   return found
+
+
+def band_price(price: ModelPrice, band: int) -> ModelPrice | object:
+ """`price` as it bills every prompt of `band`: the rates of the one tier that applies to all of them and no
+ tiers, so that its cost of the calls' summed tokens is the sum of their costs; _SPLIT when a tier threshold
+ falls inside the band (its prompts pay different rates)."""
+ low, high = band_bounds(band)
+ thresholds = [tier.above_input_tokens for tier in price.tiers]
+ if any(low <= t and (high is None or t < high) for t in thresholds):
+  return _SPLIT
+ below = [tier for tier in price.tiers if tier.above_input_tokens < low]
+ if not below:
+  return replace(price, tiers=())
+ return replace(price, tiers=(), **{name: getattr(below[-1], name) for name in PRICE_FIELDS})
+
+
+@dataclass(frozen=True, slots=True)
+class _CallsOf:
+ """Which calls of a range to re-price one by one: only those of one band, or all but some (model, band)."""
+
+ band: int | None = None
+ skip: frozenset[tuple[str, int]] = frozenset()
+
+
+_ALL_OF_RANGE = _CallsOf()
+_REPRICE_COLUMNS = f"ts_us, provider, model, tier, agent, status, {', '.join(TOKEN_COLUMNS)}, {LATENCY_MS_SQL}"
+_GROUP_INDEX = {"provider": 1, "model": 2, "tier": 3, "agent": 4, "status": 5}
+
+
+def _repriced_calls(conn, filt: CallFilter, groups: _Groups, book: PriceBook, which: _CallsOf = _ALL_OF_RANGE) -> None:
+ """Re-price the calls of `filt` one by one (each with its own prompt's tier)."""
+ if filt.since_us is not None and filt.until_us is not None and filt.since_us >= filt.until_us:
+  return
+ where, params = _where(filt)
+ if which.band is not None:
+  where, params = f"{where}{' AND ' if where else ' WHERE '}{BAND_SQL} = ?", [*params, which.band]
+ index = _GROUP_INDEX.get(groups.by)
+ for row in conn.execute(f"SELECT {_REPRICE_COLUMNS} FROM calls{where}", params):
+  if which.skip and (row[2], band_of(row[6])) in which.skip:
+   continue
+  groups.add(_call_key(groups, row, index), _repriced_call(book, row))
+
+
+def _call_key(groups: _Groups, row: tuple, index: int | None) -> str:
+ if groups.by in PERIODS:
+  return groups.hour_key(row[0] // US_PER_HOUR) or period_key(row[0], groups.by, groups.tz)
+ return row[index] if index is not None else "total"
+
+
+def _repriced_call(book: PriceBook, row: tuple) -> list[int]:
+ """The summary vector of one call row at the book's price: what every re-priced figure must equal."""
+ tokens = row[6:12]
+ if not (tokens[0] or tokens[1]):  # no usage (a call that failed before anything was billed): free at any price
+  return [1, 0, 0, *row[6:13]]
+ cost = book.cost_units(row[2], Usage(*tokens))
+ return [1, 1, 0, *row[6:13]] if cost is None else [1, 0, cost, *row[6:13]]
+
+
+def period_summary(
+ ledger: Ledger,
+ *,
+ now: float | None = None,
+ tz: tzinfo | None = None,
+ prices: str = "recorded",
+ book: PriceBook | None = None,
+) -> dict[str, Figures]:
+ """Figures of today, this week (ISO, from Monday), this month (local calendar in `tz`) and all time, at the
+ recorded prices or re-priced (`prices="today"` with `book`, as in summarize)."""
  now_us = to_us(time.time() if now is None else now)
  out = {}
  for name, period in (("today", "day"), ("this_week", "week"), ("this_month", "month")):
   start, end = period_bounds(period, now_us, tz)
-  out[name] = _renamed(summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz).total, name)
- out["all_time"] = all_time(ledger)
+  figures = summarize(ledger, None, CallFilter(since_us=start, until_us=end), tz=tz, prices=prices, book=book).total
+  out[name] = _renamed(figures, name)
+ if prices == "recorded":
+  out["all_time"] = all_time(ledger)
+ else:
+  out["all_time"] = _renamed(summarize(ledger, None, prices=prices, book=book).total, "all time")
  return out
 
 
@@ -572,12 +775,19 @@ class SpendRate:
   }
 
 
-def spend_rate(ledger: Ledger, filt: CallFilter = ALL_CALLS, *, now: float | None = None) -> SpendRate:
- """Cost of the range divided by its length; an open start begins at the first matching call, an open end
- is now. The rates divide by at least one day: ten minutes of calls say nothing about a day's spend, and
- multiplying them by 144 would forecast a bill nobody will pay."""
+def spend_rate(
+ ledger: Ledger,
+ filt: CallFilter = ALL_CALLS,
+ *,
+ now: float | None = None,
+ prices: str = "recorded",
+ book: PriceBook | None = None,
+) -> SpendRate:
+ """Cost of the range (at `prices`, as in summarize) divided by its length; an open start begins at the first
+ matching call, an open end is now. The rates divide by at least one day: ten minutes of calls say nothing about
+ a day's spend, and multiplying them by 144 would forecast a bill nobody will pay."""
  now_us = to_us(time.time() if now is None else now)
- total = summarize(ledger, None, filt).total
+ total = summarize(ledger, None, filt, prices=prices, book=book).total
  start = filt.since_us
  if start is None:
   where, params = _where(filt)
@@ -791,8 +1001,13 @@ def run_economics(ledger: Ledger, filt: CallFilter = ALL_CALLS) -> RunEconomics:
  return RunEconomics(len(all_runs), len(good), total, good_cost, per, mean)
 
 
-def unpriced_models_in_ledger(ledger: Ledger) -> list[tuple[str, int]]:
- """(model, calls) of the models recorded with usage but without a price."""
+def unpriced_models_in_ledger(ledger: Ledger, book: PriceBook | None = None) -> list[tuple[str, int]]:
+ """(model, calls) of the models recorded with usage but without a price; with `book`, of the models with usage
+ that the book cannot price (today's unpriced)."""
+ if book is not None:
+  with ledger.reading() as conn:
+   rows = conn.execute("SELECT model, sum(billed_calls) FROM usage_days GROUP BY model ORDER BY model").fetchall()
+  return [(model, calls) for model, calls in rows if calls and book.price(model) is None]
  with ledger.reading():
   rows = ledger.connection.execute(
    "SELECT model, sum(unpriced_calls) FROM hourly GROUP BY model HAVING sum(unpriced_calls) > 0 ORDER BY model"

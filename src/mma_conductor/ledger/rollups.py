@@ -1,16 +1,22 @@
-"""Rollups of the ledger's calls: per hour and cell, per session, per run, and all time.
+"""Rollups of the ledger's calls: per hour and cell, per session, per run, all time; usage per half hour and day.
 
 After a batch of calls is inserted (in the same transaction, so the rollups always agree with the calls), SQL
 sums the new rows (a contiguous id range: the writer holds the write lock) per key and upserts each key once.
 Costs are summed as split parts and stored as (cost_hi, cost_lo), normalized so that 0 <= cost_lo < 2^32
 (`split_cost`, `join_cost`); the rare cost too large for an INTEGER is added from Python.
+
+`usage_slots` and `usage_days` hold what re-pricing needs: tokens per half hour (and per UTC day), cell and
+context band. A call's band is how many of BAND_LIMITS its prompt exceeds; every long-context threshold of the
+built-in prices and the price dataset is one of them, so all calls of a band pay one set of rates and their
+summed tokens price exactly.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 from ..pricing.usage import Usage
 from .periods import US_PER_HOUR
@@ -19,6 +25,42 @@ COST_SPLIT_BITS = 32
 COST_LO_MASK = (1 << COST_SPLIT_BITS) - 1
 # The six normalized usage counts, in Usage field order: a column each in calls and in every rollup.
 TOKEN_COLUMNS = tuple(field.name for field in fields(Usage))
+
+# Prompt sizes (input tokens) where a band ends. A price tier applies to prompts ABOVE its threshold, so a band
+# (limit k-1, limit k] is billed at one tier by every price whose thresholds are all limits. These are the
+# thresholds found in the built-in table and the genai-prices dataset, and round sizes between them; a price
+# with another threshold is still exact (queries re-price the calls of the band it splits one by one). Changing
+# them needs a migration that rebuilds the usage rollups (`rebuild_usage`).
+BAND_LIMITS = (
+ 32_000,
+ 64_000,
+ 100_000,
+ 128_000,
+ 199_999,
+ 200_000,
+ 256_000,
+ 272_000,
+ 500_000,
+ 512_000,
+ 524_288,
+ 1_000_000,
+ 2_000_000,
+)
+# The band in SQL: the number of limits the prompt exceeds, as band_of() counts them in Python.
+BAND_SQL = "(" + " + ".join(f"(input_tokens > {limit})" for limit in BAND_LIMITS) + ")"
+SLOT_US = US_PER_HOUR // 2  # usage_slots' time step: half hours, so prices that change at :30 can stay exact
+
+
+def band_of(input_tokens: int) -> int:
+ """The context band of a prompt of `input_tokens` (how many BAND_LIMITS it exceeds)."""
+ return bisect_left(BAND_LIMITS, input_tokens)
+
+
+def band_bounds(band: int) -> tuple[int, int | None]:
+ """(lowest, highest) prompt size of `band`, inclusive; highest None: no end."""
+ low = BAND_LIMITS[band - 1] + 1 if band else 0
+ return low, BAND_LIMITS[band] if band < len(BAND_LIMITS) else None
+
 
 _STORED = (
  "calls",
@@ -111,6 +153,7 @@ def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
  conn.execute(_ROLL_HOURLY)
  conn.execute(_ROLL_SESSIONS)
  conn.execute(_ROLL_RUNS)
+ roll_up_usage(conn, first_id, last_id)
  new = conn.execute(_NEW_TOTAL).fetchone()
  conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
  big = conn.execute(
@@ -120,6 +163,99 @@ def roll_up(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
  ).fetchall()
  for ts_us, provider, model, tier, agent, status, session_id, run_id, text in big:
   _add_cost(conn, int(text), (ts_us // US_PER_HOUR, provider, model, tier, agent, status), session_id, run_id)
+
+
+# usage_slots and usage_days: calls, the calls with usage (billed at any price), the six token sums and latency.
+USAGE_COLUMNS = ("calls", "billed_calls", *TOKEN_COLUMNS, "latency_ms")
+_USAGE_CELL = "provider, model, tier, agent, status, band"
+_USAGE_COLS = ", ".join(USAGE_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageLevel:
+ """One usage rollup: its table, the column of its time step (ts_us // step_us) and the step's length."""
+
+ table: str
+ column: str
+ step_us: int
+
+ def upsert(self) -> str:
+  """`ON CONFLICT` clause that adds the new sums to a key's row."""
+  key = f"{self.column}, {_USAGE_CELL}"
+  return f"ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = {c} + excluded.{c}" for c in USAGE_COLUMNS)
+
+ def roll_up_sql(self) -> str:
+  """Sum calls with ids between two parameters per key and add them."""
+  return (
+   f"INSERT INTO {self.table} ({self.column}, {_USAGE_CELL}, {_USAGE_COLS}) SELECT * FROM ("
+   f"SELECT ts_us / {self.step_us}, provider, model, tier, agent, status, {BAND_SQL}, count(*), "
+   "sum(input_tokens + output_tokens > 0), "
+   + ", ".join(f"sum({c})" for c in TOKEN_COLUMNS)
+   + f", sum({LATENCY_MS_SQL}) FROM calls WHERE id BETWEEN ? AND ? GROUP BY 1, 2, 3, 4, 5, 6, 7) WHERE true "
+   + self.upsert()
+  )
+
+ def values_sql(self) -> str:
+  """Add one key's sums given as parameters."""
+  marks = ", ".join("?" * (7 + len(USAGE_COLUMNS)))
+  return f"INSERT INTO {self.table} ({self.column}, {_USAGE_CELL}, {_USAGE_COLS}) VALUES ({marks}) " + self.upsert()
+
+
+US_PER_DAY = 24 * US_PER_HOUR
+SLOTS_PER_DAY = US_PER_DAY // SLOT_US
+USAGE_SLOTS = UsageLevel("usage_slots", "slot", SLOT_US)
+USAGE_DAYS = UsageLevel("usage_days", "day", US_PER_DAY)  # UTC days: a month's usage in ~50 times fewer rows
+USAGE_LEVELS = (USAGE_SLOTS, USAGE_DAYS)
+
+
+def roll_up_usage(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
+ """Add the calls with ids first_id..last_id to usage_slots and usage_days (inside the caller's transaction)."""
+ for level in USAGE_LEVELS:
+  conn.execute(level.roll_up_sql(), (first_id, last_id))
+
+
+def _roll_up_usage_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+ slots = _usage_cells(rows)
+ days: dict[tuple, list[int]] = {}
+ for key, cell in slots.items():
+  day_key = (key[0] // SLOTS_PER_DAY, *key[1:])
+  current = days.get(day_key)
+  if current is None:
+   days[day_key] = list(cell)
+  else:
+   _add_into_cell(current, cell)
+ for level, cells in ((USAGE_SLOTS, slots), (USAGE_DAYS, days)):
+  conn.executemany(level.values_sql(), [(*key, *cell) for key, cell in cells.items()])
+
+
+def _add_into_cell(current: list[int], cell: list[int]) -> None:
+ for index, value in enumerate(cell):
+  current[index] += value
+
+
+def _usage_cells(rows: list[tuple]) -> dict[tuple, list[int]]:
+ """The rows summed per usage_slots key, in USAGE_COLUMNS order (written out: it runs for every recorded call)."""
+ cells: dict[tuple, list[int]] = {}
+ get = cells.get
+ for row in rows:
+  i, o, cr, cw, cw1h, reasoning = row[ROW_TOKENS]
+  key = (row[ROW_TS] // SLOT_US, row[ROW_PROVIDER], row[ROW_MODEL], row[ROW_TIER], row[ROW_AGENT], row[ROW_STATUS])
+  key += (bisect_left(BAND_LIMITS, i),)
+  latency_ms = int(row[ROW_LATENCY] * 1000 + 0.5)  # the same arithmetic as LATENCY_MS_SQL
+  cell = get(key)
+  if cell is None:
+   cells[key] = [1, i + o > 0, i, o, cr, cw, cw1h, reasoning, latency_ms]
+   continue
+  cell[0] += 1
+  cell[1] += i + o > 0
+  cell[2] += i
+  cell[3] += o
+  cell[4] += cr
+  cell[5] += cw
+  cell[6] += cw1h
+  cell[7] += reasoning
+  cell[8] += latency_ms
+ return cells
 
 
 _ADD = _add_clause(("cost_hi", "cost_lo"), lambda name: "?")
@@ -167,6 +303,7 @@ def roll_up_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
  conn.executemany(_RUN_VALUES, [(key, cell[10], cell[11], *_stored(cell)) for key, cell in runs.items()])
  new = _stored(total)
  conn.execute(_ADD_TOTAL, (*new[:3], new[3], *new[3:]))
+ _roll_up_usage_rows(conn, rows)
 
 
 def _cells(rows: list[tuple]) -> dict[tuple, list[int]]:
@@ -269,7 +406,27 @@ def rebuild_rollups(conn: sqlite3.Connection) -> None:
  conn.execute("DELETE FROM hourly")
  conn.execute("DELETE FROM sessions")
  conn.execute("DELETE FROM run_costs")
+ for level in USAGE_LEVELS:
+  conn.execute(f"DELETE FROM {level.table}")
  conn.execute("UPDATE totals SET " + ", ".join(f"{name} = 0" for name in _STORED) + " WHERE id = 1")
  first, last = conn.execute("SELECT min(id), max(id) FROM calls").fetchone()
  if first is not None:
   roll_up(conn, first, last)
+
+
+_DAYS_FROM_SLOTS = (
+ f"INSERT INTO usage_days (day, {_USAGE_CELL}, {_USAGE_COLS}) SELECT slot / {SLOTS_PER_DAY}, {_USAGE_CELL}, "
+ + ", ".join(f"sum({c})" for c in USAGE_COLUMNS)
+ + " FROM usage_slots GROUP BY 1, 2, 3, 4, 5, 6, 7"
+)
+
+
+def rebuild_usage(conn: sqlite3.Connection) -> None:
+ """Recompute usage_slots and usage_days alone (the migration that adds them): the slots from the calls, in one
+ pass over them, then the days from the slots."""
+ for level in USAGE_LEVELS:
+  conn.execute(f"DELETE FROM {level.table}")
+ first, last = conn.execute("SELECT min(id), max(id) FROM calls").fetchone()
+ if first is not None:
+  conn.execute(USAGE_SLOTS.roll_up_sql(), (first, last))
+  conn.execute(_DAYS_FROM_SLOTS)

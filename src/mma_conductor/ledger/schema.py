@@ -13,10 +13,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from .rollups import rebuild_rollups
+from .rollups import rebuild_rollups, rebuild_usage
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INT64_MAX = (1 << 63) - 1
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
@@ -128,9 +128,42 @@ CREATE UNIQUE INDEX calls_request_key ON calls(ts_us / 3600000000, provider, req
 """
 
 
-# Version 4: a call's cost lines (pricing.lines.CostLine dicts as JSON) when they say more than its six token counts
+# Version 4: usage_slots and usage_days, the tokens per half hour (per UTC day), cell (provider, model, tier,
+# agent, status) and context band (rollups.BAND_LIMITS), from which summaries at today's prices re-price a month of
+# calls from a few thousand rows instead of every call. `billed_calls` counts the calls with usage (a call without
+# any costs nothing at any price, so it never counts as unpriced). Calls and the other rollups stay as they were.
+# Written out, not derived from rollups.USAGE_COLUMNS: a later version that adds a column adds it in its own step.
+_USAGE_TABLE = """
+CREATE TABLE {table} (
+ {column} INTEGER NOT NULL,
+ provider TEXT NOT NULL,
+ model TEXT NOT NULL,
+ tier TEXT NOT NULL,
+ agent TEXT NOT NULL,
+ status TEXT NOT NULL,
+ band INTEGER NOT NULL,
+ calls INTEGER NOT NULL DEFAULT 0,
+ billed_calls INTEGER NOT NULL DEFAULT 0,
+ input_tokens INTEGER NOT NULL DEFAULT 0,
+ output_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+ cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0,
+ reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+ latency_ms INTEGER NOT NULL DEFAULT 0,
+ PRIMARY KEY ({column}, provider, model, tier, agent, status, band)
+) WITHOUT ROWID;
+"""
+MIGRATION_V4 = _USAGE_TABLE.format(table="usage_slots", column="slot") + _USAGE_TABLE.format(
+ table="usage_days", column="day"
+)
+
+# A step changes the schema and names the rollups to fill from the calls afterwards (None: nothing to fill).
+Rebuild = Callable[[sqlite3.Connection], None] | None
+
+# Version 5: a call's cost lines (pricing.lines.CostLine dicts as JSON) when they say more than its six token counts
 # at list price: server-tool fees, audio / image tokens, batch or service-tier rates, iterations, a gateway's cost.
-MIGRATION_V4 = """
+MIGRATION_V5 = """
 ALTER TABLE calls ADD COLUMN cost_lines TEXT;
 CREATE INDEX calls_with_lines ON calls(ts_us) WHERE cost_lines IS NOT NULL
 """
@@ -149,31 +182,45 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 
 def migrate(conn: sqlite3.Connection, version: int) -> int:
- """Bring a schema at `version` to SCHEMA_VERSION, step by step, inside the caller's transaction."""
+ """Bring a schema at `version` to SCHEMA_VERSION, step by step, inside the caller's transaction; then fill the
+ rollups that the steps added from the calls."""
  if version > SCHEMA_VERSION:
   raise SchemaError(f"schema version {version} is newer than this mma-conductor reads (up to {SCHEMA_VERSION})")
+ rebuilds = []
  while version < SCHEMA_VERSION:
   step = _MIGRATIONS[version]
-  step(conn)
+  rebuilds.append(step(conn))
   version += 1
   conn.execute(f"PRAGMA user_version = {version}")
+ # Rollups are filled once, in the final schema: the first step that needs a rebuild asks for one that covers
+ # every rollup added after it.
+ rebuild = next((r for r in rebuilds if r is not None), None)
+ if rebuild is not None:
+  rebuild(conn)
  return version
 
 
-def _to_v2(conn: sqlite3.Connection) -> None:
+def _to_v2(conn: sqlite3.Connection) -> Rebuild:
  _run_script(conn, MIGRATION_V2)
- rebuild_rollups(conn)
+ return rebuild_rollups
 
 
-def _to_v3(conn: sqlite3.Connection) -> None:
+def _to_v3(conn: sqlite3.Connection) -> Rebuild:
  _run_script(conn, MIGRATION_V3)
+ return None
 
 
-def _to_v4(conn: sqlite3.Connection) -> None:
+def _to_v4(conn: sqlite3.Connection) -> Rebuild:
  _run_script(conn, MIGRATION_V4)
+ return rebuild_usage
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _to_v2, 2: _to_v3, 3: _to_v4}
+def _to_v5(conn: sqlite3.Connection) -> Rebuild:
+ _run_script(conn, MIGRATION_V5)
+ return None
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:

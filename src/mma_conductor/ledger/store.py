@@ -105,6 +105,7 @@ class Ledger:
   self.lock = threading.RLock()
   self._price_ids: dict[str, int] = {}
   self._check: IntegrityCheck | None = None
+  self._check_before_writing = False
 
  @classmethod
  def open(
@@ -114,16 +115,21 @@ class Ledger:
   project_dir: Path | str | None = None,
   create: bool = True,
   milestones_enabled: bool = True,
+  check_at_open: bool = True,
  ) -> Ledger:
   """Open (creating if needed and `create`) the ledger at `path`, or at the configured default.
 
   Raises LedgerMissing when there is no file and `create` is false, LedgerError for anything that is not
-  a usable ledger. A read-only file opens read-only (`readonly` is True; recording raises LedgerError)."""
+  a usable ledger. A read-only file opens read-only (`readonly` is True; recording raises LedgerError).
+  `check_at_open=False` (a report, which only reads) starts the integrity check at the first write instead of
+  now: a check started for nothing reads pages beside the report and must be stopped when it closes."""
   target = resolve_ledger_path(path, project_dir)
   conn, readonly = _connect(target, create)
   ledger = cls(conn, target, readonly=readonly, milestones_enabled=milestones_enabled)
-  if not readonly:
+  if not readonly and check_at_open:
    ledger._check = IntegrityCheck(target)
+  else:
+   ledger._check_before_writing = not readonly
   return ledger
 
  @classmethod
@@ -159,6 +165,9 @@ class Ledger:
  def damage(self, timeout: float | None = None) -> str:
   """Why the ledger must not be written ("" when sound), once the integrity check started at opening ends (waits
   for it; with `timeout`, "" when it has not ended by then)."""
+  if self._check_before_writing:
+   self._check_before_writing = False
+   self._check = IntegrityCheck(self.path)
   return self._check.result(timeout) if self._check is not None else ""
 
  def close(self) -> None:
