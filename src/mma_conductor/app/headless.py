@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..engine.events import CallRecord
-from ..ledger.exports import visible
+from ..ledger.text import visible
 from ..pricing.money import format_usd_auto
 from ..pricing.report import format_table
 from ..pricing.session_costs import SessionSnapshot

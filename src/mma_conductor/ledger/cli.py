@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None, app_paths: An
 
  from ..pricing.money import PriceError
  from .config import LedgerConfigError
- from .exports import ExportError
+ from .errors import ExportError
  from .store import LedgerError
 
  try:
@@ -120,13 +120,13 @@ def _one_line(exc: BaseException) -> str:
 def _say(text: str) -> None:
  """Print report text with the ledger's fields made harmless: control characters (an escape sequence in a model
  name, a carriage return in a title) are shown as escapes, never sent to the terminal."""
- from .exports import visible
+ from .text import visible
 
  print("\n".join(visible(line) for line in text.split("\n")))
 
 
 def _warn(message: str) -> None:
- from .exports import visible
+ from .text import visible
 
  print(visible(message), file=sys.stderr)
 
@@ -168,14 +168,14 @@ def _open(args: argparse.Namespace, project_dir: Path | None, *, write: bool = F
 
 
 def _print_json(payload: Any) -> None:
- from .exports import json_text
+ from .text import json_text
 
  print(json_text(payload, indent=1))
 
 
 def _table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
  from ..pricing.report import format_table
- from .exports import visible
+ from .text import visible
 
  return format_table(headers, [[visible(cell) for cell in row] for row in rows], right)
 
@@ -378,8 +378,8 @@ def _one_session(args: argparse.Namespace, ledger) -> int:
 
 def _runs(args: argparse.Namespace, project_dir: Path | None) -> int:
  from ..pricing.money import format_usd_auto
- from .exports import visible
  from .queries import run_economics, top_runs
+ from .text import visible
 
  if args.top < 0:
   raise CliError(f"--top {args.top}: must not be negative", EXIT_USAGE)

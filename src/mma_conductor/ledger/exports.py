@@ -12,7 +12,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -23,11 +22,13 @@ from typing import Any, TextIO
 
 from ..files import atomic_writer
 from ..pricing.usage import Usage, UsageError
+from .errors import ExportError
 from .periods import to_us
 from .progress import Progress
 from .queries import ALL_CALLS, CallFilter, LedgerRecord, count_calls, iter_calls
 from .rollups import TOKEN_COLUMNS
 from .store import Ledger, LedgerCall, check_call
+from .text import json_text
 
 EXPORT_FORMATS = ("csv", "json", "pdf")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -59,32 +60,6 @@ CSV_COLUMNS = (
 # Columns an export made before cost lines were kept does not have; it imports without them.
 OPTIONAL_CSV_COLUMNS = frozenset({"fees_usd", "cost_lines"})
 _IMPORT_BATCH = 2000
-# What a terminal would act on rather than show: C0 and C1 controls, DEL, the line and paragraph separators
-# (line breaks to JavaScript and to str.splitlines) and the bidirectional overrides that reorder what is shown.
-_DIRECTIVES = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-UNSAFE_CHARS = re.compile(f"[\x00-\x1f{_DIRECTIVES}]")
-_JSON_UNSAFE = re.compile(f"[{_DIRECTIVES}]")  # json.dumps escapes the C0 controls itself
-
-
-class ExportError(Exception):
- """An export or import that cannot be done; the message names the file."""
-
-
-def visible(text: str) -> str:
- """`text` with every character of UNSAFE_CHARS shown as its escape (`\\x1b`, `\\r`, `\\u202e`), for a terminal."""
- return UNSAFE_CHARS.sub(_escape, text)
-
-
-def _escape(match: re.Match) -> str:
- char = match.group()
- return repr(char)[1:-1] if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-
-def json_text(value: Any, **options: Any) -> str:
- """json.dumps(value, ensure_ascii=False) with DEL, C1 controls, U+2028/U+2029 and bidi overrides escaped too,
- so the text is one line per object for every reader and safe on a terminal; it parses to the same value."""
- text = json.dumps(value, ensure_ascii=False, **options)
- return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def neutralize_cell(value: object) -> str:

@@ -22,7 +22,7 @@ from datetime import tzinfo
 from typing import Any
 
 from ..pricing.book import PriceBook
-from ..pricing.lines import PLAIN_ITEMS, fee_units
+from ..pricing.line_items import PLAIN_ITEMS, fee_units
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
 from ..pricing.prices import PRICE_FIELDS, ModelPrice
 from ..pricing.usage import Usage

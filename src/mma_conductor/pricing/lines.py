@@ -14,15 +14,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from . import charges
 from .book import PriceBook
+from .line_items import PLAIN_ITEMS
 from .money import UNITS_PER_TOKEN_PER_USD_PER_MTOK, UNITS_PER_USD, format_usd, rate_units, usd_to_units
 from .prices import ModelPrice
 from .reply import Reply, Step
 from .usage import Usage, UsageError
 
-# Items a call's six token counts already tell; other items (fees, modalities, a gateway's figure) or a note (a
-# batch or service-tier rate, an iteration) make the lines worth keeping with the call.
-PLAIN_ITEMS = frozenset({"input", "cache_read", "cache_write_5m", "cache_write_1h", "output"})
-FEE_ITEMS = frozenset({"web_search", "grounded_prompts", "search_queries"})
 PER_MTOK = "1M tokens"
 PER_KREQ = "1K requests"
 _UNITS_PER_REQUEST_PER_USD_PER_K = UNITS_PER_USD // 1000
@@ -66,11 +63,6 @@ def reply_cost_lines(book: PriceBook, reply: Reply, model: str | None = None) ->
 def tells_more(lines: list[CostLine] | tuple[CostLine, ...]) -> bool:
  """Whether `lines` say more than the call's six token counts at list price do."""
  return any(line.item not in PLAIN_ITEMS or line.note for line in lines)
-
-
-def fee_units(lines: list[dict] | None) -> int:
- """The server-tool fees among stored lines (dicts of CostLine.as_dict), in units."""
- return sum(line["units"] for line in lines or () if line.get("item") in FEE_ITEMS)
 
 
 def lines_units(lines: list[CostLine] | None) -> int | None:
