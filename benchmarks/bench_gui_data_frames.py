@@ -149,7 +149,8 @@ class Frames:
   self.app = app
   controller = app.controller
   self.drain = controller.drain_pending = Stopwatch(controller.drain_pending)
-  self.snapshot = controller.costs.snapshot = Stopwatch(controller.costs.snapshot)
+  # SessionCosts has __slots__: the snapshot is timed where the GUI asks for it, the controller's session().
+  self.snapshot = controller.session = Stopwatch(controller.session)
   self.gc = GarbageCollections()
   self.samples: list[tuple[float, float, float, int, float, tuple[int, int, int], float]] = []
 
