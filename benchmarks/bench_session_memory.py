@@ -135,7 +135,9 @@ def measure(models: int, agents: tuple[str, ...], book) -> dict[str, object]:
  tracemalloc.stop()
 
  name_ids = frozenset(id(s) for e in events for s in (e[0], e[2], e[3], e[4]))
- state = deep_size(session, (book, snapshot), name_ids)
+ # The snapshot cache is the snapshot and the parts it is updated from (SessionCosts._builder, made by the first
+ # snapshot): counted with "+ cached snapshot", not in the session's own state.
+ state = deep_size(session, (book, snapshot, session._builder), name_ids)
  state_snap = deep_size(session, (book,), name_ids)
  # Request-id dedup: every id is kept for the session's life; the growth per recorded id (id strings included).
  with_ids = SessionCosts(book)

@@ -157,3 +157,54 @@ def test_threads_carrying_the_same_cell_lose_nothing(costs):
  total = costs.snapshot().total
  assert (total.cost_units, total.calls) == (8000 * 2**62, 8000)
  assert (total.input_tokens, total.output_tokens) == (8000 * 2**20, 8000 * 2**10)
+
+
+def test_snapshots_taken_between_calls_equal_a_rebuild_from_every_cell():
+ import random
+
+ from mma_conductor.pricing.book import PriceBook
+ from mma_conductor.pricing.session_costs import SessionCosts
+ from mma_conductor.pricing.usage import Usage
+
+ rng = random.Random(11)
+ costs = SessionCosts(PriceBook())
+ models = ["gpt-4o", "claude-sonnet-4-5", "gemini-2.5-flash", "zz-unpriced", "deepseek-chat"]
+ for step in range(3000):
+  model, tier = rng.choice(models), rng.choice(["Tier 1", "Tier 2", "Tier 3", "Tier 4", "Other"])
+  usage = Usage(rng.randrange(10**6), rng.randrange(10**4))
+  big = rng.random() < 0.01  # now and then a cost past a 64-bit word: the cell's carry changes, its record resets
+  costs.record(model, usage, tier=tier, agent=rng.choice(["a", "b"]), cost_units=2**65 if big else None)
+  if rng.random() < 0.2:
+   assert costs.snapshot() == costs.rebuilt_snapshot(), step
+  if step == 2000:
+   costs.reset()
+ assert costs.snapshot() == costs.rebuilt_snapshot()
+
+
+def test_a_snapshot_keeps_the_figures_objects_of_what_did_not_change():
+ from mma_conductor.pricing.book import PriceBook
+ from mma_conductor.pricing.session_costs import SessionCosts
+ from mma_conductor.pricing.usage import Usage
+
+ costs = SessionCosts(PriceBook())
+ costs.record("gpt-4o", Usage(100, 10), tier="Tier 1")
+ costs.record("claude-haiku-4-5", Usage(100, 10), tier="Tier 2")
+ before = costs.snapshot()
+ costs.record("gpt-4o", Usage(100, 10), tier="Tier 1")
+ after = costs.snapshot()
+ kept = {f.key: f for f in before.by_model}
+ assert next(f for f in after.by_model if f.key == "claude-haiku-4-5") is kept["claude-haiku-4-5"]
+ assert next(f for f in after.by_model if f.key == "gpt-4o") is not kept["gpt-4o"]
+ assert after == costs.rebuilt_snapshot()
+
+
+def test_a_cell_whose_carry_alone_changed_is_summed_again():
+ from mma_conductor.pricing.book import PriceBook
+ from mma_conductor.pricing.session_costs import SessionCosts
+ from mma_conductor.pricing.usage import ZERO_USAGE
+
+ costs = SessionCosts(PriceBook())
+ costs.record("gpt-4o", ZERO_USAGE, tier="Tier 1", cost_units=2**65)  # carried: the packed record is zeros again
+ costs.snapshot()
+ costs.record("gpt-4o", ZERO_USAGE, tier="Tier 1", cost_units=2**65)  # the same zeros, a larger carry
+ assert costs.snapshot().total.cost_units == 2**66 == costs.rebuilt_snapshot().total.cost_units
