@@ -228,14 +228,18 @@ class LedgerRecord:
    "error": self.error,
    "attempts": self.attempts,
    "raw_usage": json.loads(self.raw_usage) if self.raw_usage else None,
-   "cost_lines": self.cost_lines,
-   "fees_usd": exact_usd(fee_units(self.cost_lines)) if self.cost_lines else None,
+   **_lines_fields(self.cost_lines),
   }
 
  @property
  def cost_lines(self) -> list[dict[str, Any]] | None:
   """The lines the call's cost is made of when they say more than its token counts (fees, tier rates, ...)."""
   return json.loads(self.cost_lines_json) if self.cost_lines_json else None
+
+
+def _lines_fields(lines: list[dict[str, Any]] | None) -> dict[str, Any]:
+ """A record's cost lines and, when it kept any, its server-tool fees as exact USD."""
+ return {"cost_lines": lines, "fees_usd": exact_usd(fee_units(lines)) if lines else None}
 
 
 def _record(row: tuple) -> LedgerRecord:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from .prices import ModelPrice
-from .table import CHECKED, GEMINI_PAGE, OPENAI_PAGE, PRICE_HISTORY
+from .table import BUILTIN_PRICES, CHECKED, OPENAI_PAGE, PRICE_HISTORY
 
 OPENAI_TOOLS_PAGE = "https://platform.openai.com/docs/pricing#built-in-tools"
 GEMINI_GROUNDING_PAGE = "https://ai.google.dev/gemini-api/docs/pricing (Grounding with Google Search)"
@@ -75,7 +75,6 @@ MODALITY_RATES: MappingProxyType[str, MappingProxyType[str, Decimal]] = MappingP
   }.items()
  }
 )
-MODALITY_SOURCES = MappingProxyType({"gemini": GEMINI_PAGE, "openai": OPENAI_PAGE})
 
 # Server-side tool fees, USD per 1,000 requests.
 ANTHROPIC_WEB_SEARCH = Decimal(10)
@@ -193,11 +192,9 @@ def charge_rows() -> list[dict[str, str]]:
    "inference_geo us", "anthropic", GEO_MULTIPLIERS[("anthropic", "us")], "x token rates", ANTHROPIC_RESIDENCY_PAGE
   ),
  ]
- for key, price in OPENAI_PRIORITY.items():
-  rate = f"{_rate(price.input)} / {_rate(price.effective('cache_read'))} / {_rate(price.output)}"
-  rows.append({**_charge("priority", key, Decimal(0), "1M tokens in / cached / out", price.source), "rate": rate})
+ rows.extend(_price_row("priority", key, price, CHECKED) for key, price in OPENAI_PRIORITY.items())
  for key, rates in MODALITY_RATES.items():
-  source = MODALITY_SOURCES.get(key.split("-", 1)[0].replace("gpt", "openai"), "")
+  source = BUILTIN_PRICES[key].source
   rows.extend(_charge(item.replace("_", " "), key, rate, "1M tokens", source) for item, rate in rates.items())
  return rows + _history_rows()
 
@@ -208,17 +205,18 @@ def _history_rows() -> list[dict[str, str]]:
  for key, periods in PRICE_HISTORY.items():
   for past in periods:
    until = f"until {past.until:%Y-%m-%d %H:%M} UTC"
-   rows.append(_history(key, until, past.price))
+   rows.append(_price_row(f"price {until}", key, past.price, past.price.as_of))
    if past.off_peak is not None:
     start, end, cheaper = past.off_peak
-    rows.append(_history(key, f"{until}, off-peak {start:%H:%M}-{end:%H:%M} UTC", cheaper))
+    rows.append(_price_row(f"price {until}, off-peak {start:%H:%M}-{end:%H:%M} UTC", key, cheaper, cheaper.as_of))
  return rows
 
 
-def _history(key: str, when: str, price: ModelPrice) -> dict[str, str]:
+def _price_row(dimension: str, key: str, price: ModelPrice, as_of: str) -> dict[str, str]:
+ """A row of a whole price: its input, cached input and output rates."""
  rate = f"{_rate(price.input)} / {_rate(price.effective('cache_read'))} / {_rate(price.output)}"
- row = _charge(f"price {when}", key, Decimal(0), "1M tokens in / cached / out", price.source)
- return {**row, "rate": rate, "as_of": price.as_of}
+ row = _charge(dimension, key, Decimal(0), "1M tokens in / cached / out", price.source)
+ return {**row, "rate": rate, "as_of": as_of}
 
 
 def _charge(dimension: str, applies_to: str, rate: Decimal, per: str, source: str) -> dict[str, str]:

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .usage import (
  PROVIDER_ALIASES,
+ USAGE_KEYS,
  Usage,
  UsageError,
  anthropic_iterations,
  anthropic_usage_fields,
  as_payload_dict,
+ innermost_response,
  is_stream,
  token_count,
  usage_from_response,
@@ -80,7 +82,7 @@ def read_reply(payload: Any, provider: str | None = None) -> Reply | None:
 def _event_facts(event: Any, hint: str | None, where: str) -> dict[str, Any]:
  if not isinstance(event, Mapping):
   return {}
- response, batch, where = _unwrap(event, where)
+ response, where, batch = _unwrap(event, where)
  usage_block, usage_key = _usage_block(response)
  facts = {"batch": True} if batch else {}
  for reader in _FACT_READERS:
@@ -88,29 +90,16 @@ def _event_facts(event: Any, hint: str | None, where: str) -> dict[str, Any]:
  return {name: value for name, value in facts.items() if value not in (None, 0, (), {})}
 
 
-def _unwrap(event: Mapping, where: str) -> tuple[Mapping, bool, str]:
+def _unwrap(event: Mapping, where: str) -> tuple[Mapping, str, bool]:
  """The response inside batch lines and stream events, and whether a batch wrapper held it: OpenAI Batch
  (`custom_id` + `response.body`), Anthropic Message Batches (`custom_id` + `result.message`), Gemini Batch
  (`key` + `response`). Stream events (`message_start`, `response.completed`) are not batches."""
  batch = "custom_id" in event or ("key" in event and "type" not in event)
- response = event
- for key in _WRAPPERS:
-  inner = response.get(key)
-  if isinstance(inner, Mapping) and not _holds_usage(response):
-   response, where = inner, f"{where}.{key}"
- return response, batch, where
-
-
-_WRAPPERS = ("result", "response", "body", "message")
-_USAGE_KEYS = ("usageMetadata", "usage_metadata", "usage")
-
-
-def _holds_usage(response: Mapping) -> bool:
- return any(isinstance(response.get(key), Mapping) for key in _USAGE_KEYS)
+ return (*innermost_response(event, where), batch)
 
 
 def _usage_block(response: Mapping) -> tuple[Mapping, str]:
- key = next((key for key in _USAGE_KEYS if isinstance(response.get(key), Mapping)), "usage")
+ key = next((key for key in USAGE_KEYS if isinstance(response.get(key), Mapping)), "usage")
  return response.get(key) or {}, key
 
 
@@ -320,8 +309,3 @@ _FACT_READERS: tuple[Callable[[Mapping, Mapping, str, str | None], dict[str, Any
  _gemini_modalities,
  _openai_modalities,
 )
-
-
-def with_model(reply: Reply, model: str | None) -> Reply:
- """`reply` priced as `model` when one is given (a caller's name wins over the payload's)."""
- return reply if not model else replace(reply, model=model)

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .book import PriceBook
 from .money import UNITS_PER_USD, cost_label
@@ -29,16 +29,7 @@ from .usage import ZERO_USAGE, Usage
 # 64-bit words, counts (calls and tokens) in unsigned 32-bit words. These tables own the layout. A new counter is
 # one name in MONEY_COUNTERS or COUNT_COUNTERS, plus its CostFigures field and its value in SessionCosts._add.
 MONEY_COUNTERS = ("cost_units",)
-COUNT_COUNTERS = (
- "calls",
- "unpriced_calls",
- "input_tokens",
- "output_tokens",
- "cache_read_tokens",
- "cache_write_tokens",
- "cache_write_1h_tokens",
- "reasoning_tokens",
-)
+COUNT_COUNTERS = ("calls", "unpriced_calls", *(usage_field.name for usage_field in fields(Usage)))
 COUNTERS = MONEY_COUNTERS + COUNT_COUNTERS
 _CELL = struct.Struct("=" + "Q" * len(MONEY_COUNTERS) + "I" * len(COUNT_COUNTERS))  # standard sizes, no padding
 _CELL_SIZE = _CELL.size
@@ -289,17 +280,6 @@ class SessionCosts:
    self._carry = {}
   return self._carry.setdefault(slot, [0] * len(COUNTERS))
 
- def _all_cells(self) -> dict[tuple[str, str, str, str], list[int]]:
-  """Every cell's counters as Python ints, in COUNTERS order. Called with the lock held."""
-  values, carry = list(_CELL.iter_unpack(self._cells)), self._carry or {}
-  cells = {}
-  for key, slot in self._slots.items():
-   cell = list(values[slot])
-   if slot in carry:
-    cell = [a + b for a, b in zip(cell, carry[slot], strict=True)]
-   cells[key] = cell
-  return cells
-
  def reset(self, session_id: str | None = None) -> str:
   """Clear every figure and start a new session; returns the new session id."""
   with self._lock:
@@ -315,23 +295,26 @@ class SessionCosts:
   if cached is not None and cached.version == self._version:
    return cached
   with self._lock:
-   version = self._version
-   raw, keys = bytes(self._cells), list(self._slots)
-   carry = {slot: tuple(row) for slot, row in (self._carry or {}).items()}
-   session_id, started_at = self.session_id, self.started_at
    if self._builder is None:
     self._builder = _SnapshotBuilder()
-   builder = self._builder
-  snap = builder.snapshot(session_id, version, started_at, (raw, carry, keys), self.price_book.unpriced_models())
+   builder, state = self._builder, self._state()
+  snap = builder.snapshot(*state, self.price_book.unpriced_models())
   self._snapshot = snap
   return snap
 
  def rebuilt_snapshot(self) -> SessionSnapshot:
-  """The snapshot rebuilt from every cell, without what the last one knew: what snapshot() must equal (checks)."""
+  """The snapshot built from every cell by a builder that knows no earlier one: what snapshot() must equal
+  (checks)."""
   with self._lock:
-   version, cells = self._version, self._all_cells()
-   session_id, started_at = self.session_id, self.started_at
-  return _build_snapshot(session_id, version, started_at, cells, self.price_book.unpriced_models())
+   state = self._state()
+  return _SnapshotBuilder().snapshot(*state, self.price_book.unpriced_models())
+
+ def _state(self) -> tuple:
+  """(session id, version, start, (packed cells, their carry, their keys in slot order)), copied. Called with the
+  lock held."""
+  carry = {slot: tuple(row) for slot, row in (self._carry or {}).items()}
+  cells = (bytes(self._cells), carry, list(self._slots))
+  return self.session_id, self._version, self.started_at, cells
 
  def record_many(self, calls: Iterable[tuple[str, Usage, str, str]]) -> int:
   """Add many (model, usage, tier, agent) calls; returns the units added."""
@@ -339,44 +322,6 @@ class SessionCosts:
   for model, usage, tier, agent in calls:
    total += self.record(model, usage, tier=tier, agent=agent) or 0
   return total
-
-
-def _build_snapshot(
- session_id: str,
- version: int,
- started_at: float,
- cells: dict[tuple[str, str, str, str], list[int]],
- unpriced: frozenset[str],
-) -> SessionSnapshot:
- total = [0] * len(COUNTERS)
- groups: dict[str, dict[str, list[int]]] = {"tier": {}, "model": {}, "provider": {}, "agent": {}}
- model_provider: dict[str, str] = {}
- cell_figures = []
- for (provider, model, tier, agent), cell in cells.items():
-  _add(total, cell)
-  model_provider[model] = provider
-  for group, key in (("tier", tier), ("model", model), ("provider", provider), ("agent", agent)):
-   _add(groups[group].setdefault(key, [0] * len(COUNTERS)), cell)
-  cell_figures.append(CellFigures(provider, model, tier, agent, _figures(model, provider, cell)))
-
- def ordered(group: str, provider_for=lambda key: "") -> tuple[CostFigures, ...]:
-  items = [_figures(key, provider_for(key), cell) for key, cell in groups[group].items()]
-  return tuple(sorted(items, key=lambda f: (-f.cost_units, f.key)))
-
- by_tier = tuple(sorted((_figures(k, "", c) for k, c in groups["tier"].items()), key=lambda f: _tier_order(f.key)))
- seen_models = set(model_provider)
- return SessionSnapshot(
-  session_id=session_id,
-  version=version,
-  started_at=started_at,
-  total=_figures("total", "", total),
-  by_tier=by_tier,
-  by_model=ordered("model", model_provider.get),
-  by_provider=ordered("provider", lambda key: key),
-  by_agent=ordered("agent"),
-  cells=tuple(cell_figures),
-  unpriced_models=tuple(sorted(m for m in unpriced if m in seen_models)),
- )
 
 
 _GROUPS = ("tier", "model", "provider", "agent")

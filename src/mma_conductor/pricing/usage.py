@@ -165,7 +165,7 @@ PROVIDER_ALIASES = {
 }
 
 # Keys under which a response (or an event) holds its usage object, in the order they are looked for.
-_USAGE_KEYS = ("usageMetadata", "usage_metadata", "usage")
+USAGE_KEYS = ("usageMetadata", "usage_metadata", "usage")
 _GEMINI_USAGE_KEYS = ("usageMetadata", "usage_metadata")
 # Wrappers around a response, looked into in this order: Anthropic message_start and batch results
 # (`result.message`), OpenAI Responses response.completed, OpenAI Batch output lines (`response.body`), Gemini
@@ -186,9 +186,9 @@ def usage_from_response(payload: Any, provider: str | None = None) -> Usage | No
   fast = _fast_usage(payload, hint)
   if fast is not None:
    return fast
- if _is_stream(payload):
-  return _usage_from_stream([_as_dict(event, f"stream[{i}]") for i, event in enumerate(payload)], hint)
- return _usage_from_payload(_as_dict(payload), hint, "response")
+ if is_stream(payload):
+  return _usage_from_stream([as_payload_dict(event, f"stream[{i}]") for i, event in enumerate(payload)], hint)
+ return _usage_from_payload(as_payload_dict(payload), hint, "response")
 
 
 # The fast path: an Anthropic message or an OpenAI chat completion as a plain JSON dict whose usage holds only plain
@@ -282,27 +282,18 @@ def raw_usage_blocks(payload: Any) -> list[dict]:
  """The provider's own usage objects in `payload`, as JSON-ready dicts, kept with each record so that history
  can be re-read and re-priced later. For a stream: the first and the last event that carried usage (Anthropic's
  message_start and final message_delta; Gemini's and OpenAI's final, cumulative figures)."""
- events = payload if _is_stream(payload) else [payload]
+ events = payload if is_stream(payload) else [payload]
  blocks = [block for block in map(_raw_usage_block, events) if block is not None]
  return blocks if len(blocks) <= 2 else [blocks[0], blocks[-1]]
 
 
 def is_stream(payload: Any) -> bool:
  """Whether `payload` is a stream given as the list of its events."""
- return _is_stream(payload)
-
-
-def as_payload_dict(obj: Any, where: str = "response") -> Any:
- """`obj` as a JSON-like dict: dicts as they are, SDK objects dumped."""
- return _as_dict(obj, where)
-
-
-def _is_stream(payload: Any) -> bool:
  return isinstance(payload, Sequence) and not isinstance(payload, str | bytes | bytearray | Mapping)
 
 
 def _raw_usage_block(event: Any) -> dict | None:
- data = _as_dict(event)
+ data = as_payload_dict(event)
  if not isinstance(data, Mapping):
   return None
  for holder in (data, *(data.get(key) for key in _WRAPPER_KEYS)):
@@ -316,7 +307,7 @@ def _usage_value(holder: Any) -> Any:
  """The first usage value of `holder` that is not null; None when there is none or `holder` is no object."""
  if not isinstance(holder, Mapping):
   return None
- return next((holder[key] for key in _USAGE_KEYS if holder.get(key) is not None), None)
+ return next((holder[key] for key in USAGE_KEYS if holder.get(key) is not None), None)
 
 
 def _without_nulls(block: Mapping) -> dict:
@@ -328,7 +319,8 @@ def _without_nulls(block: Mapping) -> dict:
 _DUMP_METHODS = (("model_dump", {"mode": "json"}), ("to_dict", {}), ("dict", {}))
 
 
-def _as_dict(obj: Any, where: str = "response") -> Any:
+def as_payload_dict(obj: Any, where: str = "response") -> Any:
+ """`obj` as a JSON-like dict: dicts as they are, SDK objects dumped."""
  if obj is None or isinstance(obj, Mapping):
   return obj
  dump = _dump_method(obj)
@@ -336,7 +328,7 @@ def _as_dict(obj: Any, where: str = "response") -> Any:
   return _call_dump(*dump)
  if hasattr(obj, "__dict__"):
   return {
-   k: _as_dict(v, f"{where}.{k}") if hasattr(v, "__dict__") else v
+   k: as_payload_dict(v, f"{where}.{k}") if hasattr(v, "__dict__") else v
    for k, v in vars(obj).items()
    if not k.startswith("_")
   }
@@ -363,22 +355,24 @@ def _usage_from_payload(data: Any, hint: str | None, where: str) -> Usage | None
   return None
  if not isinstance(data, Mapping):
   raise UsageError(f"{where}: expected a JSON object, got {type(data).__name__}")
+ data, where = innermost_response(data, where)
  gemini_key = next((key for key in _GEMINI_USAGE_KEYS if key in data), None)
  if gemini_key is not None:
   return _gemini(data[gemini_key], f"{where}.{gemini_key}")
  if "usage" in data:
   return _usage_block(data["usage"], hint, f"{where}.usage", data)
- return _usage_without_usage_key(data, hint, where)
+ return _usage_block(data, hint, where, {}) if _looks_like_usage_block(data) else None
 
 
-def _usage_without_usage_key(data: Mapping, hint: str | None, where: str) -> Usage | None:
- """An event that wraps a response, a bare usage block, or no usage at all."""
- wrapper = next((key for key in _WRAPPER_KEYS if isinstance(data.get(key), Mapping)), None)
- if wrapper is not None:
-  return _usage_from_payload(data[wrapper], hint, f"{where}.{wrapper}")
- if _looks_like_usage_block(data):
-  return _usage_block(data, hint, where, {})
- return None
+def innermost_response(data: Mapping, where: str = "response") -> tuple[Mapping, str]:
+ """The response inside the wrappers around it (stream events, batch output lines; see _WRAPPER_KEYS): the
+ first object on the way that has a usage key, or the innermost one; and its path from `where`."""
+ while not any(key in data for key in USAGE_KEYS):
+  wrapper = next((key for key in _WRAPPER_KEYS if isinstance(data.get(key), Mapping)), None)
+  if wrapper is None:
+   break
+  data, where = data[wrapper], f"{where}.{wrapper}"
+ return data, where
 
 
 _USAGE_BLOCK_KEYS = (
