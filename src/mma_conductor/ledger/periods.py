@@ -9,29 +9,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
 
-US_PER_S = 1_000_000
-US_PER_HOUR = 3600 * US_PER_S
-PERIODS = ("day", "week", "month")
+from ..pricing.calendar import (  # noqa: F401 (re-exported: the ledger's modules import them from here)
+ PERIODS,
+ US_PER_HOUR,
+ US_PER_S,
+ midnight,
+ period_bounds,
+ period_start,
+ to_datetime,
+ to_us,
+)
+
 _RELATIVE = re.compile(r"^(\d{1,5})([dh])$")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def to_datetime(us: int, tz: tzinfo | None = None) -> datetime:
- """The wall-clock time of `us` in `tz` (None: local, naive)."""
- seconds, micro = divmod(us, US_PER_S)
- return datetime.fromtimestamp(seconds, tz).replace(microsecond=micro)
-
-
-def to_us(when: datetime | float | int) -> int:
- """Epoch microseconds of a datetime (naive = local time) or of epoch seconds."""
- if isinstance(when, datetime):
-  return round(when.timestamp() * US_PER_S) if when.tzinfo is None else _aware_us(when)
- return round(when * US_PER_S)
-
-
-def _aware_us(when: datetime) -> int:
- delta = when - datetime(1970, 1, 1, tzinfo=UTC)
- return (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
 
 
 def period_key(us: int, period: str, tz: tzinfo | None = None) -> str:
@@ -47,35 +37,6 @@ def period_key(us: int, period: str, tz: tzinfo | None = None) -> str:
  raise ValueError(f"unknown period {period!r} (use {', '.join(PERIODS)})")
 
 
-def _midnight(moment: datetime) -> datetime:
- return moment.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def period_start(period: str, now_us: int, tz: tzinfo | None = None) -> int:
- """Epoch microseconds of the start of the day, ISO week or month containing `now_us`, in `tz`."""
- moment = _midnight(to_datetime(now_us, tz))
- if period == "week":
-  moment -= timedelta(days=moment.weekday())
- elif period == "month":
-  moment = moment.replace(day=1)
- elif period != "day":
-  raise ValueError(f"unknown period {period!r} (use {', '.join(PERIODS)})")
- return to_us(moment)
-
-
-def period_bounds(period: str, now_us: int, tz: tzinfo | None = None) -> tuple[int, int]:
- """[start, end) in epoch microseconds of the day, ISO week or month containing `now_us`, in `tz`."""
- start = period_start(period, now_us, tz)
- first = to_datetime(start, tz)
- if period == "day":
-  later = first + timedelta(days=1, hours=2)
- elif period == "week":
-  later = first + timedelta(days=7, hours=2)
- else:
-  later = (first.replace(day=28) + timedelta(days=4)).replace(day=1, hour=2)
- return start, to_us(_midnight(later))
-
-
 def parse_when(
  text: str, option: str, *, end: bool = False, now_us: int | None = None, tz: tzinfo | None = None
 ) -> int:
@@ -88,7 +49,7 @@ def parse_when(
  if relative is not None:
   return relative
  if value.lower() in _DAYS_AGO:
-  start = to_us(_midnight(to_datetime(now, tz)) - timedelta(days=_DAYS_AGO[value.lower()]))
+  start = to_us(midnight(to_datetime(now, tz)) - timedelta(days=_DAYS_AGO[value.lower()]))
   return _next_day(start, tz) if end else start
  when = _day_or_moment(value, text, option, end, tz)
  if isinstance(when, int):
@@ -109,7 +70,7 @@ def _relative(value: str, now: int, tz: tzinfo | None) -> int | None:
  count = int(match.group(1))
  if match.group(2) == "h":
   return now - count * US_PER_HOUR
- return to_us(_midnight(to_datetime(now, tz)) - timedelta(days=count))
+ return to_us(midnight(to_datetime(now, tz)) - timedelta(days=count))
 
 
 def _day_or_moment(value: str, text: str, option: str, end: bool, tz: tzinfo | None) -> int | datetime:
@@ -129,7 +90,7 @@ def _day_or_moment(value: str, text: str, option: str, end: bool, tz: tzinfo | N
 
 def _next_day(start_us: int, tz: tzinfo | None) -> int:
  day = to_datetime(start_us, tz) + timedelta(days=1, hours=2)
- return to_us(_midnight(day))
+ return to_us(midnight(day))
 
 
 def iso_utc(us: int) -> str:
