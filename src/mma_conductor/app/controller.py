@@ -9,15 +9,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..engine.conductor import ClientFactory, ConductorEngine
 from ..engine.config import ProjectConfig, TierConfig
-from ..engine.events import CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
+from ..engine.events import BudgetAlerted, BudgetHeld, CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
 from ..engine.tickets import Ticket, Track
 from ..engine.track_store import list_tracks, load_track, load_track_file
 from ..pricing.book import PriceBook
+from ..pricing.budget_guard import BudgetAlert, BudgetGuard, BudgetStatus
+from ..pricing.budgets import Budget, BudgetSettings, save_budget_settings
 from ..pricing.config import load_price_book
 from ..pricing.overrides import PricingConfigError
 from ..pricing.session_costs import SessionCosts, SessionSnapshot
@@ -27,14 +29,22 @@ from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
 from .cost_timeline import CostTimeline
 from .ledger_link import HistoryUpdate, LedgerLink, LedgerProblem
-from .project_config import load_project_config
+from .project_config import CONFIG_NAME, load_project_config
 
 CALL_LOG_LIMIT = 10_000
 TEXT_LIMIT = 200_000
 LOG_LIMIT = 2_000
 PENDING_SOFT_LIMIT = 5_000
 BACKPRESSURE_WAIT_S = 0.25
+NOTIFICATION_LIMIT = 50
 BUDGET_CHECK_EVERY = 8  # events applied between clock reads: a call takes ~5-10 us to apply, a read ~0.1 us
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetUpdate:
+ """Every budget's figures after a change (posted by the budget guard's owner, applied like any event)."""
+
+ statuses: tuple[BudgetStatus, ...]
 
 
 @dataclass
@@ -77,6 +87,7 @@ class AppController:
    price_book, self.pricing_problem = project_price_book(self.project_dir)
   self.price_book = price_book
   self.costs = SessionCosts(self.price_book)
+  self.budget_guard = BudgetGuard(self.config.budgets, spent=self._budget_spent, on_change=self._budgets_changed)
   self.engine = ConductorEngine(
    self.config,
    self.post,
@@ -85,6 +96,7 @@ class AppController:
    session_id=self.costs.session_id,
    persist=persist,
    records_durable=self._records_durable,
+   budget_guard=self.budget_guard,
   )
   self.wakeup: Callable[[], None] | None = None
   self.record_sinks: list[Callable[[CallRecord], None]] = []
@@ -115,6 +127,11 @@ class AppController:
   self.log: deque[LogEvent] = deque(maxlen=LOG_LIMIT)
   self.log_version = 0
   self.events_applied = 0
+  self.budget_statuses: tuple[BudgetStatus, ...] = ()
+  self.budget_version = 0
+  self.budget_hold: BudgetHeld | None = None  # the hold the run is paused on, for the GUI's decision modal
+  self.notifications: deque[BudgetAlert] = deque(maxlen=NOTIFICATION_LIMIT)
+  self.notifications_version = 0
   if self.pricing_problem:
    self.post(LogEvent("error", self.pricing_problem))
 
@@ -198,6 +215,9 @@ class AppController:
  def _apply_track(self, event: TrackUpdate) -> None:
   self.track_status = event.status
   self.track_message = event.message
+  if event.status != "paused" and self.budget_hold is not None:
+   self.budget_hold = None
+   self.budget_version += 1
   for sink in self.track_sinks:
    sink(event)
 
@@ -214,6 +234,20 @@ class AppController:
   self.ledger_problem = event.message
   self.history_version += 1
   self._apply_log(LogEvent("error", f"ledger: {event.message}"))
+
+ def _apply_budgets(self, event: BudgetUpdate) -> None:
+  self.budget_statuses = event.statuses
+  self.budget_version += 1
+
+ def _apply_budget_held(self, event: BudgetHeld) -> None:
+  self.budget_hold = None if event.stopped else event
+  self.budget_version += 1
+  self._apply_log(LogEvent("error" if event.stopped else "warning", f"budget: {event.message}"))
+
+ def _apply_budget_alert(self, event: BudgetAlerted) -> None:
+  self.notifications.append(event.alert)
+  self.notifications_version += 1
+  self._apply_log(LogEvent("warning", f"budget alert: {event.message}"))
 
  def _apply_call(self, record: CallRecord) -> None:
   self.call_log.append(record)
@@ -241,7 +275,18 @@ class AppController:
   """Record every real call and every run in `ledger` (off this thread; simulated calls only when asked)
   and receive today's and all-time figures."""
   self.ledger_link = LedgerLink(self, ledger, record_simulated=record_simulated)
+  # Budgets count what the ledger counts: calls of the simulated provider only when it records them.
+  self.budget_guard.count_simulated = record_simulated
+  self.budget_guard.update_settings(self.config.budgets)  # spend so far now comes from the ledger
   return self.ledger_link
+
+ def _budget_spent(self, budget: Budget, start_us: int, end_us: int) -> int:
+  # On the conductor's thread (or the caller's): the guard asks at a run's start and when a period turns.
+  link = self.ledger_link
+  return 0 if link is None else link.spent(budget.tier, start_us, end_us)
+
+ def _budgets_changed(self) -> None:
+  self.post(BudgetUpdate(self.budget_guard.statuses()))
 
  def _records_durable(self) -> bool:
   # Runs on the conductor's thread; ledger_link is set once, before any run.
@@ -301,6 +346,41 @@ class AppController:
   self.engine.session_id = self.costs.session_id
   self.engine.start(track)
   return track
+
+ # Budgets (the draining thread) ----------------------------------------------------------------------
+
+ def set_budget(self, budget: Budget) -> None:
+  """Add or change a budget: saved to the project file first (a file that cannot be written changes
+  nothing), then in force for the next call."""
+  self._save_budgets(self.config.budgets.with_budget(budget))
+
+ def remove_budget(self, key: str) -> None:
+  """Remove the budget named `key` (`monthly`, `Tier 3 run`) from the project file and from force."""
+  self._save_budgets(self.config.budgets.without(key))
+
+ def _save_budgets(self, settings: BudgetSettings) -> None:
+  save_budget_settings(self.project_dir / CONFIG_NAME, settings)
+  self.config = replace(self.config, budgets=settings)
+  self.engine.config = self.config
+  self.budget_guard.update_settings(settings)
+
+ def raise_budget_limit(self, key: str, limit_units: int) -> None:
+  """The held call's budget gets a new limit (saved), and the run resumes."""
+  budget = self.config.budgets.find(key)
+  if budget is None:
+   raise KeyError(f"no {key} budget")
+  self.set_budget(replace(budget, limit_units=limit_units))
+  self.resume()
+
+ def allow_budget_once(self, key: str) -> None:
+  """Let the held call through this once, and resume."""
+  self.budget_guard.allow_once(key)
+  self.resume()
+
+ def allow_budget_run(self, key: str) -> None:
+  """Stop holding calls on this budget until the run ends, and resume."""
+  self.budget_guard.allow_run(key)
+  self.resume()
 
  def set_tier_config(self, tier: str, config: TierConfig) -> None:
   """Change who runs a tier; applies to the next call the engine makes."""
@@ -388,4 +468,7 @@ _APPLY: dict[type, Callable[[AppController, object], None]] = {
  LogEvent: AppController._apply_log,
  HistoryUpdate: AppController._apply_history,
  LedgerProblem: AppController._apply_ledger_problem,
+ BudgetUpdate: AppController._apply_budgets,
+ BudgetHeld: AppController._apply_budget_held,
+ BudgetAlerted: AppController._apply_budget_alert,
 }

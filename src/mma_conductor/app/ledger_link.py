@@ -11,7 +11,7 @@ from typing import Any
 from ..engine.events import CallRecord, LogEvent, TrackUpdate
 from ..ledger.api import LocalApiError, start_local_api
 from ..ledger.config import load_ledger_settings
-from ..ledger.queries import Figures, today_and_all_time
+from ..ledger.queries import Figures, spent_between, today_and_all_time
 from ..ledger.store import Ledger, LedgerError
 from ..ledger.writer import LedgerWriter
 from ..pricing.money import format_usd, units_to_decimal
@@ -104,6 +104,16 @@ class LedgerLink:
    self.writer.flush(timeout=5)
    self.controller.post(self.history())
    self._closing.wait(HISTORY_REFRESH_S)
+
+ def spent(self, tier: str, start_us: int, end_us: int) -> int:
+  """Recorded spend in [start, end) (of `tier`, or all tiers when ""), after writing what is queued: what a
+  budget's period has used. A ledger that cannot answer counts 0 (and has said why already)."""
+  self.writer.flush(timeout=DURABLE_WAIT_S)
+  try:
+   return spent_between(self.ledger, start_us, end_us, tier)
+  except (LedgerError, OSError, ValueError) as exc:
+   self.controller.post(LogEvent("error", f"budgets cannot read the ledger: {exc}"))
+   return 0
 
  def history(self) -> HistoryUpdate:
   """Read today's and all-time figures now (any thread but the GUI's)."""

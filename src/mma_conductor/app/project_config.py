@@ -25,6 +25,7 @@ from typing import Any
 
 from ..engine.config import DEFAULT_TIERS, ProjectConfig, SimulatedConfig, TierConfig
 from ..files import read_toml
+from ..pricing.budgets import BudgetError, BudgetSettings, parse_budget_settings
 
 CONFIG_NAME = "mma_conductor.toml"
 TIER_KEYS = {"tier1": "Tier 1", "tier2": "Tier 2", "tier3": "Tier 3", "tier4": "Tier 4"}
@@ -59,7 +60,7 @@ def load_project_config(project_dir: Path | str) -> ProjectConfig:
  data = read_toml(path, ConfigError)
  if data is None:
   return ProjectConfig(project_dir)
- unknown = set(data) - {"conductor", "tiers", "simulated", "ledger"}  # [ledger]: see ledger/config.py
+ unknown = set(data) - {"conductor", "tiers", "simulated", "ledger", "budgets"}  # [ledger]: see ledger/config.py
  if unknown:
   raise ConfigError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}")
  conductor = _table(data, "conductor", path)
@@ -83,7 +84,15 @@ def load_project_config(project_dir: Path | str) -> ProjectConfig:
    latency_ms=float(_number(sim, "latency_ms", 400.0, 0, 60_000, f"{path}: simulated")),
    reject_rate=float(_number(sim, "reject_rate", 0.25, 0, 1, f"{path}: simulated")),
   ),
+  budgets=_budgets(data, path),
  )
+
+
+def _budgets(data: dict[str, Any], path: Path) -> BudgetSettings:
+ try:
+  return parse_budget_settings(data.get("budgets", {}), str(path))
+ except BudgetError as exc:
+  raise ConfigError(str(exc)) from None
 
 
 def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:

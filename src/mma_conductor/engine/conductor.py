@@ -17,13 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..pricing.book import PriceBook
+from ..pricing.budget_guard import NO_RESERVATION, BudgetGuard, BudgetHold, Reservation
+from ..pricing.budgets import call_estimate_units, prompt_tokens_estimate
 from ..pricing.lines import CostLine, lines_units, reply_cost_lines
 from ..pricing.reply import Reply
 from ..pricing.tiers import TIER_ROLES
 from ..providers.base import CallInterrupted
 from ..providers.types import CallError, CallResult, LLMClient
 from .config import ProjectConfig, TierConfig
-from .events import CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
+from .events import BudgetAlerted, BudgetHeld, CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
 from .prompts import (
  ORCHESTRATOR_SYSTEM,
  QA_SYSTEM,
@@ -51,6 +53,10 @@ class CallFailed(Exception):
 
 class TrackAborted(Exception):
  """An error that ends the whole track (bad credentials, an unusable plan)."""
+
+
+class BudgetStopped(Exception):
+ """A stop budget held a call back: the run ends, and its message says which budget and why."""
 
 
 @dataclass
@@ -109,6 +115,7 @@ class ConductorEngine:
   session_id: str = "",
   persist: bool = True,
   records_durable: Callable[[], bool] | None = None,
+  budget_guard: BudgetGuard | None = None,
  ) -> None:
   self.config = config
   self.price_book = price_book
@@ -118,6 +125,10 @@ class ConductorEngine:
   # done is never run again on resume, so it must not be saved before its calls are safe.
   self._records_durable = records_durable or (lambda: True)
   self._durability_warned = False
+  self.budget_guard = budget_guard
+  self.budget_hold: BudgetHeld | None = None  # the hold the run is paused on (None: not held by a budget)
+  self.stop_reason = ""  # why the last run stopped: "" (done, or stopped by the user) or the budget's message
+  self._unpriced_warned: set[str] = set()
   self._emit = emit
   self._client_factory = client_factory or default_client_factory
   self._lock = threading.Lock()
@@ -152,6 +163,8 @@ class ConductorEngine:
   self._mode = mode
   self._permits = 0
   self._stop_requested = False
+  self.budget_hold = None
+  self.stop_reason = ""
   self._thread = threading.Thread(target=self._thread_main, args=(track,), name="conductor", daemon=True)
   self._thread.start()
 
@@ -168,6 +181,7 @@ class ConductorEngine:
   with self._lock:
    self._mode = "step"
    self._permits += 1
+   self.budget_hold = None
   self._notify()
 
  def stop(self) -> None:
@@ -188,6 +202,8 @@ class ConductorEngine:
   with self._lock:
    self._mode = mode
    self._permits = 0
+   if mode != "paused":
+    self.budget_hold = None  # resumed: a call still over its budget will be held (and said) again
   self._notify()
 
  def _notify(self) -> None:
@@ -226,22 +242,26 @@ class ConductorEngine:
   try:
    if self._stop_requested:
     raise asyncio.CancelledError
+   self._begin_budgets(track)
    await self._run(state)
   except asyncio.CancelledError:
    self._stopped(track)
+  except BudgetStopped as exc:
+   self.stop_reason = str(exc)
+   self._stopped(track, f"stopped by the {exc}")
   except TrackAborted as exc:
    self._aborted(track, str(exc))
   finally:
    await _close_clients(state.clients.values())
 
- def _stopped(self, track: Track) -> None:
+ def _stopped(self, track: Track, reason: str = "stopped by the user") -> None:
   for ticket in track.tickets:
    if ticket.status in UNFINISHED:
     ticket.status = "todo"
     self._ticket_changed(track, ticket)
   track.status = "stopped"
   self._save(track)
-  self._emit(TrackUpdate(track.id, "stopped", "stopped by the user", track.goal))
+  self._emit(TrackUpdate(track.id, "stopped", reason, track.goal))
 
  def _aborted(self, track: Track, reason: str) -> None:
   track.status, track.error = "error", reason
@@ -389,14 +409,23 @@ class ConductorEngine:
  ) -> CallResult:
   tier_config = self.config.tiers[tier]
   model = model or tier_config.model
-  await self._gate(state.track, tier, ticket, model)
   client = self._client_for(state, tier, tier_config)
   call = _CallContext(state.track.id, ticket, tier, model)
+  reservation = await self._admit(state.track, call, client.provider, (system, prompt), max_tokens)
+  try:
+   return await self._send(call, client, system, prompt, max_tokens, reservation)
+  finally:
+   self._release(reservation)  # a call that settled is already closed: this only drops an unsettled estimate
+
+ async def _send(
+  self, call: _CallContext, client: LLMClient, system: str, prompt: str, max_tokens: int, reservation: Reservation
+ ) -> CallResult:
+  tier = call.tier
   text = _TextCoalescer(lambda joined: self._emit(TextDelta(call.track_id, call.ticket_id, tier, joined)))
   started = time.perf_counter()
   try:
    result = await client.complete(
-    model=model, system=system, prompt=prompt, max_tokens=max_tokens, stream=True, on_text=text.add
+    model=call.model, system=system, prompt=prompt, max_tokens=max_tokens, stream=True, on_text=text.add
    )
   except CallError as exc:
    text.flush()
@@ -404,10 +433,10 @@ class ConductorEngine:
    raise
   except CallInterrupted as exc:  # stopped mid-answer: what the provider billed so far is recorded
    text.flush()
-   self._account(call, exc.result)
+   self._account(call, exc.result, reservation)
    raise
   text.flush()
-  self._account(call, result)
+  self._account(call, result, reservation)
   if not result.ok:
    raise CallFailed(result.error or "the call broke after the provider started answering")
   return result
@@ -423,10 +452,12 @@ class ConductorEngine:
   state.clients[tier_config.provider] = client
   return client
 
- def _account(self, call: _CallContext, result: CallResult) -> None:
-  """Price the call at the model the API reported, charge its ticket, and report the CallRecord."""
+ def _account(self, call: _CallContext, result: CallResult, reservation: Reservation) -> None:
+  """Price the call at the model the API reported, charge its ticket, settle its budget reservation, and report
+  the CallRecord."""
   lines = _cost_lines(self.price_book, result)
   cost_units = lines_units(lines)
+  self._settle(reservation, cost_units)
   ticket = call.ticket
   if ticket is not None:
    ticket.cost_units += cost_units or 0
@@ -473,6 +504,71 @@ class ConductorEngine:
    attempts=exc.attempts,
    billed=False,
   )
+
+ # Budgets ------------------------------------------------------------------------------------------------
+
+ def _begin_budgets(self, track: Track) -> None:
+  if self.budget_guard is not None and self.budget_guard.active:
+   self._alert(self.budget_guard.begin_run(track.id))
+
+ async def _admit(
+  self, track: Track, call: _CallContext, provider: str, texts: tuple[str, str], max_tokens: int
+ ) -> Reservation:
+  """Wait for the gate (pause, step), then reserve the call's estimate against the budgets; a call a budget
+  holds back pauses the run (or stops it) and is tried again when the run resumes."""
+  while True:
+   await self._gate(track, call.tier, call.ticket, call.model)
+   decision = self._reserve(call, provider, texts, max_tokens)
+   if isinstance(decision, Reservation):
+    return decision
+   self._held(track, decision)
+
+ def _reserve(
+  self, call: _CallContext, provider: str, texts: tuple[str, str], max_tokens: int
+ ) -> Reservation | BudgetHold:
+  guard = self.budget_guard
+  if guard is None or not guard.active or (provider == "simulated" and not guard.count_simulated):
+   return NO_RESERVATION
+  estimate = call_estimate_units(self.price_book, call.model, prompt_tokens_estimate(*texts), max_tokens)
+  if estimate is None:
+   self._warn_unpriced(call.model)
+  what = f"{call.tier} {call.ticket_id or 'plan'} on {call.model}"
+  return guard.reserve(call.tier, estimate or 0, what)
+
+ def _held(self, track: Track, hold: BudgetHold) -> None:
+  """Pause the run on `hold` (said once, however many workers it holds), or end it for a stop budget."""
+  stopped = hold.budget.action == "stop"
+  message = f"held back {hold.what}: {hold.message()}"
+  if stopped:
+   self._emit(BudgetHeld(track.id, hold, message, stopped=True))
+   raise BudgetStopped(message)
+  with self._lock:
+   first = self.budget_hold is None
+   self._mode, self._permits = "paused", 0
+   if first:
+    self.budget_hold = BudgetHeld(track.id, hold, message)
+  if first:
+   self._emit(LogEvent("warning", f"budget: {message}"))
+   self._emit(self.budget_hold)
+   track.status = "paused"
+   self._emit(TrackUpdate(track.id, "paused", message, track.goal))
+
+ def _settle(self, reservation: Reservation, cost_units: int | None) -> None:
+  if self.budget_guard is not None and reservation.open:
+   self._alert(self.budget_guard.settle(reservation, cost_units))
+
+ def _release(self, reservation: Reservation) -> None:
+  if self.budget_guard is not None and reservation.open:
+   self.budget_guard.release(reservation)
+
+ def _alert(self, alerts) -> None:
+  for alert in alerts:
+   self._emit(BudgetAlerted(alert, alert.message()))
+
+ def _warn_unpriced(self, model: str) -> None:
+  if model not in self._unpriced_warned:
+   self._unpriced_warned.add(model)
+   self._emit(LogEvent("warning", f"budget: {model} has no price, so its calls cannot be estimated or held back"))
 
  async def _gate(self, track: Track, tier: str, ticket: Ticket | None, model: str) -> None:
   announced = False

@@ -1,10 +1,12 @@
 """What the conductor needs to know about a project: who runs each tier, the escalation ladder, parallelism,
-timeouts and the simulated provider. Read from the project's TOML by app/project_config.py."""
+timeouts, the simulated provider and the budgets. Read from the project's TOML by app/project_config.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from ..pricing.budgets import BudgetSettings
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ProjectConfig:
  simulated: SimulatedConfig = field(default_factory=SimulatedConfig)
  timeout_s: float = 120.0
  max_retries: int = 3
+ budgets: BudgetSettings = field(default_factory=BudgetSettings)
 
  def with_tier(self, tier: str, config: TierConfig) -> ProjectConfig:
   """A copy with one tier changed."""

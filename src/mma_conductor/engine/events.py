@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from ..pricing.budget_guard import BudgetAlert, BudgetHold
 from ..pricing.lines import CostLine
 from ..pricing.usage import Usage
 from .tickets import Ticket
@@ -75,3 +76,22 @@ class LogEvent:
  level: str
  message: str
  timestamp: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetHeld:
+ """A budget held a call back: the run is paused until the user decides (or, for a stop budget, has ended).
+ `message` names the budget, its period, used / limit, the call and when the period resets."""
+
+ track_id: str
+ hold: BudgetHold
+ message: str
+ stopped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetAlerted:
+ """A budget passed its alert threshold or its limit (once per budget, period and threshold)."""
+
+ alert: BudgetAlert
+ message: str

@@ -1053,3 +1053,10 @@ def _add_lines(totals: dict[str, list[int]], lines: list[dict[str, Any]]) -> Non
    sums = totals.setdefault(line["item"], [0, 0])
    sums[0] += line.get("quantity", 0)
    sums[1] += line["units"]
+
+
+def spent_between(ledger: Ledger, since_us: int, until_us: int, tier: str | None = None) -> int:
+ """Recorded spend (exact units) of the calls in [since, until), of `tier` or of all tiers: what a budget's period
+ has used. Whole hours come from the hourly rollup."""
+ filt = CallFilter(since_us=since_us, until_us=until_us, tier=tier or None)
+ return summarize(ledger, None, filt).total.cost_units
