@@ -119,7 +119,7 @@ def resets_text(resets_us: int | None, now_us: int | None = None) -> str:
  left_s = max(0, resets_us - (now_us if now_us is not None else to_us(time.time()))) // 1_000_000
  for unit_s, unit in ((86_400, "days"), (3600, "h"), (60, "min")):
   if left_s >= 2 * unit_s or unit_s == 60:
-   return f"resets in {max(1, round(left_s / unit_s))} {unit}"
+   return f"resets in {max(1, left_s // unit_s)} {unit}"
  return "resets soon"  # unreachable: the minutes line always answers
 
 
