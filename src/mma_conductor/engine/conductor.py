@@ -537,18 +537,16 @@ class ConductorEngine:
 
  def _held(self, track: Track, hold: BudgetHold) -> None:
   """Pause the run on `hold` (said once, however many workers it holds), or end it for a stop budget."""
-  stopped = hold.budget.action == "stop"
   message = f"held back {hold.what}: {hold.message()}"
-  if stopped:
+  if hold.budget.action == "stop":
    self._emit(BudgetHeld(track.id, hold, message, stopped=True))
-   raise BudgetStopped(message)
+   raise BudgetStopped(f"{hold.message()} (held back {hold.what})")
   with self._lock:
    first = self.budget_hold is None
    self._mode, self._permits = "paused", 0
    if first:
     self.budget_hold = BudgetHeld(track.id, hold, message)
   if first:
-   self._emit(LogEvent("warning", f"budget: {message}"))
    self._emit(self.budget_hold)
    track.status = "paused"
    self._emit(TrackUpdate(track.id, "paused", message, track.goal))

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from .budgets import Budget, BudgetSettings
 from .calendar import period_bounds, to_us
-from .money import format_usd
+from .money import format_usd_auto
 
 Spent = Callable[[Budget, int, int], int]  # (budget, start_us, end_us) -> units recorded in [start, end)
 LIMIT_PCT = Decimal(100)
@@ -62,7 +62,7 @@ class BudgetStatus:
 
  def line(self, now_us: int | None = None) -> str:
   """`monthly budget $100.00: $98.40 used (98%), $1.60 left; resets in 9 days`."""
-  used, left = format_usd(self.used_units, 2), format_usd(self.left_units, 2)
+  used, left = format_usd_auto(self.used_units), format_usd_auto(self.left_units)
   return f"{self.budget.label()}: {used} used ({self.percent:.0f}%), {left} left; {self.resets_text(now_us)}"
 
  def resets_text(self, now_us: int | None = None) -> str:
@@ -83,9 +83,9 @@ class BudgetHold:
 
  def message(self, now_us: int | None = None) -> str:
   """`monthly budget $100.00: $98.40 used, this call may cost up to $2.10; resets in 9 days`."""
-  used = format_usd(self.used_units, 2)
-  flying = f" (+{format_usd(self.reserved_units, 2)} in flight)" if self.reserved_units else ""
-  estimate = format_usd(self.estimate_units, 2)
+  used = format_usd_auto(self.used_units)
+  flying = f" (+{format_usd_auto(self.reserved_units)} in flight)" if self.reserved_units else ""
+  estimate = format_usd_auto(self.estimate_units)
   text = f"{self.budget.label()}: {used} used{flying}, this call may cost up to {estimate}"
   return f"{text}; {resets_text(self.resets_us, now_us)}"
 
@@ -108,7 +108,7 @@ class BudgetAlert:
  def message(self, now_us: int | None = None) -> str:
   """`monthly budget $100.00 passed 80%: $80.12 used; resets in 9 days`."""
   what = "reached its limit" if self.at_limit else f"passed {self.threshold_pct.normalize():f}%"
-  used = format_usd(self.used_units, 2)
+  used = format_usd_auto(self.used_units)
   return f"{self.budget.label()} {what}: {used} used; {resets_text(self.resets_us, now_us)}"
 
 

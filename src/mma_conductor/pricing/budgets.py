@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_writer, read_toml
-from .money import UNITS_PER_USD, format_usd, units_to_decimal, usd_to_units
+from .money import UNITS_PER_USD, format_usd_auto, units_to_decimal, usd_to_units
 from .tiers import TIER_NAMES
 
 BUDGET_PERIODS = {"daily": "day", "weekly": "week", "monthly": "month", "run": None}
@@ -86,7 +86,7 @@ class Budget:
 
  def label(self) -> str:
   """`monthly budget $100.00`."""
-  return f"{self.name} {format_usd(self.limit_units, 2)}"
+  return f"{self.name} {format_usd_auto(self.limit_units)}"
 
 
 @dataclass(frozen=True, slots=True)
