@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -275,6 +276,9 @@ class ProviderServer:
  def __init__(self) -> None:
   self.requests: list[Received] = []
   self.unscripted: list[Received] = []
+  # Answers by request when set (for runs whose requests arrive in no fixed order, e.g. parallel workers);
+  # the queue is used when it returns None.
+  self.responder: Callable[[Received], Reply | None] | None = None
   self._queue: deque[Reply] = deque()
   self._lock = threading.Lock()
   self._stopping = threading.Event()
@@ -316,6 +320,9 @@ class ProviderServer:
  def _take(self, received: Received) -> Reply | None:
   with self._lock:
    self.requests.append(received)
+   answer = self.responder(received) if self.responder is not None else None
+   if answer is not None:
+    return answer
    if self._queue:
     return self._queue.popleft()
    self.unscripted.append(received)
