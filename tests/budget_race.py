@@ -61,6 +61,12 @@ class Responder:
   self.delay_s = delay_s
   self.estimates: dict[str, int] = {}  # completion id -> the pre-call estimate of its request
 
+ @property
+ def answered(self) -> int:
+  """Requests answered (or being answered) so far."""
+  with self._lock:
+   return self._ids
+
  def __call__(self, received: Received) -> Reply:
   body = received.body
   system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
@@ -122,7 +128,7 @@ def run_race(
  controller = race_controller(project, workers=workers, limit_units=usd_to_units(Decimal(limit_usd)))
  track = Track("race", tickets=[Ticket(f"t{i}", f"Independent task {i}") for i in range(tickets)])
  controller._start(track)
- held = _settled_or_done(controller)
+ held = _settled_or_done(controller, responder)
  result = _result(controller, responder, held)
  controller.stop()
  controller.wait_idle(30)
@@ -130,12 +136,11 @@ def run_race(
  return result
 
 
-def _settled_or_done(controller: AppController, timeout: float = 60.0) -> bool:
+def _settled_or_done(controller: AppController, responder: Responder, timeout: float = 60.0) -> bool:
  deadline = time.monotonic() + timeout
  while time.monotonic() < deadline and controller.engine.running:
   controller.drain_pending()
-  statuses = controller.budget_statuses
-  if controller.budget_hold is not None and statuses and statuses[0].reserved_units == 0:
+  if controller.budget_hold is not None and len(controller.call_log) >= responder.answered:
    return True
   time.sleep(0.005)
  controller.drain_pending()
