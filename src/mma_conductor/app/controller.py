@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..engine.conductor import ClientFactory, ConductorEngine
 from ..engine.config import ProjectConfig, TierConfig
-from ..engine.events import BudgetAlerted, BudgetHeld, CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
+from ..engine.events import BudgetHeld, CallRecord, LogEvent, TextDelta, TicketUpdate, TrackUpdate
 from ..engine.tickets import Ticket, Track
 from ..engine.track_store import list_tracks, load_track, load_track_file
 from ..pricing.book import PriceBook
@@ -27,6 +27,7 @@ from ..pricing.table import BUILTIN_PRICES
 from ..pricing.tiers import TIER_NAMES
 from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
+from .budget_alerts import AlertDelivered, BudgetAlertDelivery
 from .cost_timeline import CostTimeline
 from .ledger_link import HistoryUpdate, LedgerLink, LedgerProblem
 from .project_config import CONFIG_NAME, load_project_config
@@ -104,6 +105,9 @@ class AppController:
   # frame (the ledger records calls straight from the conductor's thread).
   self.post_taps: list[Callable[[object], None]] = []
   self.track_sinks: list[Callable[[TrackUpdate], None]] = []
+  # Alerts are claimed in the ledger and delivered (command, webhook, costs.log) on their own thread.
+  self.budget_alerts = BudgetAlertDelivery(self.post, lambda: self.budget_guard.settings, cwd=self.project_dir)
+  self.post_taps.append(self.budget_alerts.on_posted)
   self.ledger_link = None
   self.history = None
   self.history_version = 0
@@ -244,7 +248,7 @@ class AppController:
   self.budget_version += 1
   self._apply_log(LogEvent("error" if event.stopped else "warning", f"budget: {event.message}"))
 
- def _apply_budget_alert(self, event: BudgetAlerted) -> None:
+ def _apply_budget_alert(self, event: AlertDelivered) -> None:
   self.notifications.append(event.alert)
   self.notifications_version += 1
   self._apply_log(LogEvent("warning", f"budget alert: {event.message}"))
@@ -275,6 +279,7 @@ class AppController:
   """Record every real call and every run in `ledger` (off this thread; simulated calls only when asked)
   and receive today's and all-time figures."""
   self.ledger_link = LedgerLink(self, ledger, record_simulated=record_simulated)
+  self.budget_alerts.ledger = ledger  # alerts are delivered once per period across restarts and processes
   # Budgets count what the ledger counts: calls of the simulated provider only when it records them.
   self.budget_guard.count_simulated = record_simulated
   self.budget_guard.update_settings(self.config.budgets)  # spend so far now comes from the ledger
@@ -424,6 +429,7 @@ class AppController:
    self.drain_pending()
    self.engine.join(0.01)
   ended = self.engine.join(max(0.0, deadline - time.monotonic()))
+  self.budget_alerts.flush(max(0.0, deadline - time.monotonic()))
   self.drain_pending()
   return ended
 
@@ -432,6 +438,9 @@ class AppController:
   if self.engine.running:
    self.engine.stop()
   self.engine.join(timeout)
+  # Alerts being delivered may run their command and webhook to their timeout, but no longer.
+  if not self.budget_alerts.close(timeout + 2 * self.budget_guard.settings.alert_timeout_s):
+   self.post(LogEvent("error", "budget alerts: a command or webhook was still running at exit"))
   self.drain_pending()
   if self.ledger_link is not None:
    unwritten = self.ledger_link.close()
@@ -470,5 +479,5 @@ _APPLY: dict[type, Callable[[AppController, object], None]] = {
  LedgerProblem: AppController._apply_ledger_problem,
  BudgetUpdate: AppController._apply_budgets,
  BudgetHeld: AppController._apply_budget_held,
- BudgetAlerted: AppController._apply_budget_alert,
+ AlertDelivered: AppController._apply_budget_alert,
 }

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .rollups import rebuild_rollups, rebuild_usage
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 INT64_MAX = (1 << 63) - 1
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
@@ -168,6 +168,23 @@ ALTER TABLE calls ADD COLUMN cost_lines TEXT;
 CREATE INDEX calls_with_lines ON calls(ts_us) WHERE cost_lines IS NOT NULL
 """
 
+# Version 6: the budget alerts delivered, so that each is delivered once per budget, calendar period, threshold and
+# limit across restarts and processes (app/budget_alerts.py claims one with INSERT OR IGNORE before delivering it).
+# `period` is the period's start (epoch microseconds, as text); `threshold` the percent of the limit ("80", "100");
+# `limit_units` and `used_units` are decimal text: a limit may be up to $1e9, past SQLite's 64-bit INTEGER in units.
+# A new limit is another row: raising a limit alerts afresh at its thresholds.
+MIGRATION_V6 = """
+CREATE TABLE budget_alerts (
+ budget_key TEXT NOT NULL,
+ period TEXT NOT NULL,
+ threshold TEXT NOT NULL,
+ limit_units TEXT NOT NULL,
+ used_units TEXT NOT NULL,
+ fired_us INTEGER NOT NULL,
+ PRIMARY KEY (budget_key, period, threshold, limit_units)
+) WITHOUT ROWID
+"""
+
 
 class SchemaError(Exception):
  """The file's schema cannot be used by this version (newer, or not a ledger)."""
@@ -220,7 +237,18 @@ def _to_v5(conn: sqlite3.Connection) -> Rebuild:
  return None
 
 
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {1: _to_v2, 2: _to_v3, 3: _to_v4, 4: _to_v5}
+def _to_v6(conn: sqlite3.Connection) -> Rebuild:
+ _run_script(conn, MIGRATION_V6)
+ return None
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {
+ 1: _to_v2,
+ 2: _to_v3,
+ 3: _to_v4,
+ 4: _to_v5,
+ 5: _to_v6,
+}
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:

@@ -106,10 +106,14 @@ class BudgetAlert:
   return self.threshold_pct >= LIMIT_PCT
 
  def message(self, now_us: int | None = None) -> str:
-  """`monthly budget $100.00 passed 80%: $80.12 used; resets in 9 days`."""
+  """`monthly budget passed 80%: $80.12 of $100.00 used; resets in 9 days`."""
+  return f"{self.headline()}; {resets_text(self.resets_us, now_us)}"
+
+ def headline(self) -> str:
+  """`monthly budget passed 80%: $80.12 of $100.00 used` (amounts below $1 keep their significant digits)."""
   what = "reached its limit" if self.at_limit else f"passed {self.threshold_pct.normalize():f}%"
-  used = format_usd_auto(self.used_units)
-  return f"{self.budget.label()} {what}: {used} used; {resets_text(self.resets_us, now_us)}"
+  used, limit = format_usd_auto(self.used_units), format_usd_auto(self.budget.limit_units)
+  return f"{self.budget.name} {what}: {used} of {limit} used"
 
 
 def resets_text(resets_us: int | None, now_us: int | None = None) -> str:
