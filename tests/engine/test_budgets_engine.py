@@ -117,8 +117,8 @@ def test_a_warn_budget_lets_every_call_through_and_alerts_once_per_threshold(tmp
  assert controller.wait_idle(30)
  assert controller.track_status == "done"
  assert [a.threshold_pct for a in controller.notifications] == [Decimal(50), Decimal(100)]
- assert sum("budget alert: per-run budget $0.0020 passed 50%" in e.message for e in controller.log) == 1
- assert sum("budget alert: per-run budget $0.0020 reached its limit" in e.message for e in controller.log) == 1
+ assert sum("per-run budget passed 50%: $0.00" in e.message for e in controller.log) == 1
+ assert sum("per-run budget reached its limit: $0.00" in e.message for e in controller.log) == 1
 
 
 def test_simulated_calls_count_only_when_the_ledger_records_them(tmp_path):

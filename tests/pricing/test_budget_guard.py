@@ -94,7 +94,7 @@ def test_a_warn_budget_never_holds_but_alerts_once_at_its_threshold_and_once_at_
   assert isinstance(reservation, Reservation)
   alerts += guard.settle(reservation, dollars("0.10"))
  assert [(a.threshold_pct, a.used_units) for a in alerts] == [(Decimal(80), dollars("0.80")), (Decimal(100), USD)]
- assert alerts[0].message().startswith("per-run budget $1.00 passed 80%: $0.8000 used; resets at the next run")
+ assert alerts[0].message() == "per-run budget passed 80%: $0.8000 of $1.00 used; resets at the next run"
  assert guard.statuses()[0].used_units == dollars("1.20")
  assert guard.statuses()[0].state == "limit"
 
