@@ -573,7 +573,6 @@ def _budget_text(path: Path, ledger_path: Path, settings, rows, now: int) -> str
 
 
 def _budget_cells(row, settings, now: int) -> list[str]:
- from ..pricing.money import format_usd_auto
  from .periods import to_datetime
 
  status, budget = row.status, row.status.budget
@@ -582,7 +581,7 @@ def _budget_cells(row, settings, now: int) -> list[str]:
  else:
   when = status.resets_text(now).removeprefix("resets ")
   resets = f"{to_datetime(status.resets_us, settings.tz):%Y-%m-%d %H:%M} ({when})"
- money = [format_usd_auto(units) for units in (budget.limit_units, status.used_units, status.left_units)]
+ money = [_dollars(units) for units in (budget.limit_units, status.used_units, status.left_units)]
  alert = f"{budget.alert_pct.normalize():f}%"
  return [
   budget.key,
@@ -594,6 +593,13 @@ def _budget_cells(row, settings, now: int) -> list[str]:
   budget.action,
   resets,
  ]
+
+
+def _dollars(units: int) -> str:
+ """`$0.50`, or `$0.0045` for an amount that is not whole cents."""
+ from ..pricing.money import UNITS_PER_USD, format_usd, format_usd_auto
+
+ return format_usd(units, 2) if units % (UNITS_PER_USD // 100) == 0 else format_usd_auto(units)
 
 
 def _budget_option(value: str | None, choices: tuple[str, ...], option: str) -> str | None:

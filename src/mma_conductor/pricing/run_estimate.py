@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from .budget_guard import BudgetStatus
-from .money import format_usd, units_to_decimal
+from .money import format_usd_auto, units_to_decimal
 from .tiers import TIER_NAMES
 from .usage import Usage
 
@@ -133,7 +133,7 @@ NO_HISTORY = RunHistory()
 
 
 def _usd(units: int) -> str:
- return format_usd(units, 2) if units >= 10**13 or units == 0 else format_usd(units, 4)
+ return format_usd_auto(units)
 
 
 def estimate_run(history: RunHistory, models: dict[str, str], book: Any, tickets: int | None = None) -> RunEstimate:
