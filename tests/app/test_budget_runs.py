@@ -51,9 +51,10 @@ def test_a_stop_budget_ends_the_run_with_exit_4_and_says_how_to_resume(tmp_path)
  assert result.returncode == EXIT_BUDGET == 4, result.stdout + result.stderr
  track_id = re.search(r"track (\S+) stopped: stopped by a budget", result.stdout).group(1)
  lines = result.stdout.rstrip().splitlines()
- assert lines[-3].startswith(
-  "budget: held back Tier 1 plan on gemini-2.5-pro: per-run budget $0.00: $0.00 used, this call"
+ assert re.match(
+  r"budget: held back Tier 1 plan on gemini-2\.5-pro: per-run budget \$0\.0(0|001): \$0\.00 used", lines[-3]
  )
+ assert "this call may cost up to $0.0" in lines[-3] and lines[-3].endswith("; resets at the next run")
  assert lines[-2] == "the run stopped at the per-run budget"
  assert lines[-1].startswith("to go on: raise the limit above $0.0")
  assert f"(mma-conductor --project {project} costs budget set --period run --limit AMOUNT)" in lines[-1]
