@@ -58,10 +58,22 @@ def build_parser() -> argparse.ArgumentParser:
  estimate.add_argument("--cache-write-1h", type=int, default=0, help="the part of the writes cached for 1 hour")
  estimate.add_argument("--json", action="store_true")
 
- run = sub.add_parser("run", help="run a track without the GUI, with progress per tier and a cost table")
+ run = sub.add_parser(
+  "run",
+  help="run a track without the GUI, with progress per tier and a cost table",
+  description="Run a track without the GUI. Exit codes: 0 every ticket done, 1 error, 2 bad command line, 3 some"
+  " tickets blocked, 4 stopped by a budget (a stop budget, or a pause budget's hold: nobody is there to answer it;"
+  " raise the limit or wait for the reset, then --resume), 5 not started by --budget-check, 130 stopped (Ctrl-C).",
+ )
  run.add_argument("--goal", help="what the track should achieve (Tier 1 plans it into tickets)")
  run.add_argument("--resume", metavar="TRACK_ID", help="resume a saved track of the project instead")
  run.add_argument("--quiet", action="store_true", help="print only the final cost table")
+ run.add_argument(
+  "--budget-check",
+  action="store_true",
+  help="estimate the run from the ledger's past runs first; do not start it (exit 5) when its average estimate"
+  " exceeds what a pause or stop budget has left",
+ )
 
  price_response = sub.add_parser("price-response", help="price a saved API response (JSON, or JSON lines of a stream)")
  price_response.add_argument("file", type=Path, help="response JSON, or one stream event per line; - for stdin")
@@ -219,7 +231,9 @@ def _run(args, project: Path) -> int:
   return EXIT_USAGE
  controller = AppController(project, price_book=load_price_book(project))
  connect_ledger(controller, project, serve_api=False)
- return run_headless(args.goal, project, resume=args.resume, quiet=args.quiet, controller=controller)
+ return run_headless(
+  args.goal, project, resume=args.resume, quiet=args.quiet, controller=controller, budget_check=args.budget_check
+ )
 
 
 def _estimate(args, project: Path) -> int:

@@ -22,6 +22,7 @@ from ..pricing.budget_guard import BudgetAlert, BudgetGuard, BudgetStatus
 from ..pricing.budgets import Budget, BudgetSettings, save_budget_settings
 from ..pricing.config import load_price_book
 from ..pricing.overrides import PricingConfigError
+from ..pricing.run_estimate import RunEstimate
 from ..pricing.session_costs import SessionCosts, SessionSnapshot
 from ..pricing.table import BUILTIN_PRICES
 from ..pricing.tiers import TIER_NAMES
@@ -335,6 +336,13 @@ class AppController:
  def resume_track(self, track_id: str) -> Track:
   """Resume a saved track of this project (unfinished tickets run again)."""
   return self._start(load_track(self.project_dir, track_id))
+
+ def pre_run_estimate(self, resume: str | None = None) -> RunEstimate:
+  """What the next run should cost (min, average, max per tier and in total), from the ledger's finished runs
+  priced at the tier models set now; `resume`: the saved track's unfinished tickets. No history: no figures."""
+  from .estimates import pre_run_estimate
+
+  return pre_run_estimate(self, resume)
 
  def _start(self, track: Track) -> Track:
   if self.engine.running:

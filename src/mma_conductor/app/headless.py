@@ -1,15 +1,21 @@
-"""`mma-conductor run`: a track without the GUI, progress per tier as it goes, a cost table at the end."""
+"""`mma-conductor run`: a track without the GUI, progress per tier as it goes, a cost table at the end.
+
+Budgets: a headless run has nobody to answer a pause budget's hold, so a held call ends the run there, as a stop
+budget does; it exits with EXIT_BUDGET and says how to go on. `budget_check` first estimates the run from the
+ledger's history and refuses to start one whose average estimate exceeds what a pause or stop budget has left.
+"""
 
 from __future__ import annotations
 
+import shlex
 import sys
 import threading
 from pathlib import Path
 from typing import TextIO
 
-from ..engine.events import CallRecord
+from ..engine.events import BudgetHeld, CallRecord
 from ..ledger.text import visible
-from ..pricing.money import format_usd_auto
+from ..pricing.money import UNITS_PER_USD, format_usd, format_usd_auto
 from ..pricing.report import format_table
 from ..pricing.session_costs import SessionSnapshot
 from ..pricing.tiers import TIER_NAMES
@@ -19,6 +25,8 @@ from .ledger_link import connect_ledger
 EXIT_DONE = 0
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
+EXIT_BUDGET = 4
+EXIT_OVER_ESTIMATE = 5
 EXIT_STOPPED = 130
 
 
@@ -30,27 +38,99 @@ def run_headless(
  out: TextIO = sys.stdout,
  controller: AppController | None = None,
  quiet: bool = False,
+ budget_check: bool = False,
+ err: TextIO = sys.stderr,
 ) -> int:
  """Run one track to its end and print progress and costs. Exit codes: 0 every ticket done, 3 some
- tickets blocked, 1 error (bad plan, credentials), 130 stopped (Ctrl-C)."""
+ tickets blocked, 1 error (bad plan, credentials), 4 stopped by a budget (a stop budget, or a pause budget's
+ hold: nobody is there to answer it), 5 not started: `budget_check` found the estimate above what a budget has
+ left, 130 stopped (Ctrl-C)."""
  if controller is None:
   controller = AppController(project_dir)
   connect_ledger(controller, project_dir, serve_api=False)
+ if budget_check and not check_budgets(controller, resume, out, err):
+  controller.shutdown()
+  return EXIT_OVER_ESTIMATE
  if not quiet:
   controller.record_sinks.append(lambda record: say(out, progress_line(record)))
+ held = _BudgetWatch(controller)
  track = controller.resume_track(resume) if resume else controller.start_track(goal or "")
  if not quiet:
   say(out, f"track {track.id}: {track.goal}")
  printed_tickets: dict[str, str] = {}
- _drive(controller, lambda: _print_ticket_changes(controller, printed_tickets, out, quiet), out)
+ _drive(controller, lambda: (held.stop_at_hold(), _print_ticket_changes(controller, printed_tickets, out, quiet)), out)
  _print_ticket_changes(controller, printed_tickets, out, quiet)
  _print_log(controller, out)
+ return _finish(controller, track, held.event, Path(project_dir), out)
+
+
+def _finish(controller: AppController, track, held: BudgetHeld | None, project_dir: Path, out: TextIO) -> int:
+ """Print the outcome and the cost table; the exit code."""
  status = controller.track_status
- say(out, f"\ntrack {track.id} {status}: {controller.track_message}")
+ message = "stopped by a budget (see below)" if held is not None else controller.track_message
+ say(out, f"\ntrack {track.id} {status}: {message}")
  say(out, cost_table(controller.session()))
+ if held is not None:
+  say(out, budget_stop_text(held, track.id, project_dir))
+  return EXIT_BUDGET
  if status in ("stopped", "error") and not track.finished:
   print(f"resume it with: mma-conductor run --resume {track.id}", file=out, flush=True)
  return {"done": EXIT_DONE, "blocked": EXIT_BLOCKED, "stopped": EXIT_STOPPED}.get(status, EXIT_ERROR)
+
+
+class _BudgetWatch:
+ """The first budget hold of the run (seen as the conductor posts it); a pause budget's hold stops the run."""
+
+ def __init__(self, controller: AppController) -> None:
+  self.controller = controller
+  self.event: BudgetHeld | None = None
+  self._stopping = False
+  controller.post_taps.append(self._tap)
+
+ def _tap(self, event: object) -> None:
+  if isinstance(event, BudgetHeld) and self.event is None:
+   self.event = event
+
+ def stop_at_hold(self) -> None:
+  """On the draining thread: end a run that a pause budget holds (a stop budget ends it by itself)."""
+  if self.event is not None and not self.event.stopped and not self._stopping:
+   self._stopping = True
+   self.controller.stop()
+
+
+def budget_stop_text(held: BudgetHeld, track_id: str, project_dir: Path) -> str:
+ """What stopped the run, and how to go on: raise the limit or wait for the reset, then resume."""
+ hold, budget = held.hold, held.hold.budget
+ project = "" if project_dir.resolve() == Path.cwd().resolve() else f" --project {shlex.quote(str(project_dir))}"
+ tier = f" --tier {shlex.quote(budget.tier)}" if budget.tier else ""
+ cent = UNITS_PER_USD // 100
+ needed = format_usd(-(-(hold.used_units + hold.reserved_units + hold.estimate_units) // cent) * cent, 2)
+ raise_it = f"mma-conductor{project} costs budget set --period {budget.period}{tier} --limit AMOUNT"
+ why = "" if held.stopped else f" (a {budget.action} budget: a headless run has nobody to answer it, so it stops)"
+ wait = "" if budget.period == "run" else f" or wait for the reset ({hold.message().rsplit('; ', 1)[-1]})"
+ return (
+  f"budget: {held.message}\n"
+  f"the run stopped at the {budget.name}{why}\n"
+  f"to go on: raise the limit above {needed} ({raise_it}){wait},"
+  f" then: mma-conductor{project} run --resume {track_id}"
+ )
+
+
+def check_budgets(controller: AppController, resume: str | None, out: TextIO, err: TextIO) -> bool:
+ """`--budget-check`: print the estimate and whether the run may start; False (with a one-line reason on `err`)
+ when its average exceeds what a pause or stop budget has left."""
+ from .estimates import budget_refusal
+
+ estimate = controller.pre_run_estimate(resume)
+ if not estimate.has_history:
+  say(out, f"budget check: {estimate.line()}; starting")
+  return True
+ refusal = budget_refusal(controller, estimate)
+ if refusal is not None:
+  say(err, f"mma-conductor: budget check: {refusal.message(estimate)}; not started")
+  return False
+ say(out, f"budget check: {estimate.line()}; within the budgets, starting")
+ return True
 
 
 def _drive(controller: AppController, after_drain, out: TextIO) -> None:

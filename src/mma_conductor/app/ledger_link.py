@@ -5,15 +5,19 @@ thread), today's and all-time figures come back as events, and the local API ser
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine.events import CallRecord, LogEvent, TrackUpdate
 from ..ledger.api import LocalApiError, start_local_api
+from ..ledger.budget_report import BudgetRow, budgets_json, latest_run, ledger_row
 from ..ledger.config import load_ledger_settings
 from ..ledger.queries import Figures, spent_between, today_and_all_time
 from ..ledger.store import Ledger, LedgerError
 from ..ledger.writer import LedgerWriter
+from ..pricing.budget_guard import BudgetStatus
+from ..pricing.calendar import to_us
 from ..pricing.money import format_usd, units_to_decimal
 from ..pricing.session_costs import CostFigures, SessionSnapshot
 
@@ -161,6 +165,22 @@ def session_json(snapshot: SessionSnapshot) -> dict[str, Any]:
  }
 
 
+def live_budgets_json(controller: Any, ledger: Ledger) -> dict[str, Any]:
+ """The budgets as the guard sees them now (with what calls in flight reserved), for the local API's `/budgets`;
+ before the app's first run a per-run budget shows the ledger's latest run, as `costs budget` does."""
+ guard, now = controller.budget_guard, to_us(time.time())
+ track = controller.track
+ run_id = track.id if track is not None else latest_run(ledger)
+ rows = [_live_row(status, track is not None, ledger, guard.settings, now, run_id) for status in guard.statuses()]
+ return budgets_json(guard.settings, rows, now, "app")
+
+
+def _live_row(status: BudgetStatus, running: bool, ledger: Ledger, settings: Any, now: int, run_id: str) -> BudgetRow:
+ if status.budget.period != "run":
+  return BudgetRow(status)
+ return BudgetRow(status, run_id) if running else ledger_row(ledger, settings, status.budget, now, run_id)
+
+
 def _exact(units: int) -> str:
  return format(units_to_decimal(units), ".15f")
 
@@ -194,7 +214,9 @@ def _report_damage(controller: Any, ledger: Ledger) -> None:
 
 def _serve_api(controller: Any, ledger: Ledger, port: int) -> Any:
  try:
-  server = start_local_api(port, lambda: session_json(controller.session()), ledger)
+  server = start_local_api(
+   port, lambda: session_json(controller.session()), ledger, budgets=lambda: live_budgets_json(controller, ledger)
+  )
  except LocalApiError as exc:
   controller.post(LogEvent("error", str(exc)))
   return None

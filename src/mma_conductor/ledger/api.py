@@ -11,6 +11,8 @@ GET (and HEAD) only, JSON only; any other method is 405 with `Allow: GET, HEAD`:
     /summary                today, this week, this month, all time
     /breakdown?by=model     by provider, model, tier, agent, status, day, week or month; since/until/utc
     /sessions  /runs?top=N  sessions; the costliest runs and the cost per successful run
+    /budgets                every budget: limit, used, left, reserved by calls in flight, state, reset (the
+                            running app's live figures; from the ledger when no app gives them)
 
 It never binds anything but a loopback address, and it answers only requests whose Host header is exactly a
 loopback name or address with the bound port (`localhost:PORT`, `127.0.0.1:PORT`, `[::1]:PORT`; the bare name only
@@ -25,6 +27,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,7 +35,7 @@ from .store import Ledger
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 HOST_NAMES = ("localhost", "127.0.0.1", "[::1]")  # as they stand in a Host header
-ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs")
+ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs", "/budgets")
 ALLOWED_METHODS = "GET, HEAD"
 IDLE_TIMEOUT_S = 10.0  # a connection that sends nothing for this long is closed, so it cannot hold a thread
 
@@ -57,9 +60,13 @@ class LocalApiServer(ThreadingHTTPServer):
   current_session: Callable[[], dict],
   ledger: Ledger,
   idle_timeout: float = IDLE_TIMEOUT_S,
+  budgets: Callable[[], dict] | None = None,
+  project_dir: Path | None = None,
  ) -> None:
   self.current_session = current_session
   self.ledger = ledger
+  self.budgets = budgets
+  self.project_dir = project_dir
   self.idle_timeout = idle_timeout
   self.address_family = _family(host)
   super().__init__((host, port), _Handler)
@@ -119,16 +126,19 @@ def start_local_api(
  *,
  host: str = "127.0.0.1",
  idle_timeout: float = IDLE_TIMEOUT_S,
+ budgets: Callable[[], dict] | None = None,
+ project_dir: Path | None = None,
 ) -> LocalApiServer:
  """Serve the read-only JSON API on `host`:`port` (loopback only) in a daemon thread; return the server.
- `current_session()` returns the live session's figures as a JSON-ready dict; a connection idle for
- `idle_timeout` seconds is closed."""
+ `current_session()` returns the live session's figures as a JSON-ready dict; `budgets()` the budgets' (None:
+ `/budgets` reads them from `project_dir`'s mma_conductor.toml and their spend from the ledger); a connection idle
+ for `idle_timeout` seconds is closed."""
  check_loopback(host)
  if type(port) is not int or not 0 <= port <= 65535:
   raise LocalApiError(f"local API: port must be 0..65535, got {port!r}")
  bind_host = "127.0.0.1" if host == "localhost" else host
  try:
-  server = LocalApiServer(bind_host, port, current_session, ledger, idle_timeout)
+  server = LocalApiServer(bind_host, port, current_session, ledger, idle_timeout, budgets, project_dir)
  except OSError as exc:
   raise LocalApiError(f"local API: cannot listen on {bind_host}:{port}: {exc.strerror or exc}") from None
  server._thread.start()
@@ -257,6 +267,22 @@ def _runs(server: LocalApiServer, query: dict[str, str]) -> Any:
  return {"top": [r.as_dict() for r in top], "economics": run_economics(server.ledger, filt).as_dict()}
 
 
+def _budgets(server: LocalApiServer, query: dict[str, str]) -> Any:
+ if server.budgets is not None:
+  return server.budgets()
+ import time
+
+ from ..pricing.budgets import BudgetSettings, load_budget_settings
+ from ..pricing.calendar import to_us
+ from .budget_report import budgets_json, ledger_rows
+ from .config import PROJECT_CONFIG_NAME
+
+ project = server.project_dir
+ settings = load_budget_settings(Path(project) / PROJECT_CONFIG_NAME) if project is not None else BudgetSettings()
+ now = to_us(time.time())
+ return budgets_json(settings, ledger_rows(server.ledger, settings, now), now, "ledger")
+
+
 def _int(query: dict[str, str], name: str, default: int) -> int:
  value = query.get(name)
  if value is None:
@@ -273,4 +299,5 @@ _ROUTES: dict[str, Callable[[LocalApiServer, dict[str, str]], Any]] = {
  "/breakdown": _breakdown,
  "/sessions": _sessions,
  "/runs": _runs,
+ "/budgets": _budgets,
 }

@@ -8,6 +8,7 @@
     mma-conductor costs import FILE                   a JSON-lines or CSV export, e.g. from another machine
     mma-conductor costs pricing                       the price table, and the ledger's unpriced models
     mma-conductor costs repair                        copy every readable call of a damaged ledger into a new one
+    mma-conductor costs budget [set|remove|settings]  the budgets: limits, spend this period, what is left
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
 exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
@@ -67,6 +68,7 @@ def register(subparsers: Any) -> None:
  importer.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
  reports.add_parser("pricing", parents=[common], help="the price table with sources and dates; unpriced models")
  _register_repair(reports)
+ _register_budget(reports)
 
 
 def _register_repair(reports: Any) -> None:
@@ -88,6 +90,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None, app_paths: An
   return EXIT_USAGE
  import sqlite3
 
+ from ..pricing.budgets import BudgetError
  from ..pricing.money import PriceError
  from .config import LedgerConfigError
  from .errors import ExportError
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace, project_dir: Path | None = None, app_paths: An
  except CliError as exc:
   _warn(f"mma-conductor: {exc}")
   return exc.code
- except (LedgerError, LedgerConfigError, ExportError, PriceError, OSError) as exc:
+ except (LedgerError, LedgerConfigError, ExportError, PriceError, BudgetError, OSError) as exc:
   _warn(f"mma-conductor: {_one_line(exc)}")
   return EXIT_ERROR
  except sqlite3.Error as exc:
@@ -494,6 +497,204 @@ def _repair_line(report) -> str:
  )
 
 
+# Budgets --------------------------------------------------------------------------------------------------------
+
+BUDGET_COMMANDS = ("set", "remove", "settings")
+
+
+def _register_budget(reports: Any) -> None:
+ budget = reports.add_parser(
+  "budget", help="the budgets: limit, spend this period, what is left; set, remove, settings"
+ )
+ _budget_options(budget, None)
+ commands = budget.add_subparsers(dest="budget_command", metavar="ACTION")
+ setter = commands.add_parser("set", help="add a budget, or change the given options of an existing one")
+ setter.add_argument("--period", help="daily, weekly, monthly or run (one track run)")
+ setter.add_argument("--tier", default="", help='count only this tier\'s calls ("Tier 3"; default: all tiers)')
+ setter.add_argument("--limit", help="the limit in dollars (needed for a new budget)")
+ setter.add_argument("--alert-at", help="alert when spend passes this share of the limit (default 80%%)")
+ setter.add_argument("--action", help="at the limit: warn, pause (default) or stop")
+ remover = commands.add_parser("remove", help="remove a budget")
+ remover.add_argument("--period", help="daily, weekly, monthly or run")
+ remover.add_argument("--tier", default="", help="the budget's tier (default: the all-tier budget)")
+ settings = commands.add_parser("settings", help="the time zone and week start of the calendar budgets")
+ settings.add_argument("--time-zone", help='"local" or a zone name like "Europe/Berlin"')
+ settings.add_argument("--week-start", help="the first day of a weekly budget's week (monday .. sunday)")
+ for command in (setter, remover, settings):
+  _budget_options(command, argparse.SUPPRESS)
+
+
+def _budget_options(parser: Any, default: Any) -> None:
+ # The ACTIONs take --json and --ledger too; SUPPRESS keeps one given before the ACTION.
+ parser.add_argument("--ledger", type=Path, default=default, help="ledger file (default: the project's)")
+ parser.add_argument("--json", action="store_true", default=default or False, help="machine-readable output")
+
+
+def _budget(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .config import PROJECT_CONFIG_NAME
+
+ path = Path(project_dir or Path.cwd()) / PROJECT_CONFIG_NAME
+ action = _BUDGET_ACTIONS.get(args.budget_command or "list")
+ return action(args, project_dir, path)
+
+
+def _budget_settings(path: Path):
+ from ..pricing.budgets import load_budget_settings
+
+ return load_budget_settings(path)
+
+
+def _budget_list(args: argparse.Namespace, project_dir: Path | None, path: Path) -> int:
+ from ..pricing.calendar import to_us
+ from .budget_report import budgets_json, ledger_rows
+
+ settings = _budget_settings(path)
+ now = to_us(__import__("time").time())
+ with _open(args, project_dir) as ledger:
+  rows = ledger_rows(ledger, settings, now)
+  ledger_path = ledger.path
+ if args.json:
+  _print_json({"file": str(path), "ledger": str(ledger_path)} | budgets_json(settings, rows, now, "ledger"))
+  return EXIT_OK
+ _say(_budget_text(path, ledger_path, settings, rows, now))
+ return EXIT_OK
+
+
+def _budget_text(path: Path, ledger_path: Path, settings, rows, now: int) -> str:
+ from ..pricing.budgets import WEEKDAYS
+
+ where = f"time zone {settings.time_zone}, weeks start on {WEEKDAYS[settings.week_start]}"
+ head = f"Budgets in {path} ({where}); spend from {ledger_path}"
+ if not rows:
+  return f"{head}\nNo budgets. Add one: mma-conductor costs budget set --period monthly --limit 100"
+ headers = ["Budget", "Period", "Tier", "Limit", "Used", "Left", "Used %", "Alert at", "Action", "Resets"]
+ table = _table(headers, [_budget_cells(row, settings, now) for row in rows], right={3, 4, 5, 6, 7})
+ return f"{head}\n{table}"
+
+
+def _budget_cells(row, settings, now: int) -> list[str]:
+ from .periods import to_datetime
+
+ status, budget = row.status, row.status.budget
+ if status.resets_us is None:
+  resets = f"at the next run (used: latest run {row.run_id})" if row.run_id else "at the next run (no run yet)"
+ else:
+  when = status.resets_text(now).removeprefix("resets ")
+  resets = f"{to_datetime(status.resets_us, settings.tz):%Y-%m-%d %H:%M} ({when})"
+ money = [_dollars(units) for units in (budget.limit_units, status.used_units, status.left_units)]
+ alert = f"{budget.alert_pct.normalize():f}%"
+ return [
+  budget.key,
+  budget.period,
+  budget.tier or "all",
+  *money,
+  f"{status.percent:.0f}%",
+  alert,
+  budget.action,
+  resets,
+ ]
+
+
+def _dollars(units: int) -> str:
+ """`$0.50`, or `$0.0045` for an amount that is not whole cents."""
+ from ..pricing.money import UNITS_PER_USD, format_usd, format_usd_auto
+
+ return format_usd(units, 2) if units % (UNITS_PER_USD // 100) == 0 else format_usd_auto(units)
+
+
+def _budget_option(value: str | None, choices: tuple[str, ...], option: str) -> str | None:
+ if value is not None and value not in choices:
+  raise CliError(f"{option} {value}: expected one of {', '.join(choices)}", EXIT_USAGE)
+ return value
+
+
+def _budget_tier(value: str) -> str:
+ from ..pricing.tiers import TIER_NAMES
+
+ text = " ".join(value.split()).lower().replace("tier", "").strip()
+ tier = f"Tier {text}" if text else ""
+ if tier and tier not in TIER_NAMES:
+  raise CliError(f"--tier {value}: unknown tier (use {', '.join(TIER_NAMES)})", EXIT_USAGE)
+ return tier
+
+
+def _budget_key(args: argparse.Namespace) -> tuple[str, str]:
+ from ..pricing.budgets import BUDGET_PERIODS
+
+ if args.period is None:
+  raise CliError(f"--period: needed ({', '.join(BUDGET_PERIODS)})", EXIT_USAGE)
+ return _budget_option(args.period, tuple(BUDGET_PERIODS), "--period"), _budget_tier(args.tier)
+
+
+def _budget_set(args: argparse.Namespace, project_dir: Path | None, path: Path) -> int:
+ from dataclasses import replace
+
+ from ..pricing.budgets import ACTIONS, Budget, BudgetError, budget_key, parse_alert_at, parse_limit
+
+ period, tier = _budget_key(args)
+ _budget_option(args.action, ACTIONS, "--action")
+ settings = _budget_settings(path)
+ old = settings.find(budget_key(period, tier))
+ if old is None and args.limit is None:
+  raise CliError(f"--limit: needed for a new {budget_key(period, tier)} budget (e.g. --limit 100)", EXIT_USAGE)
+ try:
+  changes = {"limit_units": parse_limit(args.limit, "--limit")} if args.limit is not None else {}
+  changes |= {"alert_pct": parse_alert_at(args.alert_at, "--alert-at")} if args.alert_at is not None else {}
+ except BudgetError as exc:
+  raise CliError(str(exc), EXIT_USAGE) from None
+ changes |= {"action": args.action} if args.action is not None else {}
+ budget = replace(old or Budget(period, 0, tier=tier), **changes)
+ return _budget_saved(args, path, settings.with_budget(budget), f"{'changed' if old else 'added'} {budget.label()}")
+
+
+def _budget_saved(args: argparse.Namespace, path: Path, settings, said: str) -> int:
+ from ..pricing.budgets import save_budget_settings
+
+ save_budget_settings(path, settings)
+ if args.json:
+  _print_json({"file": str(path), "saved": said, "budgets": [b.key for b in settings.limits]})
+ else:
+  _say(f"{said} in {path}")
+ return EXIT_OK
+
+
+def _budget_remove(args: argparse.Namespace, project_dir: Path | None, path: Path) -> int:
+ from ..pricing.budgets import BudgetError, budget_key
+
+ period, tier = _budget_key(args)
+ settings = _budget_settings(path)
+ key = budget_key(period, tier)
+ try:
+  kept = settings.without(key)
+ except BudgetError as exc:
+  raise CliError(f"{path}: {exc}") from None
+ return _budget_saved(args, path, kept, f"removed the {settings.find(key).label()}")
+
+
+def _budget_zone_settings(args: argparse.Namespace, project_dir: Path | None, path: Path) -> int:
+ from dataclasses import replace
+
+ from ..pricing.budgets import BudgetError, BudgetSettings, parse_week_start
+
+ settings = _budget_settings(path)
+ try:
+  zone = args.time_zone.strip() if args.time_zone is not None else settings.time_zone
+  BudgetSettings(time_zone=zone or "?").tz  # noqa: B018 (looked up to refuse an unknown zone)
+  week = parse_week_start(args.week_start, "--week-start") if args.week_start is not None else settings.week_start
+ except BudgetError as exc:
+  raise CliError(_one_line(exc).replace("budgets.time_zone", "--time-zone"), EXIT_USAGE) from None
+ changed = replace(settings, time_zone=zone, week_start=week)
+ return _budget_saved(args, path, changed, "saved the budgets' time zone and week start")
+
+
+_BUDGET_ACTIONS = {
+ "list": _budget_list,
+ "set": _budget_set,
+ "remove": _budget_remove,
+ "settings": _budget_zone_settings,
+}
+
+
 _HANDLERS = {
  "summary": _summary,
  "breakdown": _breakdown,
@@ -503,4 +704,5 @@ _HANDLERS = {
  "import": _import,
  "pricing": _pricing,
  "repair": _repair,
+ "budget": _budget,
 }
