@@ -28,6 +28,7 @@ RAISE, ONCE, RUN, STOP, KEEP = (
  "Keep paused (Esc)",
 )
 LIMIT_INPUT_WIDTH = 110
+HOLD_ACROSS = 0.4  # left of the middle: the Cost Analytics column (its budget bars) on the right stays in view
 POPUP_FLAGS = imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_saved_settings
 
 
@@ -37,9 +38,11 @@ def one_line(exc: Exception) -> str:
  return str(text).splitlines()[0] if text else type(exc).__name__
 
 
-def _center_next_popup() -> None:
- center = imgui.get_main_viewport().get_center()
- imgui.set_next_window_pos(center, imgui.Cond_.appearing, imgui.ImVec2(0.5, 0.5))
+def _center_next_popup(across: float = 0.5) -> None:
+ """Place the next popup's center `across` the main window's width (0.5: the middle), halfway down."""
+ viewport = imgui.get_main_viewport()
+ at = imgui.ImVec2(viewport.pos.x + viewport.size.x * across, viewport.get_center().y)
+ imgui.set_next_window_pos(at, imgui.Cond_.appearing, imgui.ImVec2(0.5, 0.5))
 
 
 def _shortcut(key: imgui.Key) -> bool:
@@ -78,7 +81,7 @@ class BudgetHoldDialog:
   if self._want_open:
    imgui.open_popup(HOLD_POPUP)
    self._want_open = False
-  _center_next_popup()
+  _center_next_popup(HOLD_ACROSS)
   opened, _ = imgui.begin_popup_modal(HOLD_POPUP, None, POPUP_FLAGS)
   if not opened:
    return

@@ -19,7 +19,7 @@ EDIT_BUTTON = "Edit budgets..."
 DECIDE_BUTTON = "Decide..."
 TOAST_SECONDS = 8.0  # ImGui time: follows the frames' clock
 TOAST_LIMIT = 4  # toasts on screen at once; older ones give way
-TOAST_WIDTH = 430
+TOAST_WIDTH = 360
 TOAST_MARGIN = 12
 
 
@@ -123,7 +123,7 @@ class BudgetToasts:
   now = imgui.get_time()
   viewport = imgui.get_main_viewport()
   corner = imgui.ImVec2(viewport.work_pos.x + viewport.work_size.x, viewport.work_pos.y + viewport.work_size.y)
-  bottom = corner.y - TOAST_MARGIN
+  bottom = corner.y - TOAST_MARGIN - imgui.get_frame_height_with_spacing()  # above the status bar
   for toast in list(reversed(self.toasts)):
    bottom = self._toast(toast, now, imgui.ImVec2(corner.x - TOAST_MARGIN, bottom)) - TOAST_MARGIN / 2
 
@@ -132,10 +132,11 @@ class BudgetToasts:
   if toast.until < 0:
    toast.until = now + TOAST_SECONDS
   imgui.set_next_window_pos(at, imgui.Cond_.always, imgui.ImVec2(1.0, 1.0))
-  imgui.begin(f"##budget toast {toast.id}", None, TOAST_FLAGS)
+  imgui.begin(f"Budget toast {toast.id}", None, TOAST_FLAGS)  # no title bar: the name is an id
   imgui.push_text_wrap_pos(TOAST_WIDTH)
   imgui.text_colored(BAD if toast.at_limit else AMBER, toast.text)
   imgui.pop_text_wrap_pos()
+  imgui.same_line()  # beside the text's first line
   dismissed = imgui.small_button("Dismiss")
   top = imgui.get_window_pos().y
   if imgui.is_window_hovered():
