@@ -229,4 +229,4 @@ def test_editor_changes_adds_and_removes_budgets(imgui_context, tmp_path):
  assert [entry["period"] for entry in saved] == ["daily"]
  editor.new = dataclasses.replace(editor.new, limit="-3")
  editor.add()
- assert "limit: expected an amount of dollars above 0" in frames(app)
+ assert "Tier 3 daily budget: limit: expected an amount of dollars above 0" in frames(app)

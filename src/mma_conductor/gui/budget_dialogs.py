@@ -15,7 +15,7 @@ from imgui_bundle import imgui
 from ..pricing.budgets import ACTIONS, BUDGET_PERIODS, Budget, BudgetError, parse_alert_at, parse_limit
 from ..pricing.money import units_to_decimal
 from ..pricing.tiers import TIER_NAMES
-from .budget_view import HoldView, build_hold_view, money
+from .budget_view import HoldView, build_hold_view, money, short_name
 from .style import BAD, GOOD, MUTED, TABLE_FLAGS
 
 HOLD_POPUP = "Budget reached###budget hold"
@@ -251,7 +251,7 @@ class BudgetEditor:
   imgui.table_next_row()
   imgui.table_set_column_index(0)
   imgui.align_text_to_frame_padding()
-  imgui.text(budget.key)
+  imgui.text(short_name(budget))
   _draft_fields(draft)
   imgui.table_set_column_index(4)
   if imgui.button("Save"):
@@ -291,12 +291,13 @@ class BudgetEditor:
   self._change(lambda: self.controller.remove_budget(key), f"removed the {key} budget")
 
  def _save(self, period: str, tier: str, draft: Draft) -> None:
+  key = f"{tier} {period}" if tier else period
+
   def save() -> None:
-   limit = parse_limit(draft.limit, "limit")
-   alert = parse_alert_at(draft.alert, "alert at")
+   limit = parse_limit(draft.limit, f"{key} budget: limit")
+   alert = parse_alert_at(draft.alert, f"{key} budget: alert at")
    self.controller.set_budget(Budget(period, limit, alert, ACTIONS[draft.action], tier))
 
-  key = f"{tier} {period}" if tier else period
   self._change(save, f"saved the {key} budget")
 
  def _change(self, change, done: str) -> None:
