@@ -1,5 +1,6 @@
 """Headless frame cost of the Cost Analytics panel plus the MMA tier table (4 tiers, 25 models, both charts),
 against an empty frame in the same run. Target: <= 0.2 ms median and <= 0.5 ms p99 above the empty frame.
+The same panel with three budget bars (one with calls in flight) is timed too: what the bars add.
 
 Each sample is one whole frame (new_frame .. render) timed with perf_counter_ns; the panel's data do not
 change between frames, as in a steady GUI, so the figure is what drawing costs, with strings and plot
@@ -14,11 +15,15 @@ from _timing import emit, environment, percentile
 from imgui_bundle import imgui
 
 from mma_conductor.app.cost_timeline import CostTimeline
+from mma_conductor.gui.budget_view import build_budget_view
 from mma_conductor.gui.cost_panel import render_cost_panel
 from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_tier_table
 from mma_conductor.gui.headless_context import headless_imgui
 from mma_conductor.pricing.book import PriceBook
+from mma_conductor.pricing.budget_guard import BudgetGuard
+from mma_conductor.pricing.budgets import Budget, BudgetSettings
+from mma_conductor.pricing.money import UNITS_PER_USD
 from mma_conductor.pricing.session_costs import SessionCosts
 from mma_conductor.pricing.table import BUILTIN_PRICES
 from mma_conductor.pricing.usage import Usage
@@ -30,6 +35,8 @@ WARMUP = 200
 class Requests:
  want_reset = False
  copy_costs = False
+ want_budget_editor = False
+ want_budget_decision = False
  history_line = "today $1.23  |  all time $45.67"
 
 
@@ -50,6 +57,20 @@ def timeline(costs: SessionCosts) -> CostTimeline:
  for i in range(2000):
   points.append(snap.started_at + i * 0.5, step)
  return points
+
+
+def three_budgets():
+ """A daily, a monthly and a Tier 3 per-run budget, part spent, one with a call in flight."""
+ budgets = (
+  Budget("daily", 10 * UNITS_PER_USD),
+  Budget("monthly", 100 * UNITS_PER_USD, action="warn"),
+  Budget("run", 2 * UNITS_PER_USD, tier="Tier 3"),
+ )
+ guard = BudgetGuard(BudgetSettings(budgets))
+ guard.begin_run("bench")
+ guard.settle(guard.reserve("Tier 3", UNITS_PER_USD), 85 * UNITS_PER_USD // 100)
+ guard.reserve("Tier 3", UNITS_PER_USD // 2)
+ return build_budget_view(guard.statuses(), None)
 
 
 def frame_times(body) -> list[float]:
@@ -80,6 +101,8 @@ def main() -> None:
  with headless_imgui():
   empty = frame_times(lambda: None)
   full = frame_times(panel)
+  budgets = three_budgets()
+  with_bars = frame_times(lambda: (render_cost_panel(view, requests, budgets), render_tier_table(view)))
  empty_median, empty_p99 = percentile(empty, 50), percentile(empty, 99)
  full_median, full_p99 = percentile(full, 50), percentile(full, 99)
  added_median = full_median - empty_median
@@ -88,6 +111,8 @@ def main() -> None:
  print(f"panel + tier table: median {full_median * 1000:.1f} us, p99 {full_p99 * 1000:.1f} us")
  print(f"added by the panel: median {added_median * 1000:.1f} us, p99 {added_p99 * 1000:.1f} us")
  print(f"models {len(view.providers and [r for g in view.providers for r in g.models])}, tiers 4, charts 2")
+ bars_median, bars_p99 = percentile(with_bars, 50), percentile(with_bars, 99)
+ print(f"with 3 budget bars: median {bars_median * 1000:.1f} us, p99 {bars_p99 * 1000:.1f} us")
  emit(
   {
    "benchmark": "gui_frame",
@@ -97,6 +122,8 @@ def main() -> None:
    "empty_ms": {"median": round(empty_median, 4), "p99": round(empty_p99, 4)},
    "panel_ms": {"median": round(full_median, 4), "p99": round(full_p99, 4)},
    "added_ms": {"median": round(added_median, 4), "p99": round(added_p99, 4)},
+   "with_budget_bars_ms": {"median": round(bars_median, 4), "p99": round(bars_p99, 4)},
+   "budget_bars_added_ms": {"median": round(bars_median - full_median, 4), "p99": round(bars_p99 - full_p99, 4)},
    "target_ms": {"median": 0.2, "p99": 0.5},
    "target_met": added_median <= 0.2 and added_p99 <= 0.5,
   }

@@ -325,3 +325,82 @@ def test_at_1280x720_no_figure_column_is_cut(live_app):
  assert results["size"] == MIN_WINDOW
  assert results["cut"] == {}, "columns cut at 1280x720 (columns' width, needed, right edge, visible edge)"
  assert (ARTIFACTS / "app_1280x720.png").stat().st_size > 10_000
+
+
+BUDGET_PROJECT = """[simulated]
+seed = 4
+latency_ms = 20
+reject_rate = 0.0
+
+[[budgets.limits]]
+period = "daily"
+limit_usd = "0.001"
+alert_at = "50%"
+action = "warn"
+
+[[budgets.limits]]
+period = "run"
+limit_usd = "0.005"
+action = "pause"
+"""
+
+
+def has_keyboard_focus(ctx, label: str) -> bool:
+ """Whether the keyboard focus (nav cursor) is on the item `label` of the focused window."""
+ from imgui_bundle import imgui
+
+ info = ctx.item_info(f"//$FOCUSED/{label}", imgui.test_engine.TestOpFlags_.no_error)
+ return info.id_ != 0 and imgui.get_current_context().nav_id == info.id_
+
+
+def test_a_budget_pause_is_decided_from_the_keyboard(display, tmp_path):
+ """A run into a per-run pause budget opens the dialog with the focus on Keep paused; O lets the held call
+ through (the run goes on until a later call is held), Shift+Tab then Enter presses Stop."""
+ from imgui_bundle import imgui
+
+ from mma_conductor.app.controller import AppController
+ from mma_conductor.gui.app import GuiApp, build_runner_params
+
+ (tmp_path / "mma_conductor.toml").write_text(BUDGET_PROJECT)
+ controller = AppController(tmp_path, persist=False)  # no ledger: the guard counts simulated calls
+ app = GuiApp(controller)
+ params, addons = build_runner_params(app, ini_disable=True)
+ params.app_window_params.window_geometry.size = MIN_WINDOW
+ ARTIFACTS.mkdir(exist_ok=True)
+ results = {}
+
+ def scenario(ctx):
+  from imgui_bundle.immapp import testing
+
+  start_track(ctx, app, "Build a word counter")
+  assert wait_until(ctx, lambda: controller.budget_hold is not None)
+  ctx.yield_(3)
+  first = controller.budget_hold
+  results["keyboard_nav"] = bool(imgui.get_io().config_flags & imgui.ConfigFlags_.nav_enable_keyboard)
+  results["first_focus"] = has_keyboard_focus(ctx, "Keep paused (Esc)")
+  testing.capture(ctx, str(ARTIFACTS / "budget_modal.png"))
+  ctx.key_press(imgui.Key.o)  # Allow this one call
+  assert wait_until(ctx, lambda: controller.budget_hold not in (None, first))
+  results["calls_after_allow"] = len(controller.call_log)
+  results["toasts"] = [toast.text for toast in app.toasts.toasts]
+  ctx.yield_(3)
+  ctx.key_press(imgui.Key.mod_shift | imgui.Key.tab)  # from Keep paused back to Stop the run
+  ctx.yield_(2)
+  results["second_focus"] = has_keyboard_focus(ctx, "Stop the run (S)")
+  ctx.key_press(imgui.Key.enter)
+  assert wait_until(ctx, lambda: not controller.engine.running)
+  ctx.yield_(3)
+  ctx.set_ref("//Budget toast 1")  # (the dialog's dimmed backdrop takes the clicks while it is open)
+  ctx.item_click("Dismiss")
+  ctx.yield_(2)
+  results["toasts_left"] = [toast.id for toast in app.toasts.toasts]
+  results["status"] = (controller.track_status, controller.budget_hold)
+
+ run_app(scenario, params, addons)
+ assert results["keyboard_nav"]
+ assert results["first_focus"]
+ assert results["calls_after_allow"] >= 1  # the held plan call went through
+ assert any("Budget limit: daily budget $0.0010 reached its limit" in text for text in results["toasts"])
+ assert 1 not in results["toasts_left"]
+ assert results["second_focus"]
+ assert results["status"] == ("stopped", None)

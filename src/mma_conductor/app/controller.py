@@ -132,7 +132,8 @@ class AppController:
   self.log: deque[LogEvent] = deque(maxlen=LOG_LIMIT)
   self.log_version = 0
   self.events_applied = 0
-  self.budget_statuses: tuple[BudgetStatus, ...] = ()
+  # The budgets' figures before any run (a window shows them at once); updated by BudgetUpdate events after.
+  self.budget_statuses: tuple[BudgetStatus, ...] = self.budget_guard.statuses()
   self.budget_version = 0
   self.budget_hold: BudgetHeld | None = None  # the hold the run is paused on, for the GUI's decision modal
   self.notifications: deque[BudgetAlert] = deque(maxlen=NOTIFICATION_LIMIT)

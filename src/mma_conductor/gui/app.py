@@ -18,6 +18,8 @@ from ..app import settings as app_settings
 from ..app.controller import AppController
 from ..app.ledger_link import connect_ledger
 from ..app.project_config import TierConfig
+from .budget_dialogs import BudgetEditor, BudgetHoldDialog
+from .budget_panel import BudgetToasts, render_budget_badge
 from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, Command
 from .cost_panel import render_cost_panel
 from .dashboard import render_ticket_list, render_tier_table, tier_table_text
@@ -48,6 +50,11 @@ class GuiApp:
   self.want_reset = False
   self.copy_costs = False
   self.copy_tiers = False
+  self.want_budget_editor = False  # raised by the panel's "Edit budgets..." and the Session menu
+  self.want_budget_decision = False  # raised by the panel's "Decide..." while a put-aside hold waits
+  self.budget_dialog = BudgetHoldDialog(controller)
+  self.budget_editor = BudgetEditor(controller)
+  self.toasts = BudgetToasts()
   self.error = ""
   self.error_needs_goal = False  # the error says the goal is empty: it goes once a goal is typed
   self.frames = 0
@@ -136,6 +143,7 @@ class GuiApp:
    if wakeup is not None and self.controller.pending_count():
     wakeup()  # more is queued than one frame's budget: draw the next frame at once
   self.view.refresh()
+  self.toasts.follow(self.controller)
   self._clear_stale_goal_error()
   self.frames += 1
 
@@ -155,6 +163,17 @@ class GuiApp:
   if opened:
    self._reset_confirmation()
    imgui.end_popup()
+  self._budget_windows()
+
+ def _budget_windows(self) -> None:
+  if self.want_budget_editor:
+   self.budget_editor.open()
+  if self.want_budget_decision:
+   self.budget_dialog.reopen()
+  self.want_budget_editor = self.want_budget_decision = False
+  self.budget_dialog.draw()
+  self.budget_editor.draw()
+  self.toasts.draw()
 
  def _reset_confirmation(self) -> None:
   imgui.text(f"Clear this session's figures ({self.view.cost.total_cost}, {self.view.cost.summary})?")
@@ -196,6 +215,7 @@ class GuiApp:
   imgui.same_line()
   status = self.controller.track_status
   imgui.text_colored(BAD if status == "error" else MUTED, f"Track: {status}")
+  render_budget_badge(self.view.budgets)
   if self.simulated_tiers:
    imgui.same_line()
    imgui.text_colored(SIMULATED, "| SIMULATED provider")
@@ -226,7 +246,7 @@ class GuiApp:
   render_ticket_list(self.view.tickets)
 
  def cost_window(self) -> None:
-  render_cost_panel(self.view.cost, self)
+  render_cost_panel(self.view.cost, self, self.view.budgets)
 
  def streams_window(self) -> None:
   render_tier_streams(self.view)
@@ -266,6 +286,8 @@ def build_runner_params(
   app.controller.wakeup = hello_imgui.request_refresh
   implot.get_style().use_local_time = True  # the cost chart's clock reads as the user's wall clock
   implot.get_style().use24_hour_clock = True
+  # Tab and the arrows move between buttons, Enter presses one: the budget dialog is run from the keyboard.
+  imgui.get_io().config_flags |= imgui.ConfigFlags_.nav_enable_keyboard
 
  params.callbacks.post_init = post_init
  # The Cost Analytics column takes the full height on the right; the logs sit under the dashboard.

@@ -51,8 +51,13 @@ def _ask_reset(app) -> None:
  app.want_reset = True
 
 
+def _edit_budgets(app) -> None:
+ app.want_budget_editor = True
+
+
 SESSION_COMMANDS = (
  Command("Reset Session...", "Ctrl+Shift+R", imgui.Key.mod_ctrl | imgui.Key.mod_shift | imgui.Key.r, None, _ask_reset),
+ Command("Budgets...", "Ctrl+B", imgui.Key.mod_ctrl | imgui.Key.b, None, _edit_budgets),
 )
 TRACK_COMMANDS = (
  _track_command("Run track", "F5", imgui.Key.f5, False, lambda app: app.run_track(), "Run"),

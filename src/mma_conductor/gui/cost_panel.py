@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from imgui_bundle import imgui, implot
 
+from .budget_panel import render_budget_section
+from .budget_view import BudgetView
 from .cost_view import CostView, FigureRow
 from .style import FIXED, STRETCH, SUBTOTAL, TABLE_FLAGS, UNPRICED
 from .widgets import colored_text, copy_button, hover_tooltip, table_headers, table_text
@@ -18,16 +20,21 @@ TIER_COST_FLAGS = (STRETCH, FIXED, FIXED, FIXED)
 MODEL_COST_FLAGS = (STRETCH, FIXED, FIXED, FIXED, FIXED)
 
 
-def render_cost_panel(view: CostView, ui) -> None:
+def render_cost_panel(view: CostView, ui, budgets: BudgetView | None = None) -> None:
  """Draw the collapsing "Cost Analytics" header (open by default) and its content.
 
  `ui` carries the panel's requests back to the app: `ui.want_reset` is set by the Reset Session button;
  `ui.copy_costs` set by the app copies the figures as the Copy button does (and is lowered); `ui.chart_columns`
- is set to the cost chart's width in pixels, for the next frames' plotted series.
+ is set to the cost chart's width in pixels, for the next frames' plotted series. With `budgets`, a bar per
+ budget follows the session figures (see `render_budget_section` for what it asks of `ui`).
  """
  if not imgui.collapsing_header("Cost Analytics", imgui.TreeNodeFlags_.default_open):
   return
- _figures(view, ui)
+ _session_total(view, ui)
+ _session_notes(view, ui.history_line)
+ if budgets is not None:
+  render_budget_section(budgets, ui)
+ _figure_tables(view)
  ui.chart_columns = _charts(view)
 
 
@@ -44,9 +51,7 @@ def panel_text(view: CostView, history_line: str) -> str:
  return "\n".join(line for line in lines if line) + "\n"
 
 
-def _figures(view: CostView, ui) -> None:
- _session_total(view, ui)
- _session_notes(view, ui.history_line)
+def _figure_tables(view: CostView) -> None:
  imgui.separator_text("By tier")
  _tier_costs(view)
  imgui.separator_text("By model")

@@ -7,6 +7,7 @@ SUBTOTAL = imgui.ImVec4(0.55, 0.85, 1.0, 1.0)
 MUTED = imgui.ImVec4(0.6, 0.6, 0.6, 1.0)
 GOOD = imgui.ImVec4(0.45, 0.9, 0.45, 1.0)
 BAD = imgui.ImVec4(1.0, 0.4, 0.4, 1.0)
+AMBER = imgui.ImVec4(1.0, 0.72, 0.2, 1.0)  # past a budget's alert threshold
 SIMULATED = imgui.ImVec4(1.0, 0.85, 0.3, 1.0)
 
 STATUS_COLORS = {

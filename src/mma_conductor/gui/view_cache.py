@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..app.controller import AppController
 from ..pricing.money import format_usd, format_usd_auto
 from ..pricing.session_costs import SessionSnapshot
+from .budget_view import EMPTY_BUDGET_VIEW, BudgetView, build_budget_view
 from .cost_view import CHART_COLUMNS, CostView, CostViewBuilder
 
 
@@ -50,6 +51,7 @@ class LogLine:
 
 
 CALL_ROW_CACHE = 2048
+RESETS_TEXT_EVERY_S = 60  # "resets in 9 days" / "in 12 min" is re-worded at most once a minute
 
 
 class ViewCache:
@@ -72,6 +74,8 @@ class ViewCache:
   self.follow_calls = False
   self.log_lines: tuple[LogLine, ...] = ()
   self._log_version = -1
+  self.budgets: BudgetView = EMPTY_BUDGET_VIEW
+  self._budget_version: tuple[int, int] = (-1, -1)
 
  def refresh(self) -> None:
   """Rebuild the parts whose data changed since the last frame."""
@@ -81,6 +85,15 @@ class ViewCache:
   self._refresh_history(snapshot)
   self._refresh_streams()
   self._refresh_log()
+  self._refresh_budgets()
+
+ def _refresh_budgets(self) -> None:
+  controller = self.controller
+  version = (controller.budget_version, int(time.time() // RESETS_TEXT_EVERY_S))
+  if version != self._budget_version:
+   self._budget_version = version
+   held = controller.budget_hold
+   self.budgets = build_budget_view(controller.budget_statuses, held.hold if held is not None else None)
 
  def _refresh_cost(self, snapshot: SessionSnapshot) -> None:
   timeline = self.controller.cost_timeline
