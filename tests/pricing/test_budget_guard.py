@@ -188,3 +188,12 @@ def test_states_and_the_worst_of_them():
 def test_allowing_an_unknown_budget_is_a_clear_error():
  with pytest.raises(KeyError, match="no weekly budget"):
   guard_of(Budget("run", USD)).allow_once("weekly")
+
+
+def test_new_settings_re_read_the_spend_so_a_ledger_attached_later_counts():
+ recorded = {"now": 0}
+ guard = BudgetGuard(BudgetSettings(limits=(Budget("monthly", dollars("10")),)), spent=lambda b, s, e: recorded["now"])
+ assert guard.statuses()[0].used_units == 0  # read before the ledger was there
+ recorded["now"] = dollars("7")
+ guard.update_settings(guard.settings)
+ assert guard.statuses()[0].used_units == dollars("7")

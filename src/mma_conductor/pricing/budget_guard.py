@@ -202,14 +202,15 @@ class BudgetGuard:
   return alerts
 
  def update_settings(self, settings: BudgetSettings) -> None:
-  """New budgets or limits (the user raised a limit, added or removed a budget); spend so far is kept."""
+  """New budgets or limits (the user raised a limit, added or removed a budget), or a ledger attached: spend
+  is re-read from the ledger, and what this guard settled that the ledger does not hold yet is kept."""
   with self._lock:
    old = self._accounts
    self._settings = settings
    self._accounts = {b.key: _carried(old.get(b.key), b) for b in settings.limits}
    now = self._now()
    for account in self._accounts.values():
-    self._refresh(account, now, force=account.period == "")
+    self._refresh(account, now, force=True)  # re-read: the ledger may be attached (or changed) since
   self._changed()
 
  def allow_once(self, key: str) -> None:
