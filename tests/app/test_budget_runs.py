@@ -169,3 +169,13 @@ def test_get_budgets_serves_the_apps_live_figures_with_calls_in_flight(tmp_path)
   controller.stop()
   controller.shutdown()
   server.close()
+
+
+def test_a_headless_run_prints_its_budget_alerts(tmp_path):
+ limits = '\n[[budgets.limits]]\nperiod = "run"\nlimit_usd = "0.002"\nalert_at = "50%"\naction = "warn"\n'
+ project = make_project(tmp_path, limits)
+ result = cli(project, "run", "--goal", "Word counter", "--quiet")
+ assert result.returncode == 0, result.stdout + result.stderr
+ alerts = [line for line in result.stdout.splitlines() if line.startswith("[budget] budget alert: ")]
+ assert [("passed 50%" in a, "reached its limit" in a) for a in alerts] == [(True, False), (False, True)]
+ assert alerts[0].startswith("[budget] budget alert: per-run budget passed 50%: $0.00")

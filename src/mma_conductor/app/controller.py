@@ -253,7 +253,7 @@ class AppController:
  def _apply_budget_alert(self, event: AlertDelivered) -> None:
   self.notifications.append(event.alert)
   self.notifications_version += 1
-  self._apply_log(LogEvent("warning", f"budget alert: {event.message}"))
+  self._apply_log(LogEvent("budget", f"budget alert: {event.message}"))
 
  def _apply_call(self, record: CallRecord) -> None:
   self.call_log.append(record)

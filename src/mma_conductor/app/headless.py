@@ -22,6 +22,7 @@ from ..pricing.tiers import TIER_NAMES
 from .controller import AppController
 from .ledger_link import connect_ledger
 
+PRINTED_LEVELS = ("error", "milestone", "budget")  # what a headless run prints of the comms log at its end
 EXIT_DONE = 0
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
@@ -168,7 +169,7 @@ def progress_line(record: CallRecord) -> str:
 
 def _print_log(controller: AppController, out: TextIO) -> None:
  for event in controller.log:
-  if event.level in ("error", "milestone"):
+  if event.level in PRINTED_LEVELS:
    say(out, f"[{event.level}] {event.message}")
 
 

@@ -17,7 +17,7 @@ CALL_LOG_FLAGS = (
  | imgui.TableFlags_.sizing_fixed_fit  # not resizable: the columns keep fitting the newest rows' content
  | imgui.TableFlags_.scroll_x  # a narrow window scrolls sideways instead of cutting them
 )
-LEVEL_COLORS = {"error": BAD, "warning": SIMULATED, "milestone": GOOD}
+LEVEL_COLORS = {"error": BAD, "warning": SIMULATED, "budget": SIMULATED, "milestone": GOOD}
 STREAM_CHILD_IDS = {tier: f"stream_{tier}" for tier in TIER_NAMES}
 STREAM_FOLLOW_MARGIN = 20  # a stream scrolled this close to its end keeps following new text
 
