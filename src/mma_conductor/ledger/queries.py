@@ -19,12 +19,10 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..pricing.book import PriceBook
 from ..pricing.line_items import PLAIN_ITEMS, fee_units
 from ..pricing.money import UNITS_PER_USD, cost_label, format_usd_auto, units_to_decimal
-from ..pricing.prices import PRICE_FIELDS, ModelPrice
 from ..pricing.usage import Usage
 from .periods import PERIODS, US_PER_HOUR, iso_utc, period_bounds, period_key, to_us
 from .rollups import (
@@ -45,6 +43,10 @@ from .rollups import (
  join_cost,
 )
 from .store import Ledger
+
+if TYPE_CHECKING:  # the price book and its table load only for reports at today's prices
+ from ..pricing.book import PriceBook
+ from ..pricing.prices import ModelPrice
 
 COLUMN_GROUPS = ("provider", "model", "tier", "agent", "status")
 GROUPINGS = (*COLUMN_GROUPS, *PERIODS)
@@ -661,6 +663,8 @@ def band_price(price: ModelPrice, band: int) -> ModelPrice | object:
  thresholds = [tier.above_input_tokens for tier in price.tiers]
  if any(low <= t and (high is None or t < high) for t in thresholds):
   return _SPLIT
+ from ..pricing.prices import PRICE_FIELDS
+
  below = [tier for tier in price.tiers if tier.above_input_tokens < low]
  if not below:
   return replace(price, tiers=())
