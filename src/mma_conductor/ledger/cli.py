@@ -383,7 +383,7 @@ def _check_prices(args: argparse.Namespace) -> None:
 
 def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
  from .periods import to_datetime
- from .queries import sessions
+ from .reports import sessions
 
  filt = _filter(args)
  with _open(args, project_dir) as ledger:
@@ -404,7 +404,7 @@ def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
 
 
 def _one_session(args: argparse.Namespace, ledger) -> int:
- from .queries import session_breakdown
+ from .reports import session_breakdown
 
  breakdown = session_breakdown(ledger, args.session)
  if args.json:
@@ -422,7 +422,7 @@ def _one_session(args: argparse.Namespace, ledger) -> int:
 
 def _runs(args: argparse.Namespace, project_dir: Path | None) -> int:
  from ..pricing.money import format_usd_auto
- from .queries import run_economics, top_runs
+ from .reports import run_economics, top_runs
  from .text import visible
 
  if args.top < 0:
