@@ -50,7 +50,7 @@ PROVIDERS = ("gemini", "anthropic", "deepseek", "openai", "in-house")
 FRAME_S = 1 / 60
 WINDOWS = ("Track", "MMA Dashboard", "Cost Analytics", "Comms Log", "Tier Streams")
 THREADS = 8
-# What run_gui sets once the app is built (GIL switch interval, start-up objects frozen); absent in older code.
+# What run_gui sets once the app is built (start-up objects frozen for the collector); absent in older code.
 settle_interpreter = getattr(gui_app, "settle_interpreter", None)
 SCROLLED_TO_THE_END = 1e9
 
@@ -279,7 +279,7 @@ def main(argv: list[str]) -> None:
  parser.add_argument(
   "--default-interpreter",
   action="store_true",
-  help="leave Python's GIL switch interval and garbage collector as they are (not as the app sets them)",
+  help="leave the garbage collector as it is (not as the app sets it)",
  )
  args = parser.parse_args(argv)
  with tempfile.TemporaryDirectory() as project:

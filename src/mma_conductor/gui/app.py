@@ -36,9 +36,6 @@ POPUP_BUTTON_SIZE = imgui.ImVec2(120, 0)
 # ahead is slowed by the controller's backpressure, never the GUI.
 DRAIN_BUDGET_S = 0.0005
 WINDOW_TITLE = "mma-conductor"
-# How long a thread may hold the GIL while others wait for it (Python's default is 5 ms): the conductor's and the
-# ledger's threads run Python too, and a frame that waits for the GIL behind them waits that long each time.
-GUI_SWITCH_INTERVAL_S = 0.001
 
 
 class GuiApp:
@@ -302,11 +299,12 @@ def display_problem() -> str | None:
 
 
 def settle_interpreter() -> None:
- """Interpreter settings for the GUI process, once the app is built: a shorter GIL switch interval, so that a
- frame waits less behind the threads that post calls; and every object alive at start-up (modules, the price
- book, imgui's bindings: ~55,000) moved out of the garbage collector's sight (`gc.freeze`), so that a full
- collection in the middle of a frame walks only what the session made since."""
- sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+ """Garbage collector settings for the GUI process, once the app is built: every object alive at start-up
+ (modules, the price book, imgui's bindings: ~55,000) is moved out of the collector's sight (`gc.freeze`), so
+ that a full collection in the middle of a frame walks only what the session made since.
+
+ The GIL switch interval stays at Python's 5 ms: 1 ms did not lower the p99 of frames with 8 posting threads
+ and applied ~15% fewer calls (benchmarks/README.md, bench_gui_data_frames.py)."""
  gc.freeze()
 
 
