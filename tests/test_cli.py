@@ -1,3 +1,5 @@
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -5,7 +7,7 @@ import sys
 import pytest
 from closed_pipe import run_into_closed_pipe
 
-from mma_conductor.cli import main
+from mma_conductor.cli import build_parser, main
 
 
 def test_pricing_table_lists_sources_dates_and_unpriced(capsys):
@@ -145,3 +147,41 @@ def test_a_closed_pipe_ends_the_top_level_commands_quietly(command, tmp_path):
  result = run_into_closed_pipe("--project", str(tmp_path), *command)
  assert result.stderr == ""
  assert result.returncode == 1
+
+
+def parsed(parser, words):
+ """What `parser` makes of `words`: the namespace, or the exit code and what it printed."""
+ out, err = io.StringIO(), io.StringIO()
+ with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+  try:
+   return vars(parser.parse_args(words))
+  except SystemExit as exit_:
+   return exit_.code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+ "words",
+ [
+  ["costs", "summary", "--ledger", "x.sqlite3", "--json"],
+  ["costs", "summary", "--prices", "today", "--since", "7d"],
+  ["costs", "summary", "--bogus"],
+  ["costs", "summary", "-h"],
+  ["costs", "breakdown"],
+  ["costs", "breakdown", "--by", "model"],
+  ["costs", "repair", "--since", "7d"],
+  ["costs", "summry"],
+  ["costs", "-h"],
+  ["costs"],
+  ["estimate", "gpt-4o", "--input", "10", "--output", "x"],
+  ["pricing", "--model", "gpt-4o", "--json"],
+  ["run", "--goal", "g", "extra"],
+  ["gui"],
+  ["bogus"],
+  ["-h"],
+  [],
+ ],
+)
+def test_a_parser_built_for_its_command_line_parses_it_as_the_full_parser_does(words):
+ """The parser that main builds holds only the command (and costs report) the line names; it must give the
+ same namespace, help and errors as the parser of every command."""
+ assert parsed(build_parser(words), words) == parsed(build_parser(), words)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,8 +26,10 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
- """All subcommands and their help."""
+def build_parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
+ """All subcommands and their help. Given the command line's words (without --project), only the parsers of
+ the command they name, when they name one (and of its `costs` report): the line parses the same, with the
+ same errors, and a cold start skips building the other ~14 parsers."""
  parser = argparse.ArgumentParser(
   prog="mma-conductor",
   description="Conduct a four-tier multi-model agent hierarchy and price every LLM call exactly.",
@@ -36,10 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
   "--project", type=Path, default=None, help="project folder (its mma_pricing.toml overrides prices; default: cwd)"
  )
  sub = parser.add_subparsers(dest="command", metavar="COMMAND")
- register_costs(sub)
+ named = words[0] if words and words[0] in _PARSERS else None
+ for name, add in _PARSERS.items():
+  if named in (None, name):
+   add(sub, words[1:])
+ return parser
+
+
+def _gui_parser(sub, _words: Sequence[str]) -> None:
  sub.add_parser("gui", help="open the desktop app (the default when no command is given)")
+
+
+def _init_parser(sub, _words: Sequence[str]) -> None:
  sub.add_parser("init", help="create the --project folder (default: cwd) with a commented mma_conductor.toml")
 
+
+def _pricing_parser(sub, _words: Sequence[str]) -> None:
  pricing = sub.add_parser("pricing", help="show the price table with each price's source and date")
  pricing.add_argument(
   "--all", action="store_true", help="include the ~1,600 token-priced models of the genai-prices dataset"
@@ -49,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
  )
  pricing.add_argument("--json", action="store_true", help="machine-readable output")
 
+
+def _estimate_parser(sub, _words: Sequence[str]) -> None:
  estimate = sub.add_parser("estimate", help="price one call from its token counts")
  estimate.add_argument("model")
  estimate.add_argument("--input", type=int, required=True, help="whole prompt tokens, cached included")
@@ -58,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
  estimate.add_argument("--cache-write-1h", type=int, default=0, help="the part of the writes cached for 1 hour")
  estimate.add_argument("--json", action="store_true")
 
+
+def _run_parser(sub, _words: Sequence[str]) -> None:
  run = sub.add_parser(
   "run",
   help="run a track without the GUI, with progress per tier and a cost table",
@@ -75,18 +94,32 @@ def build_parser() -> argparse.ArgumentParser:
   " exceeds what a pause or stop budget has left",
  )
 
+
+def _price_response_parser(sub, _words: Sequence[str]) -> None:
  price_response = sub.add_parser("price-response", help="price a saved API response (JSON, or JSON lines of a stream)")
  price_response.add_argument("file", type=Path, help="response JSON, or one stream event per line; - for stdin")
  price_response.add_argument("--model", help="model name (default: the response's own model field)")
  price_response.add_argument("--provider", help="anthropic, openai, deepseek or gemini, when the shape is ambiguous")
  price_response.add_argument("--json", action="store_true")
- return parser
+
+
+# The commands in the order `--help` lists them.
+_PARSERS = {
+ "costs": register_costs,
+ "gui": _gui_parser,
+ "init": _init_parser,
+ "pricing": _pricing_parser,
+ "estimate": _estimate_parser,
+ "run": _run_parser,
+ "price-response": _price_response_parser,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
  """Entry point of the console script."""
- parser = build_parser()
- args = _parse(parser, sys.argv[1:] if argv is None else argv)
+ project, words = split_project_option(sys.argv[1:] if argv is None else argv)
+ parser = build_parser(words)
+ args = _parse(parser, project, words)
  problem = _project_problem(args)
  if problem:
   print(f"mma-conductor: {problem}", file=sys.stderr)
@@ -109,9 +142,8 @@ def main(argv: list[str] | None = None) -> int:
   return EXIT_ERROR
 
 
-def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
- project, rest = split_project_option(argv)
- args = parser.parse_args(rest)
+def _parse(parser: argparse.ArgumentParser, project: str | None, words: list[str]) -> argparse.Namespace:
+ args = parser.parse_args(words)
  if project is not None:
   args.project = Path(project)
  return args

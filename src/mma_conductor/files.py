@@ -8,8 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +46,8 @@ def _user_dir(variable: str, platform_function: str) -> Path:
 def atomic_writer(path: Path | str, mode: str = "wb", **open_options: Any) -> Iterator[IO]:
  """Yield a handle on a temporary file beside `path`; on success it is flushed to disk and renamed over
  `path`, on any error it is removed and `path` is left as it was. OSError propagates to the caller."""
+ import tempfile  # loaded by writers only: a report that only reads starts faster
+
  path = Path(path)
  fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
  try:
@@ -78,6 +78,8 @@ def read_toml(path: Path, error: type[Exception], *, what: str = "file", show_os
   raise error(f"{path}: cannot read {what}: {detail}") from None
  if raw.startswith(_UTF8_BOM):  # tomllib refuses it with only "Invalid statement (at line 1, column 1)"
   raise error(f"{path}: starts with a byte order mark (BOM); save it as UTF-8 without BOM")
+ import tomllib  # loaded only when a file exists to parse
+
  try:
   return tomllib.loads(text)
  except tomllib.TOMLDecodeError as exc:  # its message quotes no values, only the position

@@ -13,7 +13,8 @@ from mma_conductor.app.headless import EXIT_DONE, run_headless
 from mma_conductor.app.ledger_link import connect_ledger, session_json
 from mma_conductor.app.project_config import load_project_config
 from mma_conductor.engine.config import SimulatedConfig
-from mma_conductor.ledger.queries import all_time, count_calls, run_totals, runs, sessions
+from mma_conductor.ledger.queries import all_time, count_calls
+from mma_conductor.ledger.reports import run_totals, runs, sessions
 from mma_conductor.ledger.store import Ledger
 
 

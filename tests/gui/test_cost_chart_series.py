@@ -208,3 +208,32 @@ def test_the_panel_reports_the_charts_width_and_the_series_follows_it():
   x0, x1 = narrower.timeline_limits[:2]
   bins = math.ceil((x1 - x0) / builder.series(timeline, requests.chart_columns).bin_s)
   assert len(narrower.timeline_x) <= 2 * bins + 1  # time and cost only grow here: two points a column at most
+
+
+def test_the_incremental_view_equals_a_fresh_one_through_moves_between_providers_and_tiers():
+ """Subtotals move by the changed models' differences and the tier table's model lists follow the changed
+ cells only: through calls that add models, move a model to another provider (its row and figures go to the
+ new group) and add cells in new tiers, every step's view equals one built from scratch."""
+ rng = random.Random(5)
+ costs = SessionCosts(PriceBook(use_dataset=False))
+ timeline = CostTimeline()
+ builder = CostViewBuilder()
+ providers = ("openai", "anthropic", "in-house", "gemini", "acme")
+ tiers = ("Tier 1", "Tier 2", "Tier 3", "Tier 4", "review")
+ for step in range(60):
+  for _ in range(rng.randrange(1, 6)):
+   model = f"model-{rng.randrange(12)}"
+   units = rng.choice((None, 0, 7, CENT, 10**12))
+   provider = providers[rng.randrange(len(providers))] if step % 7 == 0 else providers[hash(model) % 3]
+   if units is None:
+    costs.record_unknown_usage(model, tier=rng.choice(tiers), provider=provider)
+   else:
+    costs.record(model, Usage(10, 2), tier=rng.choice(tiers), provider=provider, cost_units=units)
+   timeline.append(1_700_000_000.0 + step, units or 0)
+  view = builder.build(costs.snapshot(), timeline)
+  fresh = build_cost_view(costs.rebuilt_snapshot(), timeline)
+  assert view.model_lines == fresh.model_lines, step
+  assert view.tier_rows == fresh.tier_rows, step
+  assert [row.models for row in view.tier_rows] == [row.models for row in fresh.tier_rows]
+  assert view.total_row == fresh.total_row and view.share_labels == fresh.share_labels
+  assert view.share_values.tolist() == fresh.share_values.tolist()

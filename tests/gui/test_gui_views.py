@@ -1,6 +1,9 @@
 """Render functions in a headless imgui context (no window). What they draw is read back through Dear
 ImGui's own text logging; what the Copy buttons copy, through the clipboard."""
 
+import gc
+import time
+
 import pytest
 from imgui_bundle import imgui
 from imgui_tables import model_row_cells, table_rows
@@ -10,7 +13,7 @@ from mma_conductor.app.controller import AppController
 from mma_conductor.app.cost_timeline import CostTimeline
 from mma_conductor.cost_tracker import usage_cost_units
 from mma_conductor.engine.events import CallRecord
-from mma_conductor.gui.app import GuiApp
+from mma_conductor.gui.app import GuiApp, settle_interpreter
 from mma_conductor.gui.cost_panel import render_cost_panel
 from mma_conductor.gui.cost_view import build_cost_view
 from mma_conductor.gui.dashboard import render_ticket_list, render_tier_table
@@ -364,3 +367,38 @@ def test_cost_over_time_is_on_the_clock_and_fits_the_calls_with_margins():
  single.append(first, 1_000)
  one = build_cost_view(snap, single)  # one call: still a visible span around it
  assert one.timeline_limits[0] < first < one.timeline_limits[1]
+
+
+def test_the_gui_process_keeps_start_up_objects_out_of_garbage_collections():
+ try:
+  settle_interpreter()
+  assert gc.get_freeze_count() > 0
+ finally:
+  gc.unfreeze()
+
+
+def test_a_comms_log_row_shows_the_calls_local_clock_time(imgui_context, tmp_path):
+ controller = AppController(tmp_path, persist=False)
+ app = GuiApp(controller)
+ stamps = (1_700_000_000.25, 1_700_000_000.75, 1_700_003_661.5)
+ for n, stamp in enumerate(stamps):
+  controller.post(
+   CallRecord(
+    session_id=controller.costs.session_id,
+    track_id="t",
+    ticket_id="",
+    tier="Tier 3",
+    role="worker",
+    provider="openai",
+    model="gpt-4o",
+    usage=Usage(10, 1),
+    cost_units=None,
+    latency_s=0.0,
+    request_id=f"r{n}",
+    status="success",
+    timestamp=stamp,
+   )
+  )
+ app.pre_frame()
+ shown = [app.view.call_row(index).time for index in range(app.view.call_count)]
+ assert shown == [time.strftime("%H:%M:%S", time.localtime(stamp)) for stamp in stamps]

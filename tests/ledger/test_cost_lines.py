@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from mma_conductor.cost_tracker import response_cost_lines
 from mma_conductor.ledger.exports import export_calls, import_calls
 from mma_conductor.ledger.pdf import write_pdf_report
-from mma_conductor.ledger.queries import beyond_token_totals, list_calls
+from mma_conductor.ledger.queries import list_calls
+from mma_conductor.ledger.reports import beyond_token_totals
 from mma_conductor.ledger.store import Ledger
 from mma_conductor.pricing.usage import usage_from_response
 

@@ -262,3 +262,27 @@ def test_cold_start_in_a_real_process(ledger_path):
  )
  assert probe.stdout.splitlines()[-2] == "[]"  # none of the heavy libraries on the summary's path
  assert probe.stdout.splitlines()[-1] == "[]"  # nor the app, engine and providers (their imports take ~0.1 s)
+
+
+def test_summary_at_recorded_prices_loads_neither_price_book_nor_file_writers(ledger_path):
+ """The recorded-prices summary needs no price book (its table takes ~10 ms to import) and writes no file:
+ the book, its table and the temporary-file machinery of atomic writes stay unloaded on a cold start."""
+ probe = subprocess.run(
+  [
+   sys.executable,
+   "-c",
+   "import sys, mma_conductor.cli as c; c.main(['costs', 'summary', '--ledger', sys.argv[1]]);"
+   "print(sorted(m for m in sys.modules if m in sys.argv[2:]))",
+   str(ledger_path),
+   "mma_conductor.pricing.book",
+   "mma_conductor.pricing.table",
+   "mma_conductor.pricing.prices",
+   "tempfile",
+  ],
+  capture_output=True,
+  text=True,
+  timeout=60,
+ )
+ assert probe.returncode == 0, probe.stderr
+ assert "All time" in probe.stdout
+ assert probe.stdout.splitlines()[-1] == "[]"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ledger_factory import MONDAY, call
 
-from mma_conductor.ledger.queries import all_time, count_calls, sessions, summarize
+from mma_conductor.ledger.queries import all_time, count_calls, summarize
+from mma_conductor.ledger.reports import sessions
 from mma_conductor.ledger.store import Ledger
 
 WORKER = Path(__file__).with_name("ledger_worker.py")

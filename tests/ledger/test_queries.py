@@ -14,15 +14,12 @@ from mma_conductor.ledger.queries import (
  iter_calls,
  list_calls,
  period_summary,
- run_economics,
- session_breakdown,
- sessions,
  spend_rate,
  summarize,
  today_and_all_time,
- top_runs,
  unpriced_models_in_ledger,
 )
+from mma_conductor.ledger.reports import run_economics, session_breakdown, sessions, top_runs
 from mma_conductor.ledger.store import Ledger
 from mma_conductor.pricing.book import PriceBook
 from mma_conductor.pricing.prices import ModelPrice

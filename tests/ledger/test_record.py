@@ -6,15 +6,8 @@ from datetime import UTC
 import pytest
 from ledger_factory import MONDAY, USD, call
 
-from mma_conductor.ledger.queries import (
- all_time,
- count_calls,
- list_calls,
- run_totals,
- runs,
- sessions,
- summarize,
-)
+from mma_conductor.ledger.queries import all_time, count_calls, list_calls, summarize
+from mma_conductor.ledger.reports import run_totals, runs, sessions
 from mma_conductor.ledger.store import Ledger, LedgerCall
 from mma_conductor.pricing.usage import Usage
 

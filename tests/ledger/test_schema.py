@@ -6,7 +6,8 @@ from datetime import UTC
 import pytest
 from ledger_factory import MONDAY, USD, call
 
-from mma_conductor.ledger.queries import all_time, list_calls, runs, sessions, summarize
+from mma_conductor.ledger.queries import all_time, list_calls, summarize
+from mma_conductor.ledger.reports import runs, sessions
 from mma_conductor.ledger.rollups import rebuild_rollups
 from mma_conductor.ledger.schema import APPLICATION_ID, MIGRATION_V2, MIGRATION_V4, SCHEMA_VERSION
 from mma_conductor.ledger.store import Ledger, LedgerError, LedgerMissing

@@ -10,7 +10,8 @@ from ledger_factory import MONDAY, call
 from real_disks import remount, tmpfs
 
 from mma_conductor.engine.events import CallRecord, TrackUpdate
-from mma_conductor.ledger.queries import all_time, count_calls, list_calls, run_totals
+from mma_conductor.ledger.queries import all_time, count_calls, list_calls
+from mma_conductor.ledger.reports import run_totals
 from mma_conductor.ledger.store import Ledger, LedgerError
 from mma_conductor.ledger.writer import LedgerWriter
 from mma_conductor.pricing.book import PriceBook

@@ -1,4 +1,5 @@
-from decimal import Decimal
+import random
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
@@ -78,3 +79,20 @@ def test_model_price_above_the_ceiling_is_a_price_error_not_a_decimal_overflow(v
   rate_units(value, "output")
  with pytest.raises(PriceError, match=r"^models\.x\.output: .*ceiling"):
   parse_price(value, "models.x.output")
+
+
+def decimal_format_usd(units: int, places: int) -> str:
+ """format_usd as Decimal's quantize and format say it (its implementation until the GUI needed it faster)."""
+ amount = units_to_decimal(units).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+ return f"{'-' if amount < 0 else ''}${abs(amount):,.{places}f}"
+
+
+def test_format_usd_rounds_and_groups_exactly_as_decimal_does():
+ rng = random.Random(11)
+ halfway = [5 * 10**k for k in range(16)] + [15 * 10**k for k in range(15)] + [25 * 10**k for k in range(15)]
+ edges = [0, 1, 10**15 - 1, 10**15, 999_999_999_999_999_999_999, 2**64, *halfway]
+ draws = [rng.randrange(10 ** rng.randrange(1, 25)) for _ in range(3000)]
+ for units in edges + draws:
+  for places in (0, 2, 4, 6, 9, 15, 17):
+   for signed in (units, -units):
+    assert format_usd(signed, places) == decimal_format_usd(signed, places), (signed, places)

@@ -208,3 +208,16 @@ def test_a_cell_whose_carry_alone_changed_is_summed_again():
  costs.snapshot()
  costs.record("gpt-4o", ZERO_USAGE, tier="Tier 1", cost_units=2**65)  # the same zeros, a larger carry
  assert costs.snapshot().total.cost_units == 2**66 == costs.rebuilt_snapshot().total.cost_units
+
+
+def test_a_model_billed_by_two_providers_reads_the_same_after_any_order_of_snapshots(costs):
+ """A model recorded under two providers carries the provider of its newest cell, as a rebuild from every cell
+ says, whichever cell changed last before a snapshot (an incremental snapshot once took the last changed one)."""
+ costs.record("gpt-4o", SMALL_CALL, tier="Tier 1", provider="openai", cost_units=5)
+ costs.snapshot()
+ costs.record("gpt-4o", SMALL_CALL, tier="Tier 1", provider="azure", cost_units=7)
+ costs.snapshot()
+ costs.record("gpt-4o", SMALL_CALL, tier="Tier 1", provider="openai", cost_units=11)  # the older cell changes
+ snap, rebuilt = costs.snapshot(), costs.rebuilt_snapshot()
+ assert snap.by_model == rebuilt.by_model
+ assert [(f.key, f.provider, f.cost_units) for f in snap.by_model] == [("gpt-4o", "azure", 23)]

@@ -6,14 +6,15 @@ frame formats nothing and allocates nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, compress, count, repeat
+from operator import add, attrgetter, eq, is_not, not_, sub
 
 import numpy as np
 
 from ..app.cost_timeline import CostTimeline
-from ..pricing.session_costs import CostFigures, SessionSnapshot
+from ..pricing.session_costs import CellFigures, CostFigures, SessionSnapshot
 from ..pricing.tiers import TIER_NAMES
 from .timeline_series import TimelineSeries, padded_top
 
@@ -35,6 +36,7 @@ TOTAL_KEY, SUBTOTAL_KEY = "\0total", "\0provider:"  # row cache keys that no mod
 
 # Every figure of a CostFigures as one tuple (read in C): rows compare these to see what changed.
 figure_values = attrgetter(*(field.name for field in fields(CostFigures)))
+COUNTER_COUNT = len(fields(CostFigures)) - 2  # after the key and the provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,29 +126,32 @@ class CostViewBuilder:
  """Builds the CostViews of one controller, one per change, formatting again only what changed.
 
  A row is formatted again only when its figures differ from those it was last formatted from (the snapshot's
- CostFigures are immutable values, compared by value); every other row is the same FigureRow object, strings
- and all. The cost chart's series follows the timeline incrementally (TimelineSeries). A new session or a new
- timeline (after a reset) starts over.
+ CostFigures are immutable values: a model's row is found by the identity of its figures, which a snapshot
+ keeps for every model that did not change; the other rows compare figures by value); every other row is the
+ same FigureRow object, strings and all. A provider group's subtotal moves by its changed models' differences.
+ The cost chart's series follows the timeline incrementally (TimelineSeries). A new session or a new timeline
+ (after a reset) starts over.
  """
 
  def __init__(self) -> None:
-  self._start("")
+  self._start(("", 0.0))
   self.rows_formatted = 0  # rows formatted so far: for tests and benchmarks
 
- def _start(self, session_id: str) -> None:
+ def _start(self, session_id: tuple[str, float]) -> None:
   self._session_id = session_id
   self._rows: dict[str, tuple[tuple, FigureRow]] = {}
-  self._model_rows: dict[tuple, FigureRow] = {}  # by the model's figures (figure_values), key included
-  self._model_values: dict[str, tuple] = {}  # each model's figures its row was formatted from
+  self._model_rows: dict[int, FigureRow] = {}  # by id() of the CostFigures each was formatted from
+  self._model_figures: dict[str, CostFigures] = {}  # those figures, by model: held, so no other object takes their id
+  self._group_sums: dict[str, list[int]] = {}  # each provider group's counters: its models' figures summed
   self._tier_rows: dict[str, tuple[tuple, FigureRow]] = {}
-  self._tier_models: dict[str, tuple[tuple, str]] = {}
+  self._tier_models = TierModels()
   self._groups: dict[str, ProviderGroup] = {}
   self._series: TimelineSeries | None = None
 
  def build(self, snapshot: SessionSnapshot, timeline: CostTimeline, columns: int = CHART_COLUMNS) -> CostView:
   """The view of `snapshot` and `timeline` for a cost chart `columns` pixels wide."""
-  if snapshot.session_id != self._session_id:
-   self._start(snapshot.session_id)
+  if (snapshot.session_id, snapshot.started_at) != self._session_id:
+   self._start((snapshot.session_id, snapshot.started_at))
   series = self.series(timeline, columns)
   return self._view(snapshot, series, len(timeline))
 
@@ -197,19 +202,10 @@ class CostViewBuilder:
 
  def _tiers(self, snapshot: SessionSnapshot, total_units: int) -> tuple[FigureRow, ...]:
   """The four tiers, then any other tier the calls named, each with its share of the session's cost."""
-  named = [snapshot.tier(tier) for tier in TIER_NAMES]
-  self._update_tier_models(snapshot, named)
-  rows = [self._tier_row(f, total_units, self._tier_models[f.key][1]) for f in named]
+  models = self._tier_models.update(snapshot.cells)
+  rows = [self._tier_row(snapshot.tier(tier), total_units, models.get(tier, "-")) for tier in TIER_NAMES]
   rows += [self._tier_row(f, total_units, "") for f in snapshot.by_tier if f.key not in TIER_NAMES]
   return tuple(rows)
-
- def _update_tier_models(self, snapshot: SessionSnapshot, named: list[CostFigures]) -> None:
-  """The models of each tier whose figures changed (a tier's models change only with its figures)."""
-  changed = [(f.key, figure_values(f)) for f in named]
-  changed = [(key, values) for key, values in changed if self._tier_models.get(key, (None,))[0] != values]
-  if changed:
-   models = _models_by_tier(snapshot, [key for key, _ in changed])
-   self._tier_models.update((key, (values, models[key] or "-")) for key, values in changed)
 
  def _tier_row(self, figures: CostFigures, total_units: int, models: str) -> FigureRow:
   """A tier's row, formatted again when its figures or the session's total (its share) changed."""
@@ -225,38 +221,91 @@ class CostViewBuilder:
  def _provider_groups(self, snapshot: SessionSnapshot) -> tuple[ProviderGroup, ...]:
   """The models grouped by provider in the panel's provider order, each group with its subtotal row.
 
-  Unchanged models are found by their figures in one C-level pass (`map`): the rows cache is keyed by every
-  figure of the model, so a hit is a row formatted from exactly these figures; only misses are formatted."""
+  Every pass over the 200 models of a large session runs in C (`map`, `compress`): the rows of unchanged models
+  are found by the identity of their figures and only the others are formatted; each group's members are
+  picked by a mask."""
   by_model = snapshot.by_model
-  values = list(map(figure_values, by_model))
-  rows = list(map(self._model_rows.get, values))
-  for index in [index for index, row in enumerate(rows) if row is None]:
-   rows[index] = self._model_row(values[index], by_model[index])
-  groups = [GROUP_OF.get(figures[1], "other") for figures in values]
-  return tuple(self._provider_group(key, rows, values, groups) for key in PROVIDER_ORDER if key in groups)
+  rows = list(map(self._model_rows.get, map(id, by_model)))
+  for index in list(compress(count(), map(not_, rows))):
+   rows[index] = self._model_row(by_model[index])
+  groups = list(map(GROUP_OF.get, map(_PROVIDER, by_model), repeat("other")))
+  present = set(groups)
+  return tuple(self._provider_group(key, rows, groups) for key in PROVIDER_ORDER if key in present)
 
- def _model_row(self, values: tuple, figures: CostFigures) -> FigureRow:
-  """Format a model's row, forgetting the row of its previous figures."""
-  row = self._model_rows[values] = _row(MODEL_INDENT + figures.key, figures)
-  previous = self._model_values.get(figures.key)
+ def _model_row(self, figures: CostFigures) -> FigureRow:
+  """Format a model's row, forgetting the row of its previous figures; its group's sums move by the difference."""
+  row = self._model_rows[id(figures)] = _row(MODEL_INDENT + figures.key, figures)
+  previous = self._model_figures.get(figures.key)
   if previous is not None:
-   del self._model_rows[previous]
-  self._model_values[figures.key] = values
+   del self._model_rows[id(previous)]
+   self._count(previous, sub)
+  self._count(figures, add)
+  self._model_figures[figures.key] = figures
   self.rows_formatted += 1
   return row
 
- def _provider_group(self, key: str, rows: list[FigureRow], values: list[tuple], groups: list[str]) -> ProviderGroup:
+ def _count(self, figures: CostFigures, operation: Callable[[int, int], int]) -> None:
+  """Add a model's figures to its group's sums (`add`), or take them out (`sub`): exact integers, so the sums
+  equal the group's models summed afresh."""
+  sums = self._group_sums.setdefault(GROUP_OF.get(figures.provider, "other"), [0] * COUNTER_COUNT)
+  sums[:] = map(operation, sums, figure_values(figures)[2:])
+
+ def _provider_group(self, key: str, rows: list[FigureRow], groups: list[str]) -> ProviderGroup:
   """A group's model rows; its subtotal summed again only when one of them changed."""
-  models = tuple(row for row, group in zip(rows, groups, strict=True) if group == key)
+  members = list(map(eq, groups, repeat(key)))
+  models = tuple(compress(rows, members))
   group = self._groups.get(key)
   if group is not None and group.models == models:
    return group
   title = PROVIDER_TITLES[key]
-  members = [figures for figures, group in zip(values, groups, strict=True) if group == key]
-  subtotal = self._row(SUBTOTAL_KEY + key, title, _sum(key, members))
+  subtotal = self._row(SUBTOTAL_KEY + key, title, CostFigures(key, key, *self._group_sums[key]))
   lines = ((subtotal, True), *((row, False) for row in models))
   group = self._groups[key] = ProviderGroup(key, title, subtotal, models, lines)
   return group
+
+
+class TierModels:
+ """The models that ran in each tier, most expensive first, as the tier table shows them ("a, b"; what
+ `SessionSnapshot.models_in_tier` says). Follows the snapshot's cells by identity (a snapshot keeps the cell
+ objects that did not change): only the changed cells are counted again and only their tiers re-sorted, where
+ a pass over every cell took ~0.2 ms of each frame after new data in a session of 200 models."""
+
+ def __init__(self) -> None:
+  self._cells: tuple[CellFigures, ...] = ()
+  self._costs: dict[str, dict[str, list[int]]] = {}  # tier -> model -> [cost units, cells]
+  self._text: dict[str, str] = {}
+
+ def update(self, cells: tuple[CellFigures, ...]) -> dict[str, str]:
+  """Take in the cells of a new snapshot; returns each tier's text (tiers without calls are absent)."""
+  previous = self._cells
+  changed = set(compress(count(), map(is_not, cells, previous)))
+  changed.update(range(min(len(cells), len(previous)), max(len(cells), len(previous))))
+  tiers = {self._count(previous[i], -1) for i in changed if i < len(previous)}
+  tiers |= {self._count(cells[i], 1) for i in changed if i < len(cells)}
+  self._cells = cells
+  for tier in tiers:
+   self._retext(tier)
+  return self._text
+
+ def _count(self, cell: CellFigures, sign: int) -> str:
+  """Add (sign 1) or take out (sign -1) a cell's cost; returns its tier."""
+  models = self._costs.setdefault(cell.tier, {})
+  entry = models.setdefault(cell.model, [0, 0])
+  entry[0] += sign * cell.figures.cost_units
+  entry[1] += sign
+  if not entry[1]:
+   del models[cell.model]
+  return cell.tier
+
+ def _retext(self, tier: str) -> None:
+  costs = self._costs.get(tier)
+  if costs:
+   self._text[tier] = ", ".join(model for _, model in sorted((-units, model) for model, (units, _) in costs.items()))
+  else:
+   self._text.pop(tier, None)
+
+
+_PROVIDER = attrgetter("provider")
 
 
 def _summary(total: CostFigures) -> str:
@@ -271,34 +320,20 @@ def _unpriced_note(snapshot: SessionSnapshot) -> str:
  return "Unpriced (tokens counted, no price): " + ", ".join(snapshot.unpriced_models)
 
 
-def _models_by_tier(snapshot: SessionSnapshot, tiers: list[str]) -> dict[str, str]:
- """The models that ran in each of `tiers`, most expensive first (what `SessionSnapshot.models_in_tier`
- says), for several tiers in one pass over the cells."""
- costs: dict[str, dict[str, int]] = {tier: {} for tier in tiers}
- for cell in snapshot.cells:
-  tier_costs = costs.get(cell.tier)
-  if tier_costs is not None:
-   tier_costs[cell.model] = tier_costs.get(cell.model, 0) + cell.figures.cost_units
- return {tier: ", ".join(sorted(c, key=lambda m, c=c: (-c[m], m))) for tier, c in costs.items()}
-
-
-def _sum(key: str, members: list[tuple]) -> CostFigures:
- """The members' figures (`figure_values` of each) added up, a provider group's subtotal: each column summed
- in one pass."""
- columns = zip(*members, strict=True)
- next(columns), next(columns)  # the key and provider columns
- return CostFigures(key, key, *map(sum, columns))
-
-
 def _shares(snapshot: SessionSnapshot) -> tuple[list[str], np.ndarray]:
  """Percent of the session's priced cost per model, the largest last (drawn at the top), the tail as
  "others"."""
- priced = [f for f in snapshot.by_model if f.cost_units > 0]
- total = sum(f.cost_units for f in priced)
+ by_model = snapshot.by_model  # costliest first
+ if by_model and by_model[-1].cost_units >= 0:  # no credit: the session's total is the priced models' sum
+  top = [f for f in by_model[:SHARE_BARS] if f.cost_units > 0]
+  total = snapshot.total.cost_units
+  rest = total - sum(f.cost_units for f in top)
+ else:
+  priced = [f for f in by_model if f.cost_units > 0]
+  top, total = priced[:SHARE_BARS], sum(f.cost_units for f in priced)
+  rest = sum(f.cost_units for f in priced[SHARE_BARS:])
  if not total:
   return [], np.zeros(0, dtype=np.float64)
- top = priced[:SHARE_BARS]
- rest = sum(f.cost_units for f in priced[SHARE_BARS:])
  labels = [f.key for f in top]
  values = [100 * f.cost_units / total for f in top]
  if rest:

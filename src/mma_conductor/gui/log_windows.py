@@ -40,11 +40,16 @@ def render_comms_log(view: ViewCache) -> None:
 
 
 def _call_row(row: CallRow) -> None:
+ # The cells drawn in a row, without a helper call per cell: ~40 rows of eight cells in every frame.
  imgui.table_next_row()
- model_color = SIMULATED if row.model.endswith("(sim)") else None
- for column, text in enumerate((row.time, row.tier, row.ticket, row.model, row.tokens, row.cost, row.latency)):
+ for column, text in enumerate((row.time, row.tier, row.ticket)):
   imgui.table_set_column_index(column)
-  colored_text(model_color if column == 3 else None, text)
+  imgui.text(text)
+ imgui.table_set_column_index(3)
+ colored_text(SIMULATED if row.model.endswith("(sim)") else None, row.model)
+ for column, text in enumerate((row.tokens, row.cost, row.latency), start=4):
+  imgui.table_set_column_index(column)
+  imgui.text(text)
  imgui.table_set_column_index(7)
  imgui.text_colored(BAD if row.failed else MUTED, row.status)
 

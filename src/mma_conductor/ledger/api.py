@@ -253,14 +253,14 @@ def _breakdown(server: LocalApiServer, query: dict[str, str]) -> Any:
 
 
 def _sessions(server: LocalApiServer, query: dict[str, str]) -> Any:
- from .queries import sessions
+ from .reports import sessions
 
  filt, _ = _filter(query)
  return [s.as_dict() for s in sessions(server.ledger, filt, limit=_int(query, "limit", 50))]
 
 
 def _runs(server: LocalApiServer, query: dict[str, str]) -> Any:
- from .queries import run_economics, top_runs
+ from .reports import run_economics, top_runs
 
  filt, _ = _filter(query)
  top = top_runs(server.ledger, _int(query, "top", 10), filt)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,45 +39,88 @@ class CliError(Exception):
   self.code = code
 
 
-def register(subparsers: Any) -> None:
- """Add the `costs` command and its reports to the main parser's subparsers."""
+def register(subparsers: Any, words: Sequence[str] = ()) -> None:
+ """Add the `costs` command and its reports to the main parser's subparsers. Given the words after `costs`,
+ only the report they name, when they name one: the line parses the same, and a cold start skips building
+ the other reports' parsers."""
  costs = subparsers.add_parser("costs", help="cost history from the ledger: summaries, breakdowns, exports")
  reports = costs.add_subparsers(dest="costs_command", metavar="REPORT")
+ named = words[0] if words and words[0] in _REPORT_PARSERS else None
+ common = _common_options()
+ for name, add in _REPORT_PARSERS.items():
+  if named in (None, name):
+   add(reports, [common])
+
+
+def _common_options() -> argparse.ArgumentParser:
  common = argparse.ArgumentParser(add_help=False)
  common.add_argument("--ledger", type=Path, help="ledger file (default: the project's [ledger] path or user data)")
  common.add_argument("--since", help="from this date or time (YYYY-MM-DD, ISO 8601, today, yesterday, 24h, 7d)")
  common.add_argument("--until", help="up to this date (included) or time (excluded)")
  common.add_argument("--json", action="store_true", help="machine-readable output")
  common.add_argument("--utc", action="store_true", help="days, weeks and months in UTC instead of local time")
+ return common
 
- summary = reports.add_parser("summary", parents=[common], help="today, this week, this month and all time")
+
+def _summary_parser(reports: Any, parents: list) -> None:
+ summary = reports.add_parser("summary", parents=parents, help="today, this week, this month and all time")
  summary.add_argument("--prices", default="recorded", help="recorded (default) or today: re-price every call")
- breakdown = reports.add_parser("breakdown", parents=[common], help="costs grouped by one dimension")
+
+
+def _breakdown_parser(reports: Any, parents: list) -> None:
+ breakdown = reports.add_parser("breakdown", parents=parents, help="costs grouped by one dimension")
  breakdown.add_argument("--by", required=True, help=", ".join(BREAKDOWNS))
  breakdown.add_argument("--prices", default="recorded", help="recorded (default) or today: re-price every call")
- sessions = reports.add_parser("sessions", parents=[common], help="sessions, most recent first")
+
+
+def _sessions_parser(reports: Any, parents: list) -> None:
+ sessions = reports.add_parser("sessions", parents=parents, help="sessions, most recent first")
  sessions.add_argument("--session", help="one session's costs by model and tier")
  sessions.add_argument("--limit", type=int, default=30)
- runs = reports.add_parser("runs", parents=[common], help="the costliest runs and the cost per successful run")
+
+
+def _runs_parser(reports: Any, parents: list) -> None:
+ runs = reports.add_parser("runs", parents=parents, help="the costliest runs and the cost per successful run")
  runs.add_argument("--top", type=int, default=10, metavar="N")
- export = reports.add_parser("export", parents=[common], help="calls as csv or JSON lines, or a pdf report")
+
+
+def _export_parser(reports: Any, parents: list) -> None:
+ export = reports.add_parser("export", parents=parents, help="calls as csv or JSON lines, or a pdf report")
  export.add_argument("--format", required=True, help="csv, json (JSON lines) or pdf")
  export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
  export.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
- importer = reports.add_parser("import", parents=[common], help="import a JSON-lines or CSV export")
+
+
+def _import_parser(reports: Any, parents: list) -> None:
+ importer = reports.add_parser("import", parents=parents, help="import a JSON-lines or CSV export")
  importer.add_argument("file", type=Path)
  importer.add_argument("--progress", action="store_true", help="show a progress bar even when not on a terminal")
- reports.add_parser("pricing", parents=[common], help="the price table with sources and dates; unpriced models")
- _register_repair(reports)
- _register_budget(reports)
 
 
-def _register_repair(reports: Any) -> None:
+def _pricing_parser(reports: Any, parents: list) -> None:
+ reports.add_parser("pricing", parents=parents, help="the price table with sources and dates; unpriced models")
+
+
+def _repair_parser(reports: Any, _parents: list) -> None:
  repair = reports.add_parser(
   "repair", help="check the ledger; if damaged, copy every readable call into a new ledger and keep the old file"
  )
  repair.add_argument("--ledger", type=Path, help="ledger file (default: the project's [ledger] path or user data)")
  repair.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+# The reports in the order `costs --help` lists them.
+_REPORT_PARSERS = {
+ "summary": _summary_parser,
+ "breakdown": _breakdown_parser,
+ "sessions": _sessions_parser,
+ "runs": _runs_parser,
+ "export": _export_parser,
+ "import": _import_parser,
+ "pricing": _pricing_parser,
+ "repair": _repair_parser,
+ "budget": lambda reports, _parents: _register_budget(reports),
+}
 
 
 def run(args: argparse.Namespace, project_dir: Path | None = None, app_paths: Any = None) -> int:
@@ -342,7 +386,7 @@ def _check_prices(args: argparse.Namespace) -> None:
 
 def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
  from .periods import to_datetime
- from .queries import sessions
+ from .reports import sessions
 
  filt = _filter(args)
  with _open(args, project_dir) as ledger:
@@ -363,7 +407,7 @@ def _sessions(args: argparse.Namespace, project_dir: Path | None) -> int:
 
 
 def _one_session(args: argparse.Namespace, ledger) -> int:
- from .queries import session_breakdown
+ from .reports import session_breakdown
 
  breakdown = session_breakdown(ledger, args.session)
  if args.json:
@@ -381,7 +425,7 @@ def _one_session(args: argparse.Namespace, ledger) -> int:
 
 def _runs(args: argparse.Namespace, project_dir: Path | None) -> int:
  from ..pricing.money import format_usd_auto
- from .queries import run_economics, top_runs
+ from .reports import run_economics, top_runs
  from .text import visible
 
  if args.top < 0:

@@ -12,19 +12,8 @@ from ..pricing.money import format_usd_auto
 from ..pricing.prices import PROVIDER_LABELS
 from .exports import write_bytes_atomically
 from .periods import period_key, to_datetime, to_us
-from .queries import (
- ALL_CALLS,
- CallFilter,
- Figures,
- Summary,
- beyond_token_totals,
- call_span,
- period_summary,
- run_economics,
- spend_rate,
- summarize,
- top_runs,
-)
+from .queries import ALL_CALLS, CallFilter, Figures, Summary, call_span, period_summary, spend_rate, summarize
+from .reports import beyond_token_totals, run_economics, top_runs
 from .store import Ledger
 
 INK = (33, 37, 41)

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import singledispatch
 
 UNITS_PER_USD = 10**15
+_UNIT_PLACES = 15  # decimal places of a unit: UNITS_PER_USD == 10**_UNIT_PLACES
 UNITS_PER_TOKEN_PER_USD_PER_MTOK = 10**9
 # The dearest price accepted: $1 a token, ~1,700x the dearest list price today (o1-pro output, $600 per 1M).
 # Above it a price is a typo (1e20) and its costs overflow what the ledger stores (a call under ~$1.2 billion).
@@ -107,11 +108,27 @@ def usd_to_units(usd: Decimal | int | str) -> int:
 
 
 def format_usd(units: int, places: int = 4) -> str:
- """Format units as `$1,234.5678`, rounded half-even to `places` decimals; exact, no float on the way."""
- quantum = Decimal(1).scaleb(-places)
- amount = units_to_decimal(units).quantize(quantum, rounding=ROUND_HALF_EVEN)
- sign = "-" if amount < 0 else ""
- return f"{sign}${abs(amount):,.{places}f}"
+ """Format units as `$1,234.5678`, rounded half-even to `places` decimals; exact, no float on the way.
+
+ Integer arithmetic only (what Decimal's quantize and format did, at a third of the time: the GUI formats a
+ row's cost for every call it shows); a negative amount that rounds to zero reads `$0.0000`, without a sign."""
+ amount = _rounded(abs(units), places)
+ sign = "-" if units < 0 and amount else ""
+ if not places:
+  return f"{sign}${amount:,}"
+ whole, fraction = divmod(amount, 10**places)
+ return f"{sign}${whole:,}.{fraction:0{places}d}"
+
+
+def _rounded(units: int, places: int) -> int:
+ """Non-negative `units` in steps of 10^-places USD, rounded half-even."""
+ if places >= _UNIT_PLACES:
+  return units * 10 ** (places - _UNIT_PLACES)
+ step = 10 ** (_UNIT_PLACES - places)
+ steps, rest = divmod(units, step)
+ if 2 * rest > step or (2 * rest == step and steps % 2):
+  steps += 1
+ return steps
 
 
 def format_usd_auto(units: int) -> str:

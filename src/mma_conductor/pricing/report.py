@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .book import PriceBook
-from .prices import PRICE_FIELDS, ModelPrice
+if TYPE_CHECKING:  # `format_table` alone (the ledger's reports) needs neither the book nor its table
+ from .book import PriceBook
+ from .prices import ModelPrice
 
 
 def _rate(price: ModelPrice, name: str) -> str:
@@ -30,6 +32,8 @@ def pricing_rows(book: PriceBook, include_dataset: bool = False) -> list[dict[st
 
 
 def _row(name: str, price: ModelPrice) -> dict[str, object]:
+ from .prices import PRICE_FIELDS
+
  row: dict[str, object] = {"model": name, "provider": price.provider}
  for field in PRICE_FIELDS:
   row[field] = _rate(price, field)

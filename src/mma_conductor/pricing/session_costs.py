@@ -18,6 +18,8 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from itertools import compress, count
+from operator import add, attrgetter, ne, sub
 
 from .book import PriceBook
 from .money import UNITS_PER_USD, cost_label
@@ -34,6 +36,7 @@ COUNTERS = MONEY_COUNTERS + COUNT_COUNTERS
 _CELL = struct.Struct("=" + "Q" * len(MONEY_COUNTERS) + "I" * len(COUNT_COUNTERS))  # standard sizes, no padding
 _CELL_SIZE = _CELL.size
 _read_cell, _write_cell = _CELL.unpack_from, _CELL.pack_into
+_RECORD = struct.Struct(f"{_CELL_SIZE}s")  # a cell's record as one bytes object, to compare records at C speed
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +144,7 @@ def _figures(key: str, provider: str, cell: list[int] | None) -> CostFigures:
 
 
 def _add(into: list[int], cell: list[int]) -> None:
- for i, value in enumerate(cell):
-  into[i] += value
+ into[:] = map(add, into, cell)
 
 
 class SessionCosts:
@@ -325,6 +327,7 @@ class SessionCosts:
 
 
 _GROUPS = ("tier", "model", "provider", "agent")
+_KEY, _COST_UNITS = attrgetter("key"), attrgetter("cost_units")
 
 
 class _SnapshotBuilder:
@@ -334,7 +337,19 @@ class _SnapshotBuilder:
  differences, so they stay exact integers and equal a rebuild from scratch (tests/pricing/test_session_counters.py).
  Its own lock: two threads may take snapshots at once."""
 
- __slots__ = ("carry", "cells", "figures", "groups", "keys", "lock", "model_provider", "raw", "total", "values")
+ __slots__ = (
+  "carry",
+  "cells",
+  "figures",
+  "groups",
+  "keys",
+  "lock",
+  "model_provider",
+  "model_slot",
+  "raw",
+  "total",
+  "values",
+ )
 
  def __init__(self) -> None:
   self.lock = threading.Lock()
@@ -345,6 +360,7 @@ class _SnapshotBuilder:
   self.groups: dict[str, dict[str, list[int]]] = {group: {} for group in _GROUPS}
   self.figures: dict[str, dict[str, CostFigures]] = {group: {} for group in _GROUPS}
   self.model_provider: dict[str, str] = {}
+  self.model_slot: dict[str, int] = {}  # the slot that named each model's provider: its newest cell
 
  def snapshot(self, session_id: str, version: int, started_at: float, state: tuple, unpriced: frozenset[str]):
   """The snapshot of `state` (the packed cells, their carry and their keys in slot order, copied under the
@@ -365,30 +381,41 @@ class _SnapshotBuilder:
    )
 
  def _ordered(self, group: str) -> tuple[CostFigures, ...]:
-  return tuple(sorted(self.figures[group].values(), key=lambda f: (-f.cost_units, f.key)))
+  """Costliest first, then by key: two sorts by C-level keys (the second, stable, keeps the keys' order among
+  equal costs), ~4x faster than one sort by a Python key for the 200 models of a large session."""
+  by_key = sorted(self.figures[group].values(), key=_KEY)
+  return tuple(sorted(by_key, key=_COST_UNITS, reverse=True))
 
  def _update(self, raw: bytes, carry: dict[int, tuple[int, ...]], keys: list[tuple[str, str, str, str]]) -> None:
   dirty: set[tuple[str, str]] = set()
-  for slot, key in enumerate(keys):
-   if slot >= len(self.keys) or not self._same(slot, raw, carry):
-    self._apply(slot, key, _cell_values(raw, carry, slot), dirty)
+  for slot in self._changed_slots(raw, carry, len(keys)):
+   self._apply(slot, keys[slot], _cell_values(raw, carry, slot), dirty)
   self.raw, self.carry, self.keys = raw, carry, keys
   for group, key in dirty:
    provider = {"model": self.model_provider.get(key, ""), "provider": key}.get(group, "")
    self.figures[group][key] = _figures(key, provider, self.groups[group][key])
 
- def _same(self, slot: int, raw: bytes, carry: dict[int, tuple[int, ...]]) -> bool:
-  at = slot * _CELL_SIZE
-  return raw[at : at + _CELL_SIZE] == self.raw[at : at + _CELL_SIZE] and carry.get(slot) == self.carry.get(slot)
+ def _changed_slots(self, raw: bytes, carry: dict[int, tuple[int, ...]], slots: int) -> list[int]:
+  """The slots whose record or carry differ from the last snapshot's, and the new ones, in slot order. The
+  records are compared in C, each as one bytes object (`map`): a Python loop over 200 cells took ~0.4 ms of
+  every GUI frame after new data, for the ~10 that changed."""
+  old = self.raw
+  records = map(ne, _RECORD.iter_unpack(raw[: len(old)]), _RECORD.iter_unpack(old))
+  changed = set(compress(count(), records))
+  changed.update(slot for slot in carry.keys() | self.carry.keys() if carry.get(slot) != self.carry.get(slot))
+  changed.update(range(len(self.keys), slots))
+  return sorted(changed)
 
  def _apply(self, slot: int, key: tuple[str, str, str, str], new: list[int], dirty: set[tuple[str, str]]) -> None:
   provider, model, tier, agent = key
   if slot == len(self.values):
    self.values.append([0] * len(COUNTERS))
    self.cells.append(None)
-  delta = [after - before for after, before in zip(new, self.values[slot], strict=True)]
+  delta = list(map(sub, new, self.values[slot]))
   _add(self.total, delta)
-  self.model_provider[model] = provider
+  if slot >= self.model_slot.get(model, -1):  # a model billed by two providers shows its newest cell's, as a rebuild
+   self.model_provider[model] = provider
+   self.model_slot[model] = slot
   for group, name in zip(_GROUPS, (tier, model, provider, agent), strict=True):
    _add(self.groups[group].setdefault(name, [0] * len(COUNTERS)), delta)
    dirty.add((group, name))
