@@ -85,6 +85,7 @@ def version_5_ledger(path):
   ledger.record_calls([call(MONDAY + 10, 3 * USD, request_id="a"), call(MONDAY + 20, USD, request_id="b")])
  conn = sqlite3.connect(path, isolation_level=None)
  conn.execute("DROP TABLE budget_alerts")
+ conn.execute("DROP TABLE tickets")  # added by version 7
  conn.execute("PRAGMA user_version = 5")
  before = conn.execute("SELECT * FROM calls ORDER BY id").fetchall()
  conn.close()
@@ -96,7 +97,7 @@ def test_a_version_5_ledger_gains_the_table_and_keeps_every_call(tmp_path):
  before = version_5_ledger(path)
  with Ledger.open(path) as ledger:
   conn = ledger.connection
-  assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+  assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
   assert conn.execute("SELECT * FROM calls ORDER BY id").fetchall() == before
   assert all_time(ledger).cost_units == 4 * USD
   assert delivered_alerts(ledger) == []

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.events import CallRecord, LogEvent, TrackUpdate
+from ..engine.events import CallRecord, LogEvent, TicketUpdate, TrackUpdate
 from ..ledger.api import LocalApiError, start_local_api
 from ..ledger.budget_report import BudgetRow, budgets_json, latest_run, ledger_row
 from ..ledger.config import load_ledger_settings
@@ -60,6 +60,7 @@ class LedgerLink:
    on_milestone=lambda line: controller.post(LogEvent("milestone", line)),
   )
   self._recorded_runs: set[str] = set()
+  self._ticket_outcomes: dict[tuple[str, str], tuple] = {}
   self._dirty = threading.Event()
   self._closing = threading.Event()
   controller.post_taps.append(self._on_posted)
@@ -70,10 +71,9 @@ class LedgerLink:
  def _on_posted(self, event: object) -> None:
   # On the conductor's thread: calls and run updates reach the writer in the order they happened, without
   # waiting for the GUI to draw a frame.
-  if isinstance(event, CallRecord):
-   self._on_call(event)
-  elif isinstance(event, TrackUpdate):
-   self._on_track(event)
+  handler = _TAPPED.get(type(event))
+  if handler is not None:
+   handler(self, event)
 
  def records_durable(self) -> bool:
   """Whether every call submitted so far is written (waits up to DURABLE_WAIT_S). A read-only or damaged ledger
@@ -98,6 +98,15 @@ class LedgerLink:
 
  def _on_track(self, update: TrackUpdate) -> None:
   if update.track_id in self._recorded_runs:
+   self.writer.submit(update)
+
+ def _on_ticket(self, update: TicketUpdate) -> None:
+  # Only the outcome matters to the ledger (status, attempts, worker model), not each piece of streamed output.
+  ticket = update.ticket
+  outcome = (ticket.status, ticket.attempts, ticket.model, ticket.title)
+  key = (update.track_id, ticket.id)
+  if update.track_id in self._recorded_runs and self._ticket_outcomes.get(key) != outcome:
+   self._ticket_outcomes[key] = outcome
    self.writer.submit(update)
 
  def _refresh_loop(self) -> None:
@@ -132,6 +141,10 @@ class LedgerLink:
   self._dirty.set()
   self._refresher.join(timeout)
   return self.writer.close(timeout)
+
+
+# What the ledger link does with each event the conductor posts (on the conductor's thread).
+_TAPPED = {CallRecord: LedgerLink._on_call, TrackUpdate: LedgerLink._on_track, TicketUpdate: LedgerLink._on_ticket}
 
 
 def session_json(snapshot: SessionSnapshot) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .rollups import rebuild_rollups, rebuild_usage
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 INT64_MAX = (1 << 63) - 1
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
@@ -185,6 +185,25 @@ CREATE TABLE budget_alerts (
 ) WITHOUT ROWID
 """
 
+# Version 7: each ticket's outcome per run (status, attempts, the worker model that ended it and every worker model it
+# tried), so that reports can tell the cost of a successful ticket (done: passed QA) from a failed one (blocked) and
+# the success rate of a tier's models. Kept up to date from the conductor's ticket updates; the latest wins. A rowid
+# table, so that `costs repair` copies it like calls and runs.
+MIGRATION_V7 = """
+CREATE TABLE tickets (
+ run_id TEXT NOT NULL,
+ ticket_id TEXT NOT NULL,
+ title TEXT NOT NULL DEFAULT '',
+ status TEXT NOT NULL,
+ attempts INTEGER NOT NULL DEFAULT 0,
+ model TEXT NOT NULL DEFAULT '',
+ models TEXT NOT NULL DEFAULT '',
+ updated_us INTEGER NOT NULL,
+ PRIMARY KEY (run_id, ticket_id)
+);
+CREATE INDEX tickets_status ON tickets(status)
+"""
+
 
 class SchemaError(Exception):
  """The file's schema cannot be used by this version (newer, or not a ledger)."""
@@ -242,12 +261,18 @@ def _to_v6(conn: sqlite3.Connection) -> Rebuild:
  return None
 
 
+def _to_v7(conn: sqlite3.Connection) -> Rebuild:
+ _run_script(conn, MIGRATION_V7)
+ return None
+
+
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {
  1: _to_v2,
  2: _to_v3,
  3: _to_v4,
  4: _to_v5,
  5: _to_v6,
+ 6: _to_v7,
 }
 
 

@@ -47,6 +47,31 @@ _INSERT = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TicketOutcome:
+ """Where one ticket of a run stands: status (todo, in_progress, review, done, blocked), attempts, the worker model
+ that ended it and every worker model it tried."""
+
+ run_id: str
+ ticket_id: str
+ status: str
+ title: str = ""
+ attempts: int = 0
+ model: str = ""
+ models: tuple[str, ...] = ()
+ at: float = 0.0
+
+
+def _ticket_row(ticket: TicketOutcome) -> tuple:
+ for name in ("run_id", "ticket_id", "status"):
+  value = getattr(ticket, name)
+  if not isinstance(value, str) or not value.strip():
+   raise ValueError(f"ticket {name} must be a non-empty string, got {value!r}")
+ at_us = round((ticket.at or time.time()) * 1_000_000)
+ models = ",".join(ticket.models)
+ return (ticket.run_id, ticket.ticket_id, ticket.title, ticket.status, ticket.attempts, ticket.model, models, at_us)
+
+
 class LedgerError(Exception):
  """The ledger cannot be opened or written; the message names the file and what is wrong."""
 
@@ -293,6 +318,23 @@ class Ledger:
     )
    except sqlite3.Error as exc:
     raise LedgerError(f"{self.path}: cannot record run {run_id}: {exc}") from exc
+
+ def record_tickets(self, tickets: list[TicketOutcome]) -> None:
+  """Create or update the outcome of tickets (one transaction): the latest status, attempts and models win."""
+  rows = [_ticket_row(ticket) for ticket in tickets]
+  self._check_writable()
+  with self.lock:
+   try:
+    with self._conn:
+     self._conn.executemany(
+      "INSERT INTO tickets (run_id, ticket_id, title, status, attempts, model, models, updated_us) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, ticket_id) DO UPDATE SET "
+      "title = excluded.title, status = excluded.status, attempts = excluded.attempts, model = excluded.model, "
+      "models = excluded.models, updated_us = excluded.updated_us",
+      rows,
+     )
+   except sqlite3.Error as exc:
+    raise LedgerError(f"{self.path}: cannot record {len(rows)} ticket outcome(s): {exc}") from exc
 
  def try_writable(self) -> bool:
   """If the ledger was opened read-only, reopen it for writing when that has become possible."""
@@ -692,7 +734,7 @@ def _run_us(timestamp: float | None, run_id: str, name: str) -> int | None:
 _WAL_HEADER_BYTES = 32
 _WAL_FRAME_HEADER_BYTES = 24
 _REPAIR_CHUNK = 1000
-_REPAIRED_TABLES = ("prices", "calls", "runs")
+_REPAIRED_TABLES = ("prices", "calls", "runs", "tickets")
 
 
 def _damaged(path: Path, detail: str) -> str:

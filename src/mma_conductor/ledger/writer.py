@@ -25,7 +25,7 @@ from typing import Any
 
 from ..pricing.book import PriceBook
 from ..pricing.lines import CostLine, tells_more
-from .store import Ledger, LedgerCall, LedgerError, check_call
+from .store import Ledger, LedgerCall, LedgerError, TicketOutcome, check_call
 
 TERMINAL_RUN_STATUSES = frozenset({"done", "blocked", "stopped", "error"})
 _RETRY_FIRST_S = 0.25
@@ -77,19 +77,19 @@ class LedgerWriter:
  # Submitting (any thread) -------------------------------------------------------------------------------------
 
  def submit(self, item: Any) -> None:
-  """Queue an events.CallRecord, a LedgerCall or an events.TrackUpdate; returns at once."""
-  if isinstance(item, LedgerCall):
-   call = item
+  """Queue an events.CallRecord, a LedgerCall, an events.TrackUpdate or an events.TicketUpdate; returns at once."""
+  if isinstance(item, LedgerCall | TicketOutcome):
+   queued = item
   else:
-   kind = type(item).__name__
-   if kind == "TrackUpdate":
-    self.submit_run(item.track_id, item.status, goal=item.goal)
-    return
-   if kind != "CallRecord":
-    raise ValueError(f"cannot record a {kind} in the ledger (expected CallRecord, LedgerCall or TrackUpdate)")
-   call = self.ledger_call(item)
-  check_call(call)
-  self._put(call)
+   convert = _SUBMITTED.get(type(item).__name__)
+   if convert is None:
+    kind = type(item).__name__
+    raise ValueError(f"cannot record a {kind} in the ledger (expected CallRecord, TrackUpdate or TicketUpdate)")
+   queued = convert(self, item)
+  if isinstance(queued, LedgerCall):
+   check_call(queued)
+  if queued is not None:
+   self._put(queued)
 
  def submit_run(self, run_id: str, status: str, *, goal: str = "") -> None:
   """Queue a run's status (first seen = its start; done, blocked, stopped or error = its end)."""
@@ -215,15 +215,26 @@ class LedgerWriter:
     self._flush_wanted = False
    return batch
 
- def _write(self, batch: list[LedgerCall | _RunUpdate]) -> list[LedgerCall | _RunUpdate]:
+ def _write(self, batch: list) -> list:
   """Write the batch; return what is still unwritten (calls are one transaction, so all or none of them)."""
   calls = [item for item in batch if isinstance(item, LedgerCall)]
   runs = [item for item in batch if isinstance(item, _RunUpdate)]
+  tickets = [item for item in batch if isinstance(item, TicketOutcome)]
   if self.ledger.readonly:
    self.ledger.try_writable()
   if calls and not self._write_calls(calls, len(batch)):
    return batch
-  return self._write_runs(runs)
+  return self._write_runs(runs) + self._write_tickets(tickets)
+
+ def _write_tickets(self, tickets: list[TicketOutcome]) -> list[TicketOutcome]:
+  if not tickets:
+   return []
+  try:
+   self.ledger.record_tickets(tickets)
+  except (LedgerError, ValueError) as exc:
+   self._report(f"{exc} (will retry; {len(tickets)} ticket update(s) kept in memory)")
+   return tickets
+  return []
 
  def _write_calls(self, calls: list[LedgerCall], batch_size: int) -> bool:
   try:
@@ -259,6 +270,26 @@ class LedgerWriter:
   if callback is not None:
    with contextlib.suppress(Exception):  # a broken callback must not stop the recording
     callback(message)
+
+
+def _ticket_outcome(_writer: LedgerWriter, update: Any) -> TicketOutcome:
+ ticket = update.ticket
+ models = tuple(ticket.models)
+ return TicketOutcome(
+  update.track_id, ticket.id, ticket.status, ticket.title, ticket.attempts, ticket.model, models, time.time()
+ )
+
+
+def _run_update(writer: LedgerWriter, update: Any) -> None:
+ writer.submit_run(update.track_id, update.status, goal=update.goal)
+
+
+# How each event the conductor posts becomes something to write (None: queued by the function itself).
+_SUBMITTED: dict[str, Callable[[LedgerWriter, Any], Any]] = {
+ "CallRecord": LedgerWriter.ledger_call,
+ "TrackUpdate": _run_update,
+ "TicketUpdate": _ticket_outcome,
+}
 
 
 def _telling_lines(lines: tuple[CostLine, ...]) -> list[dict[str, Any]] | None:
