@@ -22,7 +22,6 @@ not use that default: it builds its PriceBook with pricing.config.load_price_boo
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -81,9 +80,10 @@ MODEL_PRICING: Mapping[str, ModelPrice] = BUILTIN_PRICES
 _configure_lock = threading.Lock()
 _book: PriceBook | None = None
 _prices: dict[str, ModelPrice | None] = {}
-# model -> (input, output, cache read, cache write units per token, prompt length up to which they apply): the
-# prices estimate_cost has seen, of the active book, so that a steady-state call is one dict hit and arithmetic.
-_fast_rates: dict[str, tuple[int, int, int, int, int]] = {}
+# model -> _Rates: the prices estimate_cost and usage_cost have seen, of the active book, so that a steady-state call
+# is one dict hit, a few checks and arithmetic.
+_fast_rates: dict[str, _Rates] = {}
+_UNITS_PER_USD = float(UNITS_PER_USD)
 
 
 def configure_pricing(project_dir: Path | str | None = None, **options: Any) -> PriceBook:
@@ -144,22 +144,26 @@ def estimate_cost(
  """Cost in USD of one call. `input_tokens` is the whole prompt, cache reads and writes included.
  Unknown models cost 0.0 and are reported by unpriced_models(). Bad counts raise UsageError."""
  try:
-  i, o, cr, cw, below = _fast_rates[model]
+  rates = _fast_rates[model]
  except KeyError:
   return _estimate_cost(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
- # int counts (not bool, not float), none negative, prompt not above the first long-context tier: the rates
- # remembered apply. Anything else takes the full path, which validates and prices exactly as before.
+ # Plain ints (not bools or floats), no cache parts (the very 0 objects of the defaults), none negative, the prompt
+ # within the base rates and the cost within the exact range of a float (see _Rates). Anything else takes the
+ # general path, which validates and prices exactly as before.
  if (
-  type(input_tokens) is int is type(output_tokens) is type(cache_read_tokens) is type(cache_write_tokens)
-  and 0 <= output_tokens <= MAX_CALL_TOKENS
-  and 0 <= input_tokens <= below
+  type(input_tokens) is int
+  and type(output_tokens) is int
+  and cache_read_tokens is _ZERO
+  and cache_write_tokens is _ZERO
+  and 0 <= input_tokens <= rates.below
+  and output_tokens >= 0
+  and input_tokens + output_tokens <= rates.exact_tokens
  ):
-  if not (cache_read_tokens or cache_write_tokens):
-   return (input_tokens * i + output_tokens * o) / UNITS_PER_USD
-  if cache_read_tokens >= 0 and cache_write_tokens >= 0 and cache_read_tokens + cache_write_tokens <= input_tokens:
-   units = (input_tokens - cache_read_tokens - cache_write_tokens) * i + cache_read_tokens * cr
-   return (units + cache_write_tokens * cw + output_tokens * o) / UNITS_PER_USD
- return _estimate_cost(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+  return (rates.input * input_tokens + rates.output * output_tokens) / _UNITS_PER_USD
+ return _priced_estimate(rates.price, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+
+
+_ZERO = 0
 
 
 def _estimate_cost(
@@ -167,6 +171,30 @@ def _estimate_cost(
 ) -> float:
  book = price_book()
  price = book.price(model)
+ if price is None:
+  _checked_counts(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+  return 0.0
+ _remember_rates(book, model, price)
+ return _priced_estimate(price, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
+
+
+def _priced_estimate(
+ price: ModelPrice, input_tokens: int, output_tokens: int, cache_read_tokens: int, cache_write_tokens: int
+) -> float:
+ """estimate_cost at `price` with every check and integer arithmetic (cache parts, long prompts, any count)."""
+ input_tokens, output_tokens, cache_read_tokens, cache_write_tokens = _checked_counts(
+  input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
+ )
+ i, o, cr, cw, _ = price.rates_for(input_tokens)
+ units = (input_tokens - cache_read_tokens - cache_write_tokens) * i + cache_read_tokens * cr
+ return (units + cache_write_tokens * cw + output_tokens * o) / UNITS_PER_USD
+
+
+def _checked_counts(
+ input_tokens: int, output_tokens: int, cache_read_tokens: int, cache_write_tokens: int
+) -> tuple[int, int, int, int]:
+ """The four counts as ints, or UsageError (bools, fractions, negatives, counts past MAX_CALL_TOKENS, cache parts
+ beyond the prompt); whole floats are taken as the ints they are."""
  if (
   type(input_tokens) is not int
   or type(output_tokens) is not int
@@ -189,24 +217,15 @@ def _estimate_cost(
    },
    "estimate_cost",
   )
-  input_tokens, output_tokens = checked.input_tokens, checked.output_tokens
-  cache_read_tokens, cache_write_tokens = checked.cache_read_tokens, checked.cache_write_tokens
- if price is None:
-  return 0.0
- if model not in _fast_rates:
-  _remember_rates(book, model, price)
- i, o, cr, cw, _ = price.rates_for(input_tokens)
- units = (input_tokens - cache_read_tokens - cache_write_tokens) * i + cache_read_tokens * cr
- return (units + cache_write_tokens * cw + output_tokens * o) / UNITS_PER_USD
+  return checked.input_tokens, checked.output_tokens, checked.cache_read_tokens, checked.cache_write_tokens
+ return input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
 
 
 def _remember_rates(book: PriceBook, model: str, price: ModelPrice) -> None:
- i, o, cr, cw, _ = price.rates_for(0)
- # Prompts above the first long-context tier, or above what one call can hold, take the full path.
- below = min(price.tiers[0].above_input_tokens if price.tiers else sys.maxsize, MAX_CALL_TOKENS)
+ rates = _Rates.of(price)
  with _configure_lock:
   if book is _book:  # not a book that configure_pricing has replaced meanwhile
-   _fast_rates[model] = (i, o, cr, cw, below)
+   _fast_rates[model] = rates
 
 
 def usage_cost_units(model: str, usage: Usage) -> int | None:
@@ -218,8 +237,55 @@ def usage_cost_units(model: str, usage: Usage) -> int | None:
 def usage_cost(model: str, usage: Usage) -> float:
  """Full-fidelity cost in USD of one call: cache reads, 5m and 1h writes, long-context tiers.
  Unknown models cost 0.0 and are reported by unpriced_models()."""
- price = _price(model)
- return 0.0 if price is None else price.cost_units(usage) / UNITS_PER_USD
+ try:
+  rates = _fast_rates[model]
+ except KeyError:
+  return _usage_cost(model, usage)
+ prompt, output = usage.input_tokens, usage.output_tokens
+ if prompt <= rates.below and prompt + output <= rates.exact_tokens:
+  read, write, write_1h = usage.cache_read_tokens, usage.cache_write_tokens, usage.cache_write_1h_tokens
+  # float * int: the float's multiplication takes the int at once (int * float asks the int first, in vain)
+  units = rates.input * (prompt - read - write) + rates.cache_read * read + rates.output * output
+  return (units + rates.cache_write * (write - write_1h) + rates.cache_write_1h * write_1h) / _UNITS_PER_USD
+ return rates.price.cost_units(usage) / UNITS_PER_USD
+
+
+def _usage_cost(model: str, usage: Usage) -> float:
+ book = price_book()
+ price = book.price(model)
+ if price is None:
+  return 0.0
+ _remember_rates(book, model, price)
+ return price.cost_units(usage) / UNITS_PER_USD
+
+
+# Integers up to 2**53 are exact in a float, and so are sums and products of them that stay within it.
+_EXACT_IN_FLOAT = 2**53
+
+
+class _Rates:
+ """A model's base rates (units per token) as floats, for the steady state of estimate_cost and usage_cost.
+
+ A call whose prompt is within the base rates (`below`: up to the first long-context tier) and whose tokens add
+ up to at most `exact_tokens` costs at most 2**53 units (~$9) at the dearest of the rates, so every product and
+ sum of its cost is an integer that a float holds exactly: the float arithmetic gives the very integer the exact
+ integer arithmetic gives, and dividing it by UNITS_PER_USD rounds once, as int / int does (tests/pricing/
+ test_estimate_cost_steady_state.py checks both against the integer path). Other calls take the integer path.
+ """
+
+ __slots__ = ("below", "cache_read", "cache_write", "cache_write_1h", "exact_tokens", "input", "output", "price")
+
+ def __init__(self, price: ModelPrice, rates: tuple[int, int, int, int, int], below: int) -> None:
+  self.price = price
+  self.input, self.output, self.cache_read, self.cache_write, self.cache_write_1h = map(float, rates)
+  self.below = min(below, MAX_CALL_TOKENS)
+  self.exact_tokens = min(_EXACT_IN_FLOAT // max(*rates, 1), MAX_CALL_TOKENS)
+
+ @classmethod
+ def of(cls, price: ModelPrice) -> _Rates:
+  """The steady-state rates of `price`."""
+  below = price.tiers[0].above_input_tokens if price.tiers else MAX_CALL_TOKENS
+  return cls(price, price.rates_for(0), below)
 
 
 def unpriced_models() -> frozenset[str]:

@@ -221,3 +221,47 @@ def test_a_model_billed_by_two_providers_reads_the_same_after_any_order_of_snaps
  snap, rebuilt = costs.snapshot(), costs.rebuilt_snapshot()
  assert snap.by_model == rebuilt.by_model
  assert [(f.key, f.provider, f.cost_units) for f in snap.by_model] == [("gpt-4o", "azure", 23)]
+
+
+def test_unpriced_calls_past_their_16_bit_word_stay_exact(costs):
+ calls = 2**16 + 5
+ for _ in range(calls):
+  costs.record_unknown_usage("gpt-4o", tier="Tier 1", agent="a", provider="openai")
+ record(costs, 7)
+ snap = costs.snapshot()
+ for figures in groups(snap):
+  assert (figures.calls, figures.unpriced_calls, figures.cost_units) == (calls + 1, calls, 7)
+ assert snap == costs.rebuilt_snapshot()
+
+
+def test_more_cells_than_a_byte_can_number_keep_their_own_figures(costs):
+ """Past 255 cells a session's map from key to cell widens: every cell still gets its own calls."""
+ models = [f"model-{n}" for n in range(300)]
+ for round_ in range(2):
+  for n, model in enumerate(models):
+   record(costs, n + round_, model=model)
+ snap = costs.snapshot()
+ assert len(snap.cells) == 300
+ assert {cell.model: (cell.figures.calls, cell.figures.cost_units) for cell in snap.cells} == {
+  model: (2, 2 * n + 1) for n, model in enumerate(models)
+ }
+ assert snap == costs.rebuilt_snapshot()
+
+
+def test_sessions_sharing_keys_keep_apart_figures():
+ book = PriceBook(use_dataset=False)
+ first, second = SessionCosts(book), SessionCosts(book)
+ for model in ("gpt-4o", "o3", "gpt-4.1"):
+  record(first, 5, model=model)
+ record(second, 11, model="gpt-4.1")  # a key the process knows, new to this session
+ record(second, 13, model="a-model-only-this-session-uses")
+ record(first, 1, model="gpt-4.1")
+ assert [(c.model, c.figures.cost_units) for c in second.snapshot().cells] == [
+  ("gpt-4.1", 11),
+  ("a-model-only-this-session-uses", 13),
+ ]
+ assert {c.model: c.figures.cost_units for c in first.snapshot().cells} == {"gpt-4o": 5, "o3": 5, "gpt-4.1": 6}
+ second.reset()
+ record(second, 2, model="o3")
+ assert [(c.model, c.figures.cost_units) for c in second.snapshot().cells] == [("o3", 2)]
+ assert second.snapshot() == second.rebuilt_snapshot()

@@ -75,5 +75,5 @@ def test_chat_completions_read_the_same_both_ways(extra, model):
 def test_the_fast_path_is_taken_for_plain_replies():
  anthropic = {"type": "message", "usage": {"input_tokens": 5, "output_tokens": 1, "cache_read_input_tokens": 2}}
  chat = {"object": "chat.completion", "usage": {"prompt_tokens": 5, "completion_tokens": 1}}
- assert usage_module._fast_usage(anthropic, None).input_tokens == 7
- assert usage_module._fast_usage(chat, "openai").input_tokens == 5
+ assert usage_module._FAST_READERS["message"](anthropic["usage"], None, anthropic).input_tokens == 7
+ assert usage_module._FAST_READERS["chat.completion"](chat["usage"], "openai", chat).input_tokens == 5

@@ -89,17 +89,13 @@ class ModelPrice:
 
  def cost_units(self, usage: Usage) -> int:
   """Exact cost of `usage` in units (10^-15 USD)."""
-  i, o, cr, cw, cw1h = self.rates_for(usage.input_tokens)
+  # rates_for's first test inline: most prompts are below every tier, and a call less counts on this path.
+  prompt = usage.input_tokens
+  i, o, cr, cw, cw1h = self._base_rates if prompt <= self._first_threshold else self.rates_for(prompt)
   read = usage.cache_read_tokens
   write = usage.cache_write_tokens
   write_1h = usage.cache_write_1h_tokens
-  return (
-   (usage.input_tokens - read - write) * i
-   + read * cr
-   + (write - write_1h) * cw
-   + write_1h * cw1h
-   + usage.output_tokens * o
-  )
+  return (prompt - read - write) * i + read * cr + (write - write_1h) * cw + write_1h * cw1h + usage.output_tokens * o
 
  def as_dict(self) -> dict[str, object]:
   """Prices and provenance as plain JSON-friendly values (prices as strings, exact)."""

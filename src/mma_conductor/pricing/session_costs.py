@@ -6,8 +6,10 @@ cells, once per change) instead of on every call. All figures are integers, so t
 depend on the order or thread in which calls arrive.
 
 A cell's counters are one packed record of machine words, not Python objects (docs/cost_engine.md,
-Accumulators): 64-bit words for money, 32-bit words for counts. They stay exact past their width: what a word
-cannot hold is carried into Python integers.
+Accumulators): 64-bit words for money, 32-bit words for counts, a 16-bit word for unpriced calls. They stay exact
+past their width: what a word cannot hold is carried into Python integers. A session's cells are one bytearray; the
+(provider, model, tier, agent) keys are kept once for the whole process (`_PAIRS`), and a session finds its cell
+through a byte per known key.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import struct
 import threading
 import time
 import uuid
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from itertools import compress, count
@@ -27,13 +30,18 @@ from .prices import provider_of
 from .tiers import TIER_NAMES
 from .usage import ZERO_USAGE, Usage
 
-# The counters of a cell, in the order of CostFigures' fields: money (units of 10^-15 USD) is kept in unsigned
-# 64-bit words, counts (calls and tokens) in unsigned 32-bit words. These tables own the layout. A new counter is
-# one name in MONEY_COUNTERS or COUNT_COUNTERS, plus its CostFigures field and its value in SessionCosts._add.
-MONEY_COUNTERS = ("cost_units",)
-COUNT_COUNTERS = ("calls", "unpriced_calls", *(usage_field.name for usage_field in fields(Usage)))
-COUNTERS = MONEY_COUNTERS + COUNT_COUNTERS
-_CELL = struct.Struct("=" + "Q" * len(MONEY_COUNTERS) + "I" * len(COUNT_COUNTERS))  # standard sizes, no padding
+# The counters of a cell, in the order of CostFigures' fields, and the word each is kept in: money (units of
+# 10^-15 USD) in an unsigned 64-bit word, calls and tokens in unsigned 32-bit words, unpriced calls (rare) in an
+# unsigned 16-bit one. This table owns the layout. A new counter is one entry here, plus its CostFigures field and its
+# value in SessionCosts._add.
+_WORDS = (
+ ("cost_units", "Q"),
+ ("calls", "I"),
+ ("unpriced_calls", "H"),
+ *((usage_field.name, "I") for usage_field in fields(Usage)),
+)
+COUNTERS = tuple(name for name, _ in _WORDS)
+_CELL = struct.Struct("=" + "".join(word for _, word in _WORDS))  # standard sizes, no padding
 _CELL_SIZE = _CELL.size
 _read_cell, _write_cell = _CELL.unpack_from, _CELL.pack_into
 _RECORD = struct.Struct(f"{_CELL_SIZE}s")  # a cell's record as one bytes object, to compare records at C speed
@@ -158,12 +166,10 @@ class SessionCosts:
 
  __slots__ = (
   "_builder",
-  "_carry",
   "_cells",
   "_lock",
-  "_request_ids",
-  "_slots",
-  "_snapshot",
+  "_rare",
+  "_slot_of",
   "_version",
   "price_book",
   "session_id",
@@ -174,19 +180,19 @@ class SessionCosts:
   self.price_book = price_book
   self._lock = threading.Lock()
   self._version = 0
-  self._snapshot: SessionSnapshot | None = None
   self._clear()
   self.session_id = session_id or new_session_id()
   self.started_at = time.time()
 
  def _clear(self) -> None:
-  # Cell n is the record _cells[n * _CELL_SIZE:][:_CELL_SIZE], plus its row in _carry (Python ints, COUNTERS
-  # order) once a counter outgrew its word.
-  self._slots: dict[tuple[str, str, str, str], int] = {}
+  # The cell of key number k (_PAIRS) is cell n = _slot_of[k] - 1 (0: none yet): the record
+  # _cells[n * _CELL_SIZE:][:_CELL_SIZE], plus its row in the carry (Python ints, COUNTERS order) once a counter
+  # outgrew its word. _slot_of is a bytearray while the session has fewer than 256 cells, then an array of 32-bit
+  # words.
+  self._slot_of: bytearray | array = bytearray()
   self._cells = bytearray()
-  self._carry: dict[int, list[int]] | None = None
-  self._request_ids: set[str] | None = None  # made by the first request id: most sessions never see one
-  self._builder: _SnapshotBuilder | None = None  # made by the first snapshot
+  self._rare: _Rare | None = None  # the carry and the request ids: most sessions never have either
+  self._builder: _SnapshotBuilder | None = None  # made by the first snapshot; it keeps the last one
 
  @property
  def version(self) -> int:
@@ -206,7 +212,12 @@ class SessionCosts:
  ) -> int | None:
   """Add one call. Returns its cost in units, None when the model is unpriced, or -1 for a duplicate
   `request_id` (not counted again). `cost_units` skips pricing when the caller already priced the call."""
-  price = self.price_book.price(model) if cost_units is None or provider is None else None
+  price = None
+  if cost_units is None or provider is None:
+   try:  # the book's own cache first: PriceBook.price does the same, one call later
+    price = self.price_book.prices[model]
+   except KeyError:
+    price = self.price_book.price(model)
   if cost_units is None and price is not None:
    cost_units = price.cost_units(usage)
   if provider is None:
@@ -227,11 +238,14 @@ class SessionCosts:
   try:
    if request_id is not None and self._is_repeat(request_id):
     return -1
-   slot = self._slots.get(key)
-   if slot is None:
+   try:
+    slot = self._slot_of[_PAIRS[key]]
+   except (KeyError, IndexError):  # a key new to the process, or to this session
+    slot = 0
+   if not slot:
     slot = self._new_cell(key)
    # One read and one write of the whole record: cheaper than an add to each word of an array (cost_engine.md).
-   cells, at = self._cells, slot * _CELL_SIZE
+   cells, at = self._cells, (slot - 1) * _CELL_SIZE
    cost, calls, unpriced, inputs, outputs, read, write, write_1h, reasoning = old = _read_cell(cells, at)
    try:
     _write_cell(
@@ -247,8 +261,8 @@ class SessionCosts:
      write_1h + usage.cache_write_1h_tokens,
      reasoning + usage.reasoning_tokens,
     )
-   except struct.error:  # money past 2^64 units (~$18,446) or below zero, or a count past 2^32
-    self._carry_cell(slot, old, usage, cost_units)
+   except struct.error:  # money past 2^64 units (~$18,446) or below zero, or a count past its word
+    self._carry_cell(slot - 1, old, usage, cost_units)
    self._version += 1
   finally:
    lock.release()
@@ -256,31 +270,47 @@ class SessionCosts:
 
  def _is_repeat(self, request_id: str) -> bool:
   """Whether `request_id` was recorded already; remembers a new one. Called with the lock held."""
-  if self._request_ids is None:
-   self._request_ids = set()
-  elif request_id in self._request_ids:
+  rare = self._rare_parts()
+  if rare.request_ids is None:
+   rare.request_ids = set()
+  elif request_id in rare.request_ids:
    return True
-  self._request_ids.add(request_id)
+  rare.request_ids.add(request_id)
   return False
 
+ def _rare_parts(self) -> _Rare:
+  if self._rare is None:
+   self._rare = _Rare()
+  return self._rare
+
  def _new_cell(self, key: tuple[str, str, str, str]) -> int:
-  slot = self._slots[key] = len(self._slots)
-  self._cells.extend(bytes(_CELL_SIZE))
+  """The new cell of `key` (its number + 1). Called with the lock held."""
+  pair = _pair_number(key)
+  slot = len(self._cells) // _CELL_SIZE + 1
+  slot_of = self._slot_of
+  if slot > 255 and type(slot_of) is bytearray:
+   slot_of = self._slot_of = array("I", iter(slot_of))  # the bytes as numbers, not as raw words
+  if pair >= len(slot_of):
+   slot_of.extend(bytes(pair + 1 - len(slot_of)))
+  slot_of[pair] = slot
+  # A new bytearray of the exact size (growing in place would over-allocate by an eighth); a cell is new rarely.
+  self._cells = self._cells + bytes(_CELL_SIZE)
   return slot
 
- def _carry_cell(self, slot: int, old: tuple[int, ...], usage: Usage, cost_units: int | None) -> None:
-  """A counter of cell `slot` would pass its word: move the cell's counters as they were before this call (`old`)
-  and the call itself into the cell's carry, and restart its words from zero (a write may have stopped halfway)."""
+ def _carry_cell(self, cell: int, old: tuple[int, ...], usage: Usage, cost_units: int | None) -> None:
+  """A counter of `cell` would pass its word: move the cell's counters as they were before this call (`old`) and
+  the call itself into the cell's carry, and restart its words from zero (a write may have stopped halfway)."""
   call = {"cost_units": cost_units or 0, "calls": 1, "unpriced_calls": int(cost_units is None)}
-  row = self._carry_row(slot)
+  row = self._carry_row(cell)
   for i, name in enumerate(COUNTERS):
    row[i] += old[i] + (call[name] if name in call else getattr(usage, name))
-  _write_cell(self._cells, slot * _CELL_SIZE, *(0 for _ in COUNTERS))
+  _write_cell(self._cells, cell * _CELL_SIZE, *(0 for _ in COUNTERS))
 
- def _carry_row(self, slot: int) -> list[int]:
-  if self._carry is None:
-   self._carry = {}
-  return self._carry.setdefault(slot, [0] * len(COUNTERS))
+ def _carry_row(self, cell: int) -> list[int]:
+  rare = self._rare_parts()
+  if rare.carry is None:
+   rare.carry = {}
+  return rare.carry.setdefault(cell, [0] * len(COUNTERS))
 
  def reset(self, session_id: str | None = None) -> str:
   """Clear every figure and start a new session; returns the new session id."""
@@ -293,30 +323,46 @@ class SessionCosts:
 
  def snapshot(self) -> SessionSnapshot:
   """Immutable figures of the session now; the same object until something changes."""
-  cached = self._snapshot
-  if cached is not None and cached.version == self._version:
-   return cached
+  builder = self._builder
+  if builder is not None:
+   cached = builder.last
+   if cached is not None and cached.version == self._version:
+    return cached
   with self._lock:
    if self._builder is None:
     self._builder = _SnapshotBuilder()
-   builder, state = self._builder, self._state()
+   builder = self._builder
+   state = self._state(builder.keys)
   snap = builder.snapshot(*state, self.price_book.unpriced_models())
-  self._snapshot = snap
+  builder.last = snap
   return snap
 
  def rebuilt_snapshot(self) -> SessionSnapshot:
   """The snapshot built from every cell by a builder that knows no earlier one: what snapshot() must equal
   (checks)."""
   with self._lock:
-   state = self._state()
+   state = self._state([])
   return _SnapshotBuilder().snapshot(*state, self.price_book.unpriced_models())
 
- def _state(self) -> tuple:
+ def _state(self, known: list[tuple[str, str, str, str]]) -> tuple:
   """(session id, version, start, (packed cells, their carry, their keys in slot order)), copied. Called with the
   lock held."""
-  carry = {slot: tuple(row) for slot, row in (self._carry or {}).items()}
-  cells = (bytes(self._cells), carry, list(self._slots))
+  rare = self._rare
+  carry = {cell: tuple(row) for cell, row in ((rare.carry if rare else None) or {}).items()}
+  cells = (bytes(self._cells), carry, self._keys(known))
   return self.session_id, self._version, self.started_at, cells
+
+ def _keys(self, known: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
+  """The cells' keys in cell order: `known` (those of an earlier snapshot) while no cell was added since. Called
+  with the lock held."""
+  count = len(self._cells) // _CELL_SIZE
+  if len(known) == count:
+   return known
+  keys: list = [None] * count
+  for pair, slot in enumerate(self._slot_of):
+   if slot:
+    keys[slot - 1] = _PAIR_KEYS[pair]
+  return keys
 
  def record_many(self, calls: Iterable[tuple[str, Usage, str, str]]) -> int:
   """Add many (model, usage, tier, agent) calls; returns the units added."""
@@ -324,6 +370,32 @@ class SessionCosts:
   for model, usage, tier, agent in calls:
    total += self.record(model, usage, tier=tier, agent=agent) or 0
   return total
+
+
+class _Rare:
+ """What few sessions ever have: the carry of counters past their words (cell -> Python ints), the request ids."""
+
+ __slots__ = ("carry", "request_ids")
+
+ def __init__(self) -> None:
+  self.carry: dict[int, list[int]] | None = None
+  self.request_ids: set[str] | None = None
+
+
+# Every (provider, model, tier, agent) key any session of the process has recorded, numbered in order of arrival:
+# a key is kept once however many sessions use it (the names in it are the callers' and the price book's).
+_PAIRS: dict[tuple[str, str, str, str], int] = {}
+_PAIR_KEYS: list[tuple[str, str, str, str]] = []
+_PAIRS_LOCK = threading.Lock()
+
+
+def _pair_number(key: tuple[str, str, str, str]) -> int:
+ with _PAIRS_LOCK:
+  number = _PAIRS.get(key)
+  if number is None:
+   number = _PAIRS[key] = len(_PAIR_KEYS)
+   _PAIR_KEYS.append(key)
+  return number
 
 
 _GROUPS = ("tier", "model", "provider", "agent")
@@ -343,6 +415,7 @@ class _SnapshotBuilder:
   "figures",
   "groups",
   "keys",
+  "last",
   "lock",
   "model_provider",
   "model_slot",
@@ -361,6 +434,7 @@ class _SnapshotBuilder:
   self.figures: dict[str, dict[str, CostFigures]] = {group: {} for group in _GROUPS}
   self.model_provider: dict[str, str] = {}
   self.model_slot: dict[str, int] = {}  # the slot that named each model's provider: its newest cell
+  self.last: SessionSnapshot | None = None  # the last snapshot built, returned again while nothing changes
 
  def snapshot(self, session_id: str, version: int, started_at: float, state: tuple, unpriced: frozenset[str]):
   """The snapshot of `state` (the packed cells, their carry and their keys in slot order, copied under the
