@@ -2,10 +2,15 @@
 claude-sonnet-4-5; its volumes on gemini-2.5-flash, gpt-4o-mini and deepseek-chat are priced from the list prices
 written here, not from the price table."""
 
+import json
+import urllib.error
+import urllib.request
 from decimal import Decimal
 
 import pytest
 
+from mma_conductor.cli import main
+from mma_conductor.ledger.api import start_local_api
 from mma_conductor.ledger.dashboard import DashboardQuery
 from mma_conductor.ledger.insights import insights, insights_json
 from mma_conductor.ledger.store import Ledger, LedgerCall, TicketOutcome
@@ -169,3 +174,92 @@ def test_json_has_exact_money_and_an_empty_range_has_nothing(found, tmp_path):
  with Ledger.open(tmp_path / "empty.sqlite3") as ledger:
   empty = insights(ledger, DashboardQuery(), PriceBook(), TIER_MODELS, CANDIDATES)
  assert empty.alternatives == () and empty.findings == ()
+
+
+PROJECT_TOML = """# my project
+[tiers.tier3]
+provider = "anthropic"
+model = "claude-sonnet-4-5"
+escalation = ["claude-opus-4-5"]
+
+[tiers.tier2]
+provider = "openai"
+model = "gpt-4o-mini"
+
+[ledger]
+path = "l.sqlite3"
+"""
+RANGE = ["--since", "2026-01-05", "--until", "2026-01-19", "--utc"]  # the 19th included: 15 days
+
+
+@pytest.fixture
+def project(tmp_path):
+ (tmp_path / "mma_conductor.toml").write_text(PROJECT_TOML)
+ build(tmp_path / "l.sqlite3").close()
+ return tmp_path
+
+
+def optimize(capsys, project, *args):
+ code = main(["--project", str(project), "costs", "optimize", *args])
+ out = capsys.readouterr()
+ return code, out.out, out.err
+
+
+def test_costs_optimize_compares_the_configured_and_named_models(capsys, project):
+ code, out, err = optimize(capsys, project, *RANGE, "--candidates", "gemini-2.5-flash, deepseek-chat", "--json")
+ assert (code, err) == (0, "")
+ payload = json.loads(out)
+ tier3 = [a for a in payload["alternatives"] if a["tier"] == "Tier 3"]
+ # claude-opus-4-5 (the escalation ladder) and gpt-4o-mini (Tier 2's model) come from the project file.
+ assert [a["model"] for a in tier3] == ["gpt-4o-mini", "deepseek-chat", "gemini-2.5-flash", "claude-opus-4-5"]
+ flash = tier3[2]
+ assert flash["saving_per_month_usd"] == "5.844000000000000" and flash["recommended"] is True
+ # Tier 1 is not configured: it is compared from the model it spent most on.
+ tier1 = {a["model"]: a for a in payload["alternatives"] if a["tier"] == "Tier 1"}
+ assert tier1["gemini-2.5-flash"]["current"] == {"provider": "gemini", "model": "gemini-2.5-pro"}
+ assert {f["kind"] for f in payload["findings"]} == {"tier_share", "cache", "unpriced", "long_context", "retries"}
+
+ code, out, err = optimize(capsys, project, *RANGE, "--tier", "3", "--candidates", "gemini-2.5-flash,nope-9")
+ assert code == 0 and err == "mma-conductor: --candidates nope-9: no price for it (left out)\n"
+ lines = out.splitlines()
+ assert lines[0] == "Tier 3 on anthropic/claude-sonnet-4-5: $4.03 recorded"
+ flash_line = next(line for line in lines if line.startswith("gemini/gemini-2.5-flash"))
+ assert flash_line.split() == [
+  "gemini/gemini-2.5-flash",
+  "$1.10",  # $1.105: half to even
+  "$2.92",
+  "$5.84",
+  "72.6%",
+  "better",
+  "(100%",
+  "vs",
+  "90%)",
+  "yes",
+ ]
+ assert "Findings" in lines and "- Tier 3 is 100% of spend ($4.03)" in lines
+
+
+def test_costs_optimize_errors_are_one_line(capsys, project):
+ assert optimize(capsys, project, "--tier", "7")[::2] == (
+  2,
+  "mma-conductor: --tier 7: unknown tier (use Tier 1, Tier 2, Tier 3, Tier 4)\n",
+ )
+ (project / "mma_conductor.toml").write_text("[tiers.tier3\nmodel = 1\n")
+ code, out, err = optimize(capsys, project, "--ledger", str(project / "l.sqlite3"))
+ assert code == 1 and out == "" and err.count("\n") == 1 and "mma_conductor.toml" in err
+
+
+def test_get_insights_answers_the_json_of_costs_optimize(capsys, project):
+ _, out, _ = optimize(capsys, project, *RANGE, "--candidates", "deepseek-chat", "--json")
+ with Ledger.open(project / "l.sqlite3") as ledger:
+  server = start_local_api(0, dict, ledger, project_dir=project)
+  try:
+   url = f"{server.url}/insights?since=2026-01-05&until=2026-01-19&utc=1&candidates=deepseek-chat"
+   with urllib.request.urlopen(url, timeout=30) as response:
+    assert response.status == 200
+    assert json.loads(response.read()) == json.loads(out)
+   with pytest.raises(urllib.error.HTTPError) as bad:
+    urllib.request.urlopen(f"{server.url}/insights?tier=Tier%209", timeout=30)
+   assert bad.value.code == 400 and "unknown tier" in json.loads(bad.value.read())["error"]
+  finally:
+   server.close()

@@ -437,3 +437,94 @@ def _alternative_json(a: Alternative) -> dict[str, Any]:
  out.update(saving_pct=round(a.saving_pct, 2), success_current=a.success_current, success_model=a.success_model)
  out.update(recommended=a.recommended, note=a.note)
  return out
+
+
+# The models to compare with ---------------------------------------------------------------------------------------
+
+TIER_TABLES = {"tier1": "Tier 1", "tier2": "Tier 2", "tier3": "Tier 3", "tier4": "Tier 4"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredTier:
+ """A tier's provider, model and escalation ladder as the project's mma_conductor.toml sets them."""
+
+ provider: str
+ model: str
+ escalation: tuple[str, ...] = ()
+
+
+def configured_tiers(project_dir: Any) -> dict[str, ConfiguredTier]:
+ """The tiers that the project's `[tiers.tierN]` tables name a model for (the app's own loader, which knows the
+ defaults, is above the ledger; a tier left out is compared from the model it spent most on). A file that cannot
+ be read or parsed raises LedgerConfigError (one line)."""
+ from pathlib import Path
+
+ from ..files import read_toml
+ from .config import PROJECT_CONFIG_NAME, LedgerConfigError
+
+ if project_dir is None:
+  return {}
+ data = read_toml(Path(project_dir) / PROJECT_CONFIG_NAME, LedgerConfigError) or {}
+ tables = data.get("tiers", {})
+ found = {}
+ for key, tier in TIER_TABLES.items():
+  table = tables.get(key) if isinstance(tables, dict) else None
+  if isinstance(table, dict) and isinstance(table.get("model"), str):
+   found[tier] = _configured(table)
+ return found
+
+
+def _configured(table: dict[str, Any]) -> ConfiguredTier:
+ from ..pricing.prices import provider_of
+
+ model = table["model"].strip()
+ ladder = table.get("escalation", [])
+ escalation = tuple(m.strip() for m in ladder if isinstance(m, str)) if isinstance(ladder, list) else ()
+ provider = table.get("provider")
+ return ConfiguredTier(provider if isinstance(provider, str) else provider_of(model), model, escalation)
+
+
+def candidate_models(tiers: Mapping[str, ConfiguredTier], named: Iterable[str] = ()) -> list[tuple[str, str]]:
+ """(provider, model) of every configured model (the tiers' models and escalation ladders, a ladder's models
+ on its tier's provider) and of the models the user names (their provider guessed from the name), once each."""
+ from ..pricing.prices import provider_of
+
+ pairs = [(t.provider, m) for t in tiers.values() for m in (t.model, *t.escalation)]
+ pairs += [(provider_of(m), m) for m in named]
+ seen: dict[str, str] = {}
+ for provider, model in pairs:
+  seen.setdefault(model, provider)
+ return [(provider, model) for model, provider in seen.items()]
+
+
+# Text -------------------------------------------------------------------------------------------------------------
+
+
+def insights_text(found: Insights) -> str:
+ """The alternatives as a table per tier and the findings as a list (what `costs optimize` prints)."""
+ from ..pricing.report import format_table
+
+ parts = []
+ for tier in dict.fromkeys(a.tier for a in found.alternatives):
+  rows = [a for a in found.alternatives if a.tier == tier]
+  head = f"{tier} on {rows[0].current_provider}/{rows[0].current_model}: {_usd(rows[0].recorded_units)} recorded"
+  cells = [_alternative_cells(a) for a in rows]
+  headers = ["Model", "Would cost", "Saving", "Per month", "Saving %", "Quality", "Recommended"]
+  parts.append(head + "\n" + format_table(headers, cells, {1, 2, 3, 4}))
+ if not parts:
+  parts.append("No alternatives: no calls in the range, or no other priced model to compare with.")
+ if found.findings:
+  parts.append("Findings\n" + "\n".join(f"- {f.text}" for f in found.findings))
+ return "\n\n".join(parts)
+
+
+def _alternative_cells(a: Alternative) -> list[str]:
+ return [
+  f"{a.provider}/{a.model}",
+  _usd(a.would_cost_units),
+  _usd(a.saving_units),
+  _usd(a.saving_per_month_units),
+  f"{a.saving_pct:.1f}%",
+  a.note,
+  "yes" if a.recommended else "",
+ ]
