@@ -162,11 +162,10 @@ def per_month(units: int, span: int) -> int:
 
 # The tickets each model of a tier worked on, with their outcome. Tier 3 (workers): the model that ended the ticket
 # (tickets.model); other tiers: every model whose calls in the tier touched the ticket (Tier 1's plan calls, without
-# a ticket, touch every ticket of their run).
-_TICKET_MODELS = (
- "SELECT DISTINCT {model}, t.run_id, t.ticket_id, t.status FROM calls c JOIN tickets t ON t.run_id = c.run_id "
- "AND (c.ticket_id = '' OR t.ticket_id = c.ticket_id) WHERE c.tier = ? AND t.status IN ('done', 'blocked')"
-)
+# a ticket, touch every ticket of their run). One pass over the range's calls for all tiers.
+_TOUCHED = "SELECT DISTINCT tier, model, run_id, ticket_id FROM calls{where}"
+_OUTCOMES = "SELECT run_id, ticket_id, status, model FROM tickets WHERE status IN ('done', 'blocked')"
+WORKER_TIER = "Tier 3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,18 +182,38 @@ class Record:
   return self.done / total if total else None
 
 
-def success_records(ledger: Ledger, tier: str, filt: CallFilter) -> dict[str, Record]:
- """Each model's done and blocked tickets in `tier`, from the tickets with calls of that tier in the range of
+def success_records(ledger: Ledger, filt: CallFilter) -> dict[str, dict[str, Record]]:
+ """Per tier, each model's done and blocked tickets, from the tickets with calls of that tier in the range of
  `filt` (its time range and run only: the other models' history counts whatever the provider or model filter)."""
- model = "t.model" if tier == "Tier 3" else "c.model"
- time_filter = CallFilter(since_us=filt.since_us, until_us=filt.until_us, run_id=filt.run_id)
- where, params = _where(time_filter, "c.")
- sql = _TICKET_MODELS.format(model=model) + where.replace(" WHERE ", " AND ", 1)
- counts: dict[str, list[int]] = {}
+ where, params = _where(CallFilter(since_us=filt.since_us, until_us=filt.until_us, run_id=filt.run_id))
  with ledger.reading() as conn:
-  for name, _run, _ticket, status in conn.execute(sql, [tier, *params]):
-   counts.setdefault(name, [0, 0])[status == "blocked"] += 1
- return {name: Record(done, blocked) for name, (done, blocked) in counts.items()}
+  outcomes = {(run, ticket): (status, model) for run, ticket, status, model in conn.execute(_OUTCOMES)}
+  touched = conn.execute(_TOUCHED.format(where=where), params).fetchall()
+ by_run: dict[str, list[tuple[str, str]]] = {}
+ for key in outcomes:
+  by_run.setdefault(key[0], []).append(key)
+ seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
+ for tier, model, run, ticket in touched:
+  for key in _tickets_touched(run, ticket, by_run, outcomes):
+   seen.setdefault((tier, outcomes[key][1] if tier == WORKER_TIER else model), set()).add(key)
+ return _records(seen, outcomes)
+
+
+def _tickets_touched(run: str, ticket: str, by_run: dict, outcomes: dict) -> Iterable[tuple[str, str]]:
+ """The tickets with an outcome that a call of (run, ticket) touched: its own, or its run's for a call without."""
+ if ticket == "":
+  return by_run.get(run, ())
+ return [(run, ticket)] if (run, ticket) in outcomes else ()
+
+
+def _records(
+ seen: dict[tuple[str, str], set[tuple[str, str]]], outcomes: dict[tuple[str, str], tuple[str, str]]
+) -> dict[str, dict[str, Record]]:
+ found: dict[str, dict[str, Record]] = {}
+ for (tier, model), tickets in seen.items():
+  blocked = sum(outcomes[key][0] == "blocked" for key in tickets)
+  found.setdefault(tier, {})[model] = Record(len(tickets) - blocked, blocked)
+ return found
 
 
 def quality_note(current: float | None, other: float | None) -> str:
@@ -249,11 +268,11 @@ def _tier_facts(
 ) -> list[_TierFacts]:
  """Each tier with calls in the range: its current provider and model (configured; else the one it spent most
  on), what it cost as recorded and its models' records."""
+ records = success_records(ledger, filt) if tiers else {}
  facts = []
  for tier in sorted(tiers):
   provider, model = tier_models.get(tier) or _main_model(ledger, replace(filt, tier=tier))
-  records = success_records(ledger, tier, filt)
-  facts.append(_TierFacts(tier, provider, model, tiers[tier].cost_units, records))
+  facts.append(_TierFacts(tier, provider, model, tiers[tier].cost_units, records.get(tier, {})))
  return facts
 
 
