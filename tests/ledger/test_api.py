@@ -45,7 +45,15 @@ def test_it_listens_on_loopback_only(server):
 
 
 def test_endpoints(server):
- assert get(server, "/")[1]["endpoints"] == ["/session", "/summary", "/breakdown", "/sessions", "/runs", "/budgets"]
+ assert get(server, "/")[1]["endpoints"] == [
+  "/session",
+  "/summary",
+  "/breakdown",
+  "/sessions",
+  "/runs",
+  "/budgets",
+  "/insights",
+ ]
  assert get(server, "/session") == (
   200,
   {"total": {"cost_usd": "0.25", "formatted": "$0.2500"}, "by_tier": {"Tier 3": "$0.2500"}},

@@ -31,7 +31,7 @@ from ..providers.keys import load_user_keys
 from .budget_alerts import AlertDelivered, BudgetAlertDelivery
 from .cost_timeline import CostTimeline
 from .ledger_link import HistoryUpdate, LedgerLink, LedgerProblem
-from .project_config import CONFIG_NAME, load_project_config
+from .project_config import CONFIG_NAME, AppliedTier, load_project_config, save_tier_config
 
 CALL_LOG_LIMIT = 10_000
 TEXT_LIMIT = 200_000
@@ -400,6 +400,20 @@ class AppController:
   """Change who runs a tier; applies to the next call the engine makes."""
   self.config = self.config.with_tier(tier, config)
   self.engine.config = self.config
+
+ def apply_suggestion(self, tier: str, provider: str, model: str) -> AppliedTier:
+  """Run `tier` on `provider`/`model` from the next call, saved to the project file's [tiers.tierN] (its
+  escalation ladder kept); a file that cannot be written changes nothing (ConfigError). The result undoes it."""
+  previous = self.config.tiers[tier]
+  applied = replace(previous, provider=provider, model=model)
+  save_tier_config(self.project_dir, tier, applied)
+  self.set_tier_config(tier, applied)
+  return AppliedTier(tier, previous, applied)
+
+ def undo_suggestion(self, token: AppliedTier) -> None:
+  """Put back the tier settings an apply_suggestion changed, in the project file and for the next call."""
+  save_tier_config(self.project_dir, token.tier, token.previous)
+  self.set_tier_config(token.tier, token.previous)
 
  def pause(self) -> None:
   """Start no new call (in-flight calls finish and are still counted)."""
