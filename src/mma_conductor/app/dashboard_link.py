@@ -22,9 +22,16 @@ from typing import Any
 from ..engine.events import CallRecord
 from ..ledger import dashboard as queries
 from ..ledger.config import LedgerConfigError
+
+# What the GUI draws (it reads the ledger's types through this module: gui imports app, never ledger).
+from ..ledger.dashboard import RANGES as RANGES
+from ..ledger.dashboard import SESSION_SORTS as SESSION_SORTS
 from ..ledger.dashboard import DashboardData, DashboardQuery, SessionLines, SessionRow, SessionsPage, TicketLine
+from ..ledger.dashboard import TierAnalysis as TierAnalysis
+from ..ledger.dashboard import Trend as Trend
 from ..ledger.errors import ExportError
 from ..ledger.exports import export_calls, write_bytes_atomically
+from ..ledger.insights import Alternative as Alternative
 from ..ledger.insights import Insights, candidate_models, configured_tiers, insights
 from ..ledger.queries import CallFilter
 from ..ledger.store import Ledger, LedgerError

@@ -21,7 +21,9 @@ from ..app.ledger_link import connect_ledger
 from ..app.project_config import TierConfig
 from .budget_dialogs import BudgetEditor, BudgetHoldDialog
 from .budget_panel import BudgetToasts, render_budget_badge
-from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, Command
+from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, VIEW_COMMANDS, Command
+from .cost_dashboard import WINDOW_NAME as COST_DASHBOARD
+from .cost_dashboard import CostDashboard
 from .cost_panel import render_cost_panel
 from .dashboard import render_ticket_list, render_tier_table, tier_table_text
 from .log_windows import render_comms_log, render_event_log, render_tier_streams
@@ -56,6 +58,7 @@ class GuiApp:
   self.budget_dialog = BudgetHoldDialog(controller)
   self.budget_editor = BudgetEditor(controller)
   self.toasts = BudgetToasts()
+  self.cost_dashboard = CostDashboard(controller)
   self.error = ""
   self.error_needs_goal = False  # the error says the goal is empty: it goes once a goal is typed
   self.frames = 0
@@ -194,7 +197,11 @@ class GuiApp:
     command.run(self)
 
  def show_menus(self) -> None:
-  """The Session menu (hello_imgui adds View and the app menu)."""
+  """The Session menu, and the Cost Dashboard in the View menu (hello_imgui adds the View menu's window list and
+  the app menu)."""
+  if imgui.begin_menu("View"):
+   self._menu_items(VIEW_COMMANDS, self.controller.engine.running)
+   imgui.end_menu()
   if not imgui.begin_menu("Session"):
    return
   running = self.controller.engine.running
@@ -249,6 +256,15 @@ class GuiApp:
  def cost_window(self) -> None:
   render_cost_panel(self.view.cost, self, self.view.budgets)
 
+ def cost_dashboard_window(self) -> None:
+  self.cost_dashboard.render()
+
+ def show_cost_dashboard(self) -> None:
+  """Show the Cost Dashboard window and bring it to the front (View menu, Ctrl+D)."""
+  docking = hello_imgui.get_runner_params().docking_params
+  docking.dockable_window_of_name(COST_DASHBOARD).is_visible = True
+  docking.focus_dockable_window(COST_DASHBOARD)
+
  def streams_window(self) -> None:
   render_tier_streams(self.view)
 
@@ -301,12 +317,21 @@ def build_runner_params(
   hello_imgui.DockableWindow("Track", "LeftSpace", app.track_window),
   hello_imgui.DockableWindow("MMA Dashboard", "MainDockSpace", app.dashboard_window),
   hello_imgui.DockableWindow("Cost Analytics", "RightSpace", app.cost_window),
+  _cost_dashboard_window(app),
   hello_imgui.DockableWindow("Comms Log", "BottomSpace", app.comms_window),
   hello_imgui.DockableWindow("Tier Streams", "BottomSpace", app.streams_window),
   hello_imgui.DockableWindow("Event Log", "BottomSpace", app.log_window),
  ]
  params.docking_params = hello_imgui.DockingParams(splits, windows)
  return params, immapp.AddOnsParams(with_implot=True)
+
+
+def _cost_dashboard_window(app: GuiApp) -> hello_imgui.DockableWindow:
+ # A tab beside the MMA Dashboard, closed at first: it queries the ledger only while it is shown.
+ window = hello_imgui.DockableWindow(COST_DASHBOARD, "MainDockSpace", app.cost_dashboard_window)
+ window.is_visible = False
+ window.can_be_closed = True
+ return window
 
 
 def display_problem() -> str | None:
