@@ -309,3 +309,47 @@ def test_a_runs_tickets(ledger):
   TicketLine("T3", "Docs", "todo", 0, "", 0, 0),
  )
  assert run_tickets(ledger, "nobody") == ()
+
+
+def _tier_three(ledger, query=None):
+ query = query or range_query("all", _us(NOW), UTC)
+ three = dashboard_data(ledger, query, tz=UTC).tiers[2]
+ return three.tickets, three.done_tickets, three.cost_per_done_units, three.failed_tickets, three.cost_per_failed_units
+
+
+def test_a_tickets_outcome_may_come_before_after_and_between_its_calls(tmp_path):
+ with Ledger.open(tmp_path / "l.sqlite3") as ledger:
+  ledger.record_tickets([TicketOutcome("r9", "T1", "in_progress")])
+  ledger.record_calls([call(MONDAY + HOUR, 2 * USD, run="r9", ticket="T1")])
+  ledger.record_tickets([TicketOutcome("r9", "T1", "done")])
+  assert _tier_three(ledger) == (1, 1, 2 * USD, 0, 0)
+  ledger.record_calls([call(MONDAY + 2 * HOUR, 3 * USD, run="r9", ticket="T1")])  # QA reopened it: one ticket still
+  assert _tier_three(ledger) == (1, 1, 5 * USD, 0, 0)
+  ledger.record_tickets([TicketOutcome("r9", "T1", "blocked"), TicketOutcome("r9", "T2", "done")])
+  assert _tier_three(ledger) == (1, 0, 0, 1, 5 * USD)
+  # The same from the calls (a range that cuts the run reads them), and with a filter that the rollup cannot answer.
+  cut = DashboardQuery(_us(MONDAY + HOUR), _us(MONDAY + 2 * HOUR + 1))
+  assert _tier_three(ledger, cut) == (1, 0, 0, 1, 5 * USD)
+  assert _tier_three(ledger, range_query("all", _us(NOW), UTC, provider="openai")) == (1, 0, 0, 1, 5 * USD)
+
+
+def test_a_version_7_ledger_gains_the_ticket_rollups(tmp_path):
+ import sqlite3
+
+ from mma_conductor.ledger.schema import SCHEMA_VERSION
+
+ path = tmp_path / "v7.sqlite3"
+ with Ledger.open(path) as ledger:
+  ledger.record_calls(_calls())
+  ledger.record_tickets([TicketOutcome("r1", "T1", "done"), TicketOutcome("r1", "T2", "blocked")])
+  ledger.record_tickets([TicketOutcome("r2", "T1", "done")])
+  expected = dashboard_data(ledger, range_query("all", _us(NOW), UTC), tz=UTC).tiers
+ conn = sqlite3.connect(path, isolation_level=None)
+ conn.execute("DROP TABLE ticket_costs")
+ conn.execute("DROP TABLE tier_outcomes")
+ conn.execute("PRAGMA user_version = 7")
+ conn.close()
+ with Ledger.open(path) as ledger:
+  assert ledger.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+  assert dashboard_data(ledger, range_query("all", _us(NOW), UTC), tz=UTC).tiers == expected
+  assert _tier_three(ledger) == (3, 2, 11 * USD // 2, 1, 4 * USD)

@@ -18,7 +18,6 @@ Functions (implemented in this module):
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -26,6 +25,7 @@ from datetime import tzinfo
 
 from .periods import US_PER_HOUR, period_bounds, period_start, to_datetime, to_us
 from .queries import _RAW_VECTOR, _ROLLUP_VECTOR, CallFilter, _clause, _div, _vector, _where, narrowed
+from .rollups import join_cost
 from .store import Ledger
 
 RANGES = ("1h", "24h", "7d", "30d", "month", "all", "custom")
@@ -418,14 +418,51 @@ def _merge(found: dict, key: str, vector: list[int], first: int, last: int) -> N
 
 
 def _ticket_sums(conn, filt: CallFilter) -> dict[str, dict[str, list[int]]]:
- """tier -> outcome ("done", "blocked" or other) -> [tickets, cost units] of the tickets (a run's plan, ticket
- "", counts as one) with matching calls of that tier in the range."""
+ """tier -> outcome ("done", "blocked", other or "" without one) -> [tickets, cost units] of the runs' tickets (a
+ run's plan, ticket "", counts as one) with matching calls of that tier in the range. Runs wholly inside the range
+ come from the tier_outcomes rollup unless a provider or model filter applies; the rest from their calls."""
+ if filt.provider is not None or filt.model is not None:
+  return _raw_ticket_sums(conn, filt, None, {})
+ tiers: dict[str, dict[str, list[int]]] = {}
+ where, params = _clause([("r.run_id = ?", filt.run_id), ("o.tier = ?", filt.tier)])
+ glue = " AND " if where else " WHERE "
+ sql = (
+  "SELECT o.tier, o.status, sum(o.tickets), sum(o.cost_hi), sum(o.cost_lo) FROM run_costs r "
+  f"JOIN tier_outcomes o ON o.run_id = r.run_id{where}{glue}r.first_us >= ? AND r.last_us < ? GROUP BY 1, 2"
+ )
+ for tier, status, tickets, hi, lo in conn.execute(sql, [*params, filt.since_us, filt.until_us]):
+  tiers.setdefault(tier, {})[status] = [tickets, join_cost(hi, lo)]
+ before, after = _edge_runs(conn, filt)
+ if before:
+  window = replace(filt, until_us=min(filt.until_us, max(last for _, last in before) + 1))
+  _raw_ticket_sums(conn, window, {run for run, _ in before}, tiers)
+ if after:
+  window = replace(filt, since_us=max(filt.since_us, min(first for _, first in after)))
+  _raw_ticket_sums(conn, window, {run for run, _ in after}, tiers)
+ return tiers
+
+
+def _edge_runs(conn, filt: CallFilter) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+ """Runs with calls before the range and in it (run, last call), and runs that begin in it and end after it (run,
+ first call)."""
+ since, until = filt.since_us, filt.until_us
+ where, params = _clause([("run_id = ?", filt.run_id)])
+ glue = " AND " if where else " WHERE "
+ sql = f"SELECT run_id, first_us, last_us FROM run_costs{where}{glue}last_us >= ? AND first_us < ? "
+ sql += "AND (first_us < ? OR last_us >= ?)"
+ rows = conn.execute(sql, [*params, since, until, since, until]).fetchall()
+ before = [(run, last) for run, first, last in rows if first < since]
+ after = [(run, first) for run, first, last in rows if first >= since]
+ return before, after
+
+
+def _raw_ticket_sums(conn, filt: CallFilter, only: set[str] | None, tiers: dict) -> dict[str, dict[str, list[int]]]:
+ """Add the tickets of the matching calls (of the runs in `only`, None: all) to `tiers`."""
  costs: dict[tuple[str, str, str], int] = {}
  for key, vector in _raw_sums(conn, filt, ("tier", "run_id", "ticket_id")):
-  if key[1] or key[2]:
+  if key[1] and (only is None or key[1] in only):
    costs[key] = costs.get(key, 0) + vector[_COST]
  outcomes = _outcomes(conn, {run for _, run, _ in costs})
- tiers: dict[str, dict[str, list[int]]] = {}
  for (tier, run, ticket), units in costs.items():
   sums = tiers.setdefault(tier, {}).setdefault(outcomes.get((run, ticket), ""), [0, 0])
   sums[0] += 1
@@ -594,10 +631,10 @@ _SORT_FIELDS = {
  "session": "session_id",
 }
 assert set(_SORT_FIELDS) == set(SESSION_SORTS)
-# A run counts in the session of its first call (a run lives in one session): found through the time index.
+# A run counts in the session of its first call (a run lives in one session), found through the time index.
 _RUNS_PER_SESSION = (
  "SELECT c.session_id, count(DISTINCT r.run_id) FROM run_costs r JOIN calls c ON c.ts_us = r.first_us "
- "AND c.run_id = r.run_id WHERE r.run_id IN (SELECT value FROM json_each(?)) GROUP BY c.session_id"
+ "AND c.run_id = r.run_id WHERE r.last_us >= ? AND r.first_us < ? GROUP BY 1"
 )
 
 
@@ -644,8 +681,7 @@ def _runs_per_session(conn, filt: CallFilter) -> dict[str, int]:
   glue = " AND " if where else " WHERE "
   sql = f"SELECT session_id, count(DISTINCT run_id) FROM calls{where}{glue}run_id != '' GROUP BY 1"
   return dict(conn.execute(sql, params).fetchall())
- runs = list(_entities(conn, filt, _RUNS))
- return dict(conn.execute(_RUNS_PER_SESSION, (json.dumps(runs),)).fetchall())
+ return dict(conn.execute(_RUNS_PER_SESSION, (filt.since_us, filt.until_us)).fetchall())
 
 
 def session_lines(ledger: Ledger, session_id: str) -> SessionLines:
