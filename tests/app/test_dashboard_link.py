@@ -6,7 +6,7 @@ import time
 import pytest
 
 from mma_conductor.app.controller import AppController
-from mma_conductor.app.dashboard_link import PAGE_ROWS, DashboardResult, DashboardSpec
+from mma_conductor.app.dashboard_link import PAGE_ROWS, PAGES_PER_READ, DashboardResult, DashboardSpec, _Request
 from mma_conductor.engine.events import CallRecord
 from mma_conductor.ledger.dashboard import dashboard_data, run_tickets, session_lines, sessions_page
 from mma_conductor.ledger.store import Ledger, LedgerCall
@@ -36,7 +36,7 @@ def ledger_call(at: float, cost: int, session: str, run: str = "r1", **fields) -
 def controller(tmp_path):
  path = tmp_path / "ledger.sqlite3"
  with Ledger.open(path) as seed:
-  calls = [ledger_call(NOW - 3600 + i, (i + 1) * USD, f"s{i:03d}", run=f"r{i % 3}") for i in range(450)]
+  calls = [ledger_call(NOW - 3600 + i, (i + 1) * USD, f"s{i:04d}", run=f"r{i % 3}") for i in range(2450)]
   calls.append(
    ledger_call(NOW - 40 * 86400, 7 * USD, "old", run="r-old", provider="anthropic", model="claude-haiku-4-5")
   )
@@ -65,18 +65,19 @@ def test_show_answers_through_the_queue_with_the_ledgers_figures(controller):
  settle(controller, link)
  query = link.state.query
  assert link.state.data == dashboard_data(controller.ledger_link.ledger, query)
- assert link.state.data.cards.spent_units == sum(range(1, 451)) * USD
- assert link.state.data.sessions == 450
+ assert link.state.data.cards.spent_units == sum(range(1, 2451)) * USD
+ assert link.state.data.sessions == 2450
  assert link.state.insights is not None and link.state.insights.query == query
- # Rows are asked for as the table needs them, a page at a time.
- assert link.session_row(PAGE_ROWS + 5) is None
+ # Rows are asked for as the table needs them, PAGES_PER_READ pages at a time.
+ far = PAGES_PER_READ * PAGE_ROWS + PAGE_ROWS + 5
+ assert link.session_row(far) is None
  settle(controller, link)
- expected = sessions_page(controller.ledger_link.ledger, query, offset=PAGE_ROWS, limit=PAGE_ROWS).rows[5]
- assert link.session_row(PAGE_ROWS + 5) == expected
- assert link.session_row(0) is None and 0 not in link.state.pages
- assert link.session_lines("s007") is None and link.run_tickets("r1") is None
- settle(controller, link, lambda: link.session_lines("s007") is not None and link.run_tickets("r1") is not None)
- assert link.session_lines("s007") == session_lines(controller.ledger_link.ledger, "s007")
+ expected = sessions_page(controller.ledger_link.ledger, query, offset=far, limit=1).rows[0]
+ assert link.session_row(far) == expected
+ assert 0 not in link.state.pages
+ assert link.session_lines("s0007") is None and link.run_tickets("r1") is None
+ settle(controller, link, lambda: link.session_lines("s0007") is not None and link.run_tickets("r1") is not None)
+ assert link.session_lines("s0007") == session_lines(controller.ledger_link.ledger, "s0007")
  assert link.run_tickets("r1") == run_tickets(controller.ledger_link.ledger, "r1")
 
 
@@ -104,7 +105,7 @@ def test_a_new_sort_drops_pages_of_the_old_order(controller):
  assert link.state.pages == {}  # the answer for the old order was dropped
  link.session_row(0)
  settle(controller, link, lambda: 0 in link.state.pages)
- assert link.session_row(0).session_id == "s000" and link.session_row(1).cost_units == 2 * USD
+ assert link.session_row(0).session_id == "s0000" and link.session_row(1).cost_units == 2 * USD
 
 
 def test_a_recorded_call_refreshes_the_figures_shown(controller):
@@ -129,7 +130,7 @@ def test_a_recorded_call_refreshes_the_figures_shown(controller):
  )
  controller.post(record)
  settle(controller, link, lambda: link.state.data.cards.calls == before + 1)
- assert link.state.data.cards.spent_units == sum(range(1, 451)) * USD + USD
+ assert link.state.data.cards.spent_units == sum(range(1, 2451)) * USD + USD
 
 
 def test_a_hidden_window_is_not_refreshed(controller):
@@ -146,3 +147,16 @@ def test_a_hidden_window_is_not_refreshed(controller):
  time.sleep(0.5)  # several refresh periods pass (the assertion is on what did not happen, not on timing)
  controller.drain_pending()
  assert link.queries_run == runs
+
+
+def test_a_page_read_scrolled_past_before_it_ran_is_skipped(controller):
+ link = controller.dashboard
+ link.show(DashboardSpec("24h"))
+ settle(controller, link)
+ link.session_row(0)  # read 0 is in view in this frame
+ assert link._wanted_now(_Request("page", link.state.generation, 0))
+ link.frame_drawn()
+ link.frame_drawn()  # two frames later the table shows other rows
+ assert not link._wanted_now(_Request("page", link.state.generation, 0))
+ assert link._wanted_now(_Request("dashboard", link.state.generation, "show"))  # only page reads are skipped
+ settle(controller, link)  # a skipped read clears its mark: nothing stays awaited

@@ -36,7 +36,8 @@ from ..ledger.insights import Insights, candidate_models, configured_tiers, insi
 from ..ledger.queries import CallFilter
 from ..ledger.store import Ledger, LedgerError
 
-PAGE_ROWS = 200  # sessions fetched per page: the clipper asks for the pages that scroll into view
+PAGE_ROWS = 200  # sessions per page: the clipper asks for the pages that scroll into view
+PAGES_PER_READ = 10  # pages read at once: a read sums every session of the range, whatever the page
 REFRESHES_PER_S = 3  # at most this many automatic re-reads a second
 INSIGHTS_REFRESH_S = 10.0  # insights re-price whole ranges: re-read after new calls at most this often
 VISIBLE_FOR_S = 2.0  # the window counts as shown for this long after it was last drawn
@@ -138,6 +139,9 @@ class DashboardLink:
   self._thread: threading.Thread | None = None
   self._last_refresh = 0.0
   self._last_insights = 0.0
+  # The page reads the table needed in the last frame and in this one: a read scrolled past is skipped.
+  self._wanted: set[int] = set()
+  self._touched: set[int] = set()
 
  # Taps (any thread) --------------------------------------------------------------------------------
 
@@ -181,11 +185,22 @@ class DashboardLink:
   state = self.state
   number = index // PAGE_ROWS
   page = state.pages.get(number) or state.stale_pages.get(number)
-  if number not in state.pages and ("page", number) not in state.asked and state.query is not None:
-   self._ask("page", number, (state.query, *state.sort, state.sessions_generation))
+  if number not in state.pages:
+   self._ask_read(number // PAGES_PER_READ)
   if page is None or not page.offset <= index < page.offset + len(page.rows):
    return None
   return page.rows[index - page.offset]
+
+ def _ask_read(self, read: int) -> None:
+  state = self.state
+  self._touched.add(read)
+  if ("page", read) not in state.asked and state.query is not None:
+   self._ask("page", read, (state.query, *state.sort, state.sessions_generation))
+
+ def frame_drawn(self) -> None:
+  """The window drew a frame (GUI thread): page reads it no longer needs may be skipped; refreshes go on."""
+  self.last_drawn = time.monotonic()
+  self._wanted, self._touched = self._touched, set()
 
  def session_lines(self, session_id: str) -> SessionLines | None:
   """A session's per-model and per-tier lines (asked for on first sight)."""
@@ -247,8 +262,10 @@ class DashboardLink:
   try:
    while not self._closing.is_set():
     request = self._next_request()
-    if request is not None and request.generation == self._latest:
+    if request is not None and self._wanted_now(request):
      self._serve(ledger, request)
+    elif request is not None:
+     self.post(DashboardResult("skipped", request.generation, request.key, None))
     self._maybe_refresh(ledger)
   finally:
    if ledger is not self.ledger:
@@ -262,6 +279,11 @@ class DashboardLink:
    return self._requests.get(timeout=wait) if wait else self._requests.get_nowait()
   except queue.Empty:
    return None
+
+ def _wanted_now(self, request: _Request) -> bool:
+  if request.generation != self._latest:
+   return False
+  return request.kind != "page" or request.key in self._wanted or request.key in self._touched
 
  def _serve(self, ledger: Ledger, request: _Request) -> None:
   self.busy = True
@@ -301,8 +323,10 @@ class DashboardLink:
   return insights(ledger, query, book, tier_models, candidates)
 
  def _page(self, ledger: Ledger, query: DashboardQuery, sort: str, descending: bool, gen: int, *, key: int):
-  page = queries.sessions_page(ledger, query, sort=sort, descending=descending, offset=key * PAGE_ROWS, limit=PAGE_ROWS)
-  return gen, page
+  offset = key * PAGES_PER_READ * PAGE_ROWS
+  rows = PAGES_PER_READ * PAGE_ROWS
+  read = queries.sessions_page(ledger, query, sort=sort, descending=descending, offset=offset, limit=rows)
+  return gen, _pages(read, key * PAGES_PER_READ)
 
  def _lines(self, ledger: Ledger, *, key: str) -> SessionLines:
   return queries.session_lines(ledger, key)
@@ -351,9 +375,24 @@ def _set_insights(state: DashboardState, result: DashboardResult) -> None:
  state.insights = result.value
 
 
+def _pages(read: SessionsPage, first: int) -> dict[int, SessionsPage]:
+ """A read of several pages cut into pages (at least the first, empty when the range has fewer rows)."""
+ pages = {}
+ for number in range(first, first + PAGES_PER_READ):
+  start = number * PAGE_ROWS - read.offset
+  if number == first or start < len(read.rows):
+   pages[number] = SessionsPage(read.total, number * PAGE_ROWS, read.rows[start : start + PAGE_ROWS])
+ return pages
+
+
 def _set_page(state: DashboardState, result: DashboardResult) -> None:
- state.pages[result.key] = result.value[1]
- state.stale_pages.pop(result.key, None)
+ for number, page in result.value[1].items():
+  state.pages[number] = page
+  state.stale_pages.pop(number, None)
+
+
+def _skipped(state: DashboardState, result: DashboardResult) -> None:
+ state.asked.discard(("page", result.key))  # scrolled past: asked again if it comes back into view
 
 
 def _set_lines(state: DashboardState, result: DashboardResult) -> None:
@@ -376,6 +415,7 @@ _APPLY_RESULT = {
  "tickets": _set_tickets,
  "export": _set_message,
  "error": _set_message,
+ "skipped": _skipped,
 }
 
 

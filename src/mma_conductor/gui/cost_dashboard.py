@@ -72,6 +72,7 @@ class CostDashboard:
   self.rows = SessionRowCache()
   self.expanded: dict[str, int] = {}  # session id -> its row index in the current order
   self.tickets_run = ""
+  self.scroll_to_row: int | None = None  # set to scroll the sessions table to a row on the next frame
   self.applied = None  # the AppliedTier of the last Apply, for Undo
   self.note = ""
   self._seen: dict[str, set] = {}
@@ -102,7 +103,7 @@ class CostDashboard:
   self._tickets_window(link)
 
  def _follow(self, link: DashboardLink) -> None:
-  link.last_drawn = time.monotonic()
+  link.frame_drawn()
   if not self._asked:
    self._asked = True
    link.show(self.spec)
@@ -273,12 +274,11 @@ class CostDashboard:
   total = self.view.sessions
   if not imgui.begin_table("sessions", len(SESSION_COLUMNS), SESSION_TABLE_FLAGS, imgui.ImVec2(0, SESSIONS_HEIGHT)):
    return
-  imgui.table_setup_scroll_freeze(1, 1)
-  for index, (label, flags) in enumerate(zip(SESSION_COLUMNS, SESSION_FLAGS, strict=True)):
-   default = imgui.TableColumnFlags_.default_sort | imgui.TableColumnFlags_.prefer_sort_descending
-   imgui.table_setup_column(label, flags | (default if label == "Last" else 0), 0.0, index)
-  imgui.table_headers_row()
+  _session_headers()
   self._follow_sort(link)
+  if self.scroll_to_row is not None:
+   imgui.set_scroll_y(self.scroll_to_row * imgui.get_text_line_height_with_spacing())
+   self.scroll_to_row = None
   rows = SessionRows(self, link, total)
   clipper = imgui.ListClipper()
   clipper.begin(rows.count)
@@ -436,6 +436,14 @@ class SessionRows:
   imgui.text_disabled(kind)
   imgui.table_next_column()
   imgui.text_disabled(figures)
+
+
+def _session_headers() -> None:
+ imgui.table_setup_scroll_freeze(1, 1)
+ default = imgui.TableColumnFlags_.default_sort | imgui.TableColumnFlags_.prefer_sort_descending
+ for index, (label, flags) in enumerate(zip(SESSION_COLUMNS, SESSION_FLAGS, strict=True)):
+  imgui.table_setup_column(label, flags | (default if label == "Last" else 0), 0.0, index)
+ imgui.table_headers_row()
 
 
 def _trend_hover(plot) -> None:
