@@ -40,6 +40,7 @@ POPUP_BUTTON_SIZE = imgui.ImVec2(120, 0)
 # ahead is slowed by the controller's backpressure, never the GUI.
 DRAIN_BUDGET_S = 0.0005
 WINDOW_TITLE = "mma-conductor"
+HELLO_IMGUI_VIEW_MENU = "View##kdsflmkdflm"  # hello_imgui's ShowViewMenu (menu_statusbar.cpp) names its menu so
 
 
 class GuiApp:
@@ -59,6 +60,8 @@ class GuiApp:
   self.budget_editor = BudgetEditor(controller)
   self.toasts = BudgetToasts()
   self.cost_dashboard = CostDashboard(controller)
+  self.cost_dashboard_open = False  # View > Cost Dashboard (Ctrl+D) opens it; it queries only while open
+  self._focus_cost_dashboard = False
   self.error = ""
   self.error_needs_goal = False  # the error says the goal is empty: it goes once a goal is typed
   self.frames = 0
@@ -168,6 +171,7 @@ class GuiApp:
    self._reset_confirmation()
    imgui.end_popup()
   self._budget_windows()
+  self._cost_dashboard_window()
 
  def _budget_windows(self) -> None:
   if self.want_budget_editor:
@@ -199,7 +203,7 @@ class GuiApp:
  def show_menus(self) -> None:
   """The Session menu, and the Cost Dashboard in the View menu (hello_imgui adds the View menu's window list and
   the app menu)."""
-  if imgui.begin_menu("View"):
+  if imgui.begin_menu(HELLO_IMGUI_VIEW_MENU):  # the same id: Dear ImGui appends to hello_imgui's View menu
    self._menu_items(VIEW_COMMANDS, self.controller.engine.running)
    imgui.end_menu()
   if not imgui.begin_menu("Session"):
@@ -256,14 +260,25 @@ class GuiApp:
  def cost_window(self) -> None:
   render_cost_panel(self.view.cost, self, self.view.budgets)
 
- def cost_dashboard_window(self) -> None:
-  self.cost_dashboard.render()
-
  def show_cost_dashboard(self) -> None:
-  """Show the Cost Dashboard window and bring it to the front (View menu, Ctrl+D)."""
-  docking = hello_imgui.get_runner_params().docking_params
-  docking.dockable_window_of_name(COST_DASHBOARD).is_visible = True
-  docking.focus_dockable_window(COST_DASHBOARD)
+  """Open the Cost Dashboard window and bring it to the front (View menu, Ctrl+D)."""
+  self.cost_dashboard_open = self._focus_cost_dashboard = True
+
+ def _cost_dashboard_window(self) -> None:
+  # A window of its own rather than a DockableWindow: it opens floating over the app, wide enough for its tables
+  # at 1280x720, and docks wherever it is dragged (docking is on for every window).
+  if not self.cost_dashboard_open:
+   return
+  imgui.set_next_window_pos(imgui.ImVec2(30, 40), imgui.Cond_.first_use_ever)
+  imgui.set_next_window_size(imgui.ImVec2(1220, 640), imgui.Cond_.first_use_ever)
+  imgui.set_next_window_bg_alpha(1.0)  # over the other windows: the style's translucent background is unreadable
+  if self._focus_cost_dashboard:
+   imgui.set_next_window_focus()
+   self._focus_cost_dashboard = False
+  shown, self.cost_dashboard_open = imgui.begin(COST_DASHBOARD, True)
+  if shown:
+   self.cost_dashboard.render()
+  imgui.end()
 
  def streams_window(self) -> None:
   render_tier_streams(self.view)
@@ -317,21 +332,12 @@ def build_runner_params(
   hello_imgui.DockableWindow("Track", "LeftSpace", app.track_window),
   hello_imgui.DockableWindow("MMA Dashboard", "MainDockSpace", app.dashboard_window),
   hello_imgui.DockableWindow("Cost Analytics", "RightSpace", app.cost_window),
-  _cost_dashboard_window(app),
   hello_imgui.DockableWindow("Comms Log", "BottomSpace", app.comms_window),
   hello_imgui.DockableWindow("Tier Streams", "BottomSpace", app.streams_window),
   hello_imgui.DockableWindow("Event Log", "BottomSpace", app.log_window),
  ]
  params.docking_params = hello_imgui.DockingParams(splits, windows)
  return params, immapp.AddOnsParams(with_implot=True)
-
-
-def _cost_dashboard_window(app: GuiApp) -> hello_imgui.DockableWindow:
- # A tab beside the MMA Dashboard, closed at first: it queries the ledger only while it is shown.
- window = hello_imgui.DockableWindow(COST_DASHBOARD, "MainDockSpace", app.cost_dashboard_window)
- window.is_visible = False
- window.can_be_closed = True
- return window
 
 
 def display_problem() -> str | None:

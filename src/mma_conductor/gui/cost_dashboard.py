@@ -46,6 +46,7 @@ RANGE_LABELS = {
 }
 FILTERS = (("provider", "Provider"), ("model", "Model"), ("tier", "Tier"), ("run_id", "Track"))
 CARD_COLUMNS = 5
+LINE_COST_COLUMN = 3  # an expanded session's lines put their cost and calls under the session's
 TREND_HEIGHT = 220
 SESSIONS_HEIGHT = 300
 TICKETS_WINDOW = "Run tickets"
@@ -424,8 +425,8 @@ class SessionRows:
    imgui.table_next_column()
    imgui.text(cell)
 
- def _line(self, session_id: str, line: tuple[str, str, str]) -> None:
-  kind, label, figures = line
+ def _line(self, session_id: str, line: tuple[str, str, str, str]) -> None:
+  kind, label, cost, calls = line
   if kind == "run":
    if imgui.selectable(f"  run {label}##{session_id}", False)[0]:
     self.window.tickets_run = label
@@ -434,8 +435,10 @@ class SessionRows:
    imgui.text_disabled(label)
   imgui.table_next_column()
   imgui.text_disabled(kind)
+  imgui.table_set_column_index(LINE_COST_COLUMN)
+  imgui.text_disabled(cost)
   imgui.table_next_column()
-  imgui.text_disabled(figures)
+  imgui.text_disabled(calls)
 
 
 def _session_headers() -> None:

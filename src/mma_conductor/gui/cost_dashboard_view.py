@@ -307,13 +307,13 @@ def session_cells(row: SessionRow) -> tuple[str, ...]:
  )
 
 
-def line_cells(lines: SessionLines | None) -> tuple[tuple[str, str, str], ...]:
- """An expanded session's lines: (kind, label, figures); kind is model, tier, run or wait."""
+def line_cells(lines: SessionLines | None) -> tuple[tuple[str, str, str, str], ...]:
+ """An expanded session's lines: (kind, label, cost, calls); kind is model, tier, run or wait."""
  if lines is None:
-  return (("wait", "  loading ...", ""),)
- found = [("model", f"  {m.provider}/{m.model}", f"{usd(m.cost_units)}  {m.calls:,} calls") for m in lines.by_model]
- found += [("tier", f"  {tier}", f"{usd(units)}  {calls:,} calls") for tier, units, calls in lines.by_tier]
- found += [("run", run, "tickets ...") for run in lines.run_ids]
+  return (("wait", "  loading ...", "", ""),)
+ found = [("model", f"  {m.provider}/{m.model}", usd(m.cost_units), f"{m.calls:,}") for m in lines.by_model]
+ found += [("tier", f"  {tier}", usd(units), f"{calls:,}") for tier, units, calls in lines.by_tier]
+ found += [("run", run, "", "") for run in lines.run_ids]
  return tuple(found)
 
 
@@ -382,4 +382,4 @@ def _alternative_row(a: Alternative) -> AlternativeRow:
   f"{a.saving_pct:.0f}%",
   a.note,
  )
- return AlternativeRow(f"{a.tier}:{a.provider}/{a.model}", a.tier, a.provider, a.model, cells, a.recommended)
+ return AlternativeRow(f"{a.tier}:{a.provider}:{a.model}", a.tier, a.provider, a.model, cells, a.recommended)
