@@ -214,7 +214,8 @@ def range_query(
  raise ValueError(f"unknown range {name!r} (use {', '.join(RANGES)})")
 
 
-def _call_filter(query: DashboardQuery) -> CallFilter:
+def call_filter(query: DashboardQuery) -> CallFilter:
+ """The calls that `query` covers, as a CallFilter (for the ledger's other reports and exports)."""
  return CallFilter(
   since_us=query.since_us,
   until_us=query.until_us,
@@ -530,7 +531,7 @@ def _share(part: int, whole: int) -> float:
 def dashboard_data(ledger: Ledger, query: DashboardQuery, *, tz: tzinfo | None = None) -> DashboardData:
  """Everything the dashboard shows for `query` (trend buckets in `tz`, None: local time)."""
  with ledger.reading() as conn:
-  filt = _resolved(ledger, narrowed(ledger, _call_filter(query)))
+  filt = _resolved(ledger, narrowed(ledger, call_filter(query)))
   if filt is None:
    return _empty(query)
   buckets = _buckets(filt.since_us, filt.until_us, tz)
@@ -666,7 +667,7 @@ def sessions_page(
  if limit < 0 or offset < 0:
   raise ValueError(f"limit and offset must not be negative (got {limit}, {offset})")
  with ledger.reading() as conn:
-  filt = _resolved(ledger, narrowed(ledger, _call_filter(query)))
+  filt = _resolved(ledger, narrowed(ledger, call_filter(query)))
   if filt is None:
    return SessionsPage(0, offset, ())
   found = _entities(conn, filt, _SESSIONS)
