@@ -21,11 +21,11 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import tzinfo
 
 from .periods import US_PER_HOUR, period_bounds, period_start, to_datetime, to_us
-from .queries import _RAW_VECTOR, _ROLLUP_VECTOR, CallFilter, _clause, _div, _vector, _where, narrowed
+from .queries import _RAW_VECTOR, _ROLLUP_VECTOR, CallFilter, _clause, _div, _vector, _where, exact_usd, narrowed
 from .rollups import join_cost
 from .store import Ledger
 
@@ -731,3 +731,24 @@ def run_tickets(ledger: Ledger, run_id: str) -> tuple[TicketLine, ...]:
   vector = costs.get(ticket, [0] * _VECTOR_SIZE)
   lines.append(TicketLine(ticket, title, status, attempts, model, vector[_COST], vector[_CALLS]))
  return tuple(lines)
+
+
+# JSON -------------------------------------------------------------------------------------------------------------
+
+
+def dashboard_json(data: DashboardData) -> dict:
+ """`data` as JSON-ready dicts: every `..._units` figure also as exact USD text (`..._usd`), since JSON readers
+ that hold numbers as doubles round integers past 2^53 units (about $9)."""
+ return _with_usd(asdict(data))
+
+
+def _with_usd(value):
+ if isinstance(value, dict):
+  out = {key: _with_usd(item) for key, item in value.items()}
+  for key, item in value.items():
+   if key.endswith("_units") and isinstance(item, int):
+    out[key[: -len("_units")] + "_usd"] = exact_usd(item)
+  return out
+ if isinstance(value, list | tuple):
+  return [_with_usd(item) for item in value]
+ return value
