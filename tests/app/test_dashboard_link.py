@@ -160,3 +160,20 @@ def test_a_page_read_scrolled_past_before_it_ran_is_skipped(controller):
  assert not link._wanted_now(_Request("page", link.state.generation, 0))
  assert link._wanted_now(_Request("dashboard", link.state.generation, "show"))  # only page reads are skipped
  settle(controller, link)  # a skipped read clears its mark: nothing stays awaited
+
+
+def test_exports_of_the_range_shown_are_written_off_the_gui_thread(controller, tmp_path):
+ link = controller.dashboard
+ link.show(DashboardSpec("24h"))
+ settle(controller, link)
+ link.export("csv", tmp_path / "range.csv")
+ assert link.state.running  # answered later, through the queue
+ settle(controller, link)
+ assert len((tmp_path / "range.csv").read_text().splitlines()) == 2450 + 1  # the header, the 24h calls
+ assert link.state.message.startswith(f"saved {tmp_path / 'range.csv'} (2,450 calls)")
+ link.export("pdf", tmp_path / "range.pdf")
+ settle(controller, link)
+ assert (tmp_path / "range.pdf").read_bytes().startswith(b"%PDF")
+ link.export("xlsx", tmp_path / "range.xlsx")
+ settle(controller, link)
+ assert "unknown export format" in link.state.message

@@ -353,3 +353,35 @@ def test_a_version_7_ledger_gains_the_ticket_rollups(tmp_path):
   assert ledger.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
   assert dashboard_data(ledger, range_query("all", _us(NOW), UTC), tz=UTC).tiers == expected
   assert _tier_three(ledger) == (3, 2, 11 * USD // 2, 1, 4 * USD)
+
+
+def test_the_range_exports_hold_the_range_and_filters_shown(ledger, tmp_path):
+ import csv
+ import json
+
+ from pypdf import PdfReader
+
+ from mma_conductor.ledger.dashboard_export import export_range
+ from mma_conductor.ledger.errors import ExportError
+
+ openai = range_query("all", _us(NOW), UTC, provider="openai")
+ assert export_range(ledger, openai, "csv", tmp_path / "range.csv") == 5
+ rows = list(csv.DictReader((tmp_path / "range.csv").open(newline="")))
+ assert {r["provider"] for r in rows} == {"openai"} and len(rows) == 5
+ assert export_range(ledger, CUT, "json", tmp_path / "range.jsonl") == 5  # c3 .. c7
+ lines = [json.loads(line) for line in (tmp_path / "range.jsonl").read_text().splitlines()]
+ assert sorted(line["cost_usd"] for line in lines) == sorted(f"{d}.000000000000000" for d in (1, 4, 1, 1, 6))
+ assert export_range(ledger, range_query("all", _us(NOW), UTC), "pdf", tmp_path / "d.pdf", tz=UTC, now=NOW) == 10
+ flat = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "d.pdf").pages).split())
+ assert "Cost dashboard" in flat and "to 08 Jan 2026 00:00" in flat
+ assert "$25.00" in flat and "10 calls, 1 unpriced" in flat and "3 sessions" in flat  # cards
+ assert "$12.50" in flat and "Tier 3" in flat and "$15.00" in flat  # average per run, top tier
+ assert "Cost per day, by provider" in flat and "05 Jan" in flat
+ for name in ("OpenAI", "Anthropic", "Gemini", "gpt-4o (openai)", "claude-sonnet-4-5 (anthropic)"):
+  assert name in flat
+ assert "2 x $5.50" in flat and "1 x $4.00" in flat  # Tier 3's done and failed tickets
+ assert "Build A" in flat and "Build B" in flat and "blocked" in flat  # the costliest runs
+ export_range(ledger, openai, "pdf", tmp_path / "openai.pdf", tz=UTC, now=NOW)
+ assert "provider openai" in " ".join(PdfReader(tmp_path / "openai.pdf").pages[0].extract_text().split())
+ with pytest.raises(ExportError, match="unknown export format"):
+  export_range(ledger, openai, "xlsx", tmp_path / "x.xlsx")

@@ -29,11 +29,10 @@ from ..ledger.dashboard import SESSION_SORTS as SESSION_SORTS
 from ..ledger.dashboard import DashboardData, DashboardQuery, SessionLines, SessionRow, SessionsPage, TicketLine
 from ..ledger.dashboard import TierAnalysis as TierAnalysis
 from ..ledger.dashboard import Trend as Trend
+from ..ledger.dashboard_export import export_range
 from ..ledger.errors import ExportError
-from ..ledger.exports import export_calls, write_bytes_atomically
 from ..ledger.insights import Alternative as Alternative
 from ..ledger.insights import Insights, candidate_models, configured_tiers, insights
-from ..ledger.queries import CallFilter
 from ..ledger.store import Ledger, LedgerError
 
 PAGE_ROWS = 200  # sessions per page: the clipper asks for the pages that scroll into view
@@ -239,7 +238,9 @@ class DashboardLink:
   state = self.state
   if result.generation != state.generation or _stale_page(result, state):
    return
-  state.asked.discard((result.kind, result.key))
+  state.asked.discard(
+   result.key if result.kind == "error" else (result.kind, result.key)
+  )  # an error's key: what failed
   _APPLY_RESULT[result.kind](state, result)
   state.version += 1
 
@@ -335,15 +336,8 @@ class DashboardLink:
   return queries.run_tickets(ledger, key)
 
  def _export(self, ledger: Ledger, query: DashboardQuery, path: Path, *, key: str) -> str:
-  q = query
-  filt = CallFilter(q.since_us, q.until_us, run_id=q.run_id, model=q.model, provider=q.provider, tier=q.tier)
-  if key == "pdf":
-   from ..ledger.pdf import gather, render_pdf
-
-   write_bytes_atomically(path, render_pdf(gather(ledger, filt)))
-   return f"saved {path}"
-  count = export_calls(ledger, path, key, filt, progress=False)
-  return f"saved {count:,} calls to {path}"
+  count = export_range(ledger, query, key, path)
+  return f"saved {path} ({count:,} calls)"
 
 
 _ANSWER = {

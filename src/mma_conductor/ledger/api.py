@@ -11,6 +11,8 @@ GET (and HEAD) only, JSON only; any other method is 405 with `Allow: GET, HEAD`:
     /summary                today, this week, this month, all time
     /breakdown?by=model     by provider, model, tier, agent, status, day, week or month; since/until/utc
     /sessions  /runs?top=N  sessions; the costliest runs and the cost per successful run
+    /dashboard?range=7d     the Cost Dashboard's figures (dashboard.dashboard_data as JSON) for a range (1h, 24h,
+                            7d, 30d, month, all, or custom with since/until) and provider, model, tier, run filters
     /budgets                every budget: limit, used, left, reserved by calls in flight, state, reset (the
                             running app's live figures; from the ledger when no app gives them)
     /insights               each tier's tokens priced on the other configured models (and `candidates=m1,m2`),
@@ -38,7 +40,7 @@ from .store import Ledger
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 HOST_NAMES = ("localhost", "127.0.0.1", "[::1]")  # as they stand in a Host header
-ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs", "/budgets", "/insights")
+ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs", "/dashboard", "/budgets", "/insights")
 ALLOWED_METHODS = "GET, HEAD"
 IDLE_TIMEOUT_S = 10.0  # a connection that sends nothing for this long is closed, so it cannot hold a thread
 
@@ -271,6 +273,23 @@ def _runs(server: LocalApiServer, query: dict[str, str]) -> Any:
  return {"top": [r.as_dict() for r in top], "economics": run_economics(server.ledger, filt).as_dict()}
 
 
+def _dashboard(server: LocalApiServer, query: dict[str, str]) -> Any:
+ import time
+
+ from .dashboard import RANGES, dashboard_data, dashboard_json, range_query
+ from .periods import to_us
+
+ name = query.get("range", "7d")
+ if name not in RANGES:
+  raise _BadRequest(f"range={name}: unknown range (use {', '.join(RANGES)})")
+ filt, tz = _filter(query)
+ filters = {
+  key: query.get(param) for key, param in (("provider",) * 2, ("model",) * 2, ("tier",) * 2, ("run_id", "run"))
+ }
+ dashboard = range_query(name, to_us(time.time()), tz, filt.since_us, filt.until_us, **filters)
+ return dashboard_json(dashboard_data(server.ledger, dashboard, tz=tz))
+
+
 def _budgets(server: LocalApiServer, query: dict[str, str]) -> Any:
  if server.budgets is not None:
   return server.budgets()
@@ -330,6 +349,7 @@ _ROUTES: dict[str, Callable[[LocalApiServer, dict[str, str]], Any]] = {
  "/breakdown": _breakdown,
  "/sessions": _sessions,
  "/runs": _runs,
+ "/dashboard": _dashboard,
  "/budgets": _budgets,
  "/insights": _insights,
 }

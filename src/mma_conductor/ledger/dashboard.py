@@ -18,13 +18,14 @@ Functions (implemented in this module):
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import tzinfo
 
 from .periods import US_PER_HOUR, period_bounds, period_start, to_datetime, to_us
-from .queries import _RAW_VECTOR, _ROLLUP_VECTOR, CallFilter, _clause, _div, _vector, _where, narrowed
+from .queries import _RAW_VECTOR, _ROLLUP_VECTOR, CallFilter, _clause, _div, _vector, _where, exact_usd, narrowed
 from .rollups import join_cost
 from .store import Ledger
 
@@ -213,7 +214,8 @@ def range_query(
  raise ValueError(f"unknown range {name!r} (use {', '.join(RANGES)})")
 
 
-def _call_filter(query: DashboardQuery) -> CallFilter:
+def call_filter(query: DashboardQuery) -> CallFilter:
+ """The calls that `query` covers, as a CallFilter (for the ledger's other reports and exports)."""
  return CallFilter(
   since_us=query.since_us,
   until_us=query.until_us,
@@ -229,12 +231,18 @@ def _resolved(ledger: Ledger, filt: CallFilter) -> CallFilter | None:
  if filt.since_us is not None and filt.until_us is not None:
   return filt
  where, params = _where(filt)
- first, last = ledger.connection.execute(f"SELECT min(ts_us), max(ts_us) FROM calls{where}", params).fetchone()
+ # One ordered lookup each through the time index (min() and max() together, or with a filter, scan the range).
+ ends = [f"SELECT ts_us FROM calls{where} ORDER BY ts_us {order} LIMIT 1" for order in ("ASC", "DESC")]
+ first, last = (_one(ledger.connection.execute(sql, params).fetchone()) for sql in ends)
  if first is None:
   return None if filt.since_us is None or filt.until_us is None else filt
  since = first if filt.since_us is None else filt.since_us
  until = last + 1 if filt.until_us is None else filt.until_us
  return replace(filt, since_us=since, until_us=max(since, until))
+
+
+def _one(row: tuple | None) -> int | None:
+ return None if row is None else row[0]
 
 
 # Buckets ----------------------------------------------------------------------------------------------------------
@@ -247,11 +255,6 @@ class _Buckets:
 
  def index(self, us: int) -> int:
   return bisect_right(self.starts, us) - 1
-
- def whole(self, start_us: int, length_us: int) -> int | None:
-  """The bucket that holds all of [start, start + length), or None when a bucket boundary splits it."""
-  first = self.index(start_us)
-  return first if first == self.index(start_us + length_us - 1) else None
 
 
 def _buckets(since_us: int, until_us: int, tz: tzinfo | None) -> _Buckets:
@@ -301,30 +304,40 @@ _CELL_KEYS = ("provider", "model", "tier")
 
 
 def _cells(conn, filt: CallFilter, buckets: _Buckets) -> dict[tuple[int, str, str, str], list[int]]:
- """Sums per (bucket, provider, model, tier): whole hours from the hourly rollup (when no run filter applies),
- the partial hours at the edges and hours a bucket boundary splits from the calls, per minute."""
+ """Sums per (bucket, provider, model, tier): each bucket's whole hours from the hourly rollup, summed in SQL (when
+ no run filter applies); the partial hours at the range's edges and hours a bucket boundary splits from the calls,
+ per minute."""
  sums: dict = {}
  hours = _whole_hours(filt)
  if not filt.rollup_ok or hours is None:
   _add_raw_cells(conn, filt, buckets, sums)
   return sums
- first_hour, end_hour = hours
- where, params = _clause(
-  [("hour >= ?", first_hour), ("hour < ?", end_hour), *((f"{c} = ?", v) for c, v in filt.matches())]
+ spans, split = _bucket_hours(buckets, filt)
+ where, params = _clause([(f"h.{c} = ?", v) for c, v in filt.matches()])
+ sql = (
+  f"SELECT b.key, h.provider, h.model, h.tier, {_ROLLUP_VECTOR} FROM json_each(?) b JOIN hourly h "
+  "ON h.hour >= json_extract(b.value, '$[0]') AND h.hour < json_extract(b.value, '$[1]')"
+  f"{where} GROUP BY 1, 2, 3, 4"
  )
- sql = f"SELECT hour, provider, model, tier, {_ROLLUP_VECTOR} FROM hourly{where} GROUP BY 1, 2, 3, 4"
- split = set()
- for hour, provider, model, tier, *vector in conn.execute(sql, params):
-  bucket = buckets.whole(hour * US_PER_HOUR, US_PER_HOUR)
-  if bucket is None:
-   split.add(hour)
-  else:
-   _add(sums, (bucket, provider, model, tier), _vector(vector))
+ for bucket, provider, model, tier, *vector in conn.execute(sql, [json.dumps(spans), *params]):
+  _add(sums, (bucket, provider, model, tier), _vector(vector))
+ first_hour, end_hour = hours
  edges = [(filt.since_us, first_hour * US_PER_HOUR), (end_hour * US_PER_HOUR, filt.until_us)]
- edges += [(hour * US_PER_HOUR, (hour + 1) * US_PER_HOUR) for hour in sorted(split)]
+ edges += [(hour * US_PER_HOUR, (hour + 1) * US_PER_HOUR) for hour in split if first_hour <= hour < end_hour]
  for since, until in edges:
   _add_raw_cells(conn, replace(filt, since_us=since, until_us=until), buckets, sums)
  return sums
+
+
+def _bucket_hours(buckets: _Buckets, filt: CallFilter) -> tuple[list[tuple[int, int]], list[int]]:
+ """[first, end) of the whole hours of each bucket within the range, and the hours that a bucket boundary splits
+ (in zones whose offset is not whole hours)."""
+ ends = [*buckets.starts[1:], filt.until_us]
+ spans = []
+ for start, end in zip(buckets.starts, ends, strict=True):
+  low, high = max(start, filt.since_us), min(end, filt.until_us)
+  spans.append((-(-low // US_PER_HOUR), max(-(-low // US_PER_HOUR), high // US_PER_HOUR)))
+ return spans, sorted({start // US_PER_HOUR for start in buckets.starts[1:] if start % US_PER_HOUR})
 
 
 def _whole_hours(filt: CallFilter) -> tuple[int, int] | None:
@@ -518,7 +531,7 @@ def _share(part: int, whole: int) -> float:
 def dashboard_data(ledger: Ledger, query: DashboardQuery, *, tz: tzinfo | None = None) -> DashboardData:
  """Everything the dashboard shows for `query` (trend buckets in `tz`, None: local time)."""
  with ledger.reading() as conn:
-  filt = _resolved(ledger, narrowed(ledger, _call_filter(query)))
+  filt = _resolved(ledger, narrowed(ledger, call_filter(query)))
   if filt is None:
    return _empty(query)
   buckets = _buckets(filt.since_us, filt.until_us, tz)
@@ -633,7 +646,7 @@ _SORT_FIELDS = {
 assert set(_SORT_FIELDS) == set(SESSION_SORTS)
 # A run counts in the session of its first call (a run lives in one session), found through the time index.
 _RUNS_PER_SESSION = (
- "SELECT c.session_id, count(DISTINCT r.run_id) FROM run_costs r JOIN calls c ON c.ts_us = r.first_us "
+ "SELECT c.session_id, count(DISTINCT r.run_id) FROM run_costs r CROSS JOIN calls c ON c.ts_us = r.first_us "
  "AND c.run_id = r.run_id WHERE r.last_us >= ? AND r.first_us < ? GROUP BY 1"
 )
 
@@ -654,7 +667,7 @@ def sessions_page(
  if limit < 0 or offset < 0:
   raise ValueError(f"limit and offset must not be negative (got {limit}, {offset})")
  with ledger.reading() as conn:
-  filt = _resolved(ledger, narrowed(ledger, _call_filter(query)))
+  filt = _resolved(ledger, narrowed(ledger, call_filter(query)))
   if filt is None:
    return SessionsPage(0, offset, ())
   found = _entities(conn, filt, _SESSIONS)
@@ -718,3 +731,24 @@ def run_tickets(ledger: Ledger, run_id: str) -> tuple[TicketLine, ...]:
   vector = costs.get(ticket, [0] * _VECTOR_SIZE)
   lines.append(TicketLine(ticket, title, status, attempts, model, vector[_COST], vector[_CALLS]))
  return tuple(lines)
+
+
+# JSON -------------------------------------------------------------------------------------------------------------
+
+
+def dashboard_json(data: DashboardData) -> dict:
+ """`data` as JSON-ready dicts: every `..._units` figure also as exact USD text (`..._usd`), since JSON readers
+ that hold numbers as doubles round integers past 2^53 units (about $9)."""
+ return _with_usd(asdict(data))
+
+
+def _with_usd(value):
+ if isinstance(value, dict):
+  out = {key: _with_usd(item) for key, item in value.items()}
+  for key, item in value.items():
+   if key.endswith("_units") and isinstance(item, int):
+    out[key[: -len("_units")] + "_usd"] = exact_usd(item)
+  return out
+ if isinstance(value, list | tuple):
+  return [_with_usd(item) for item in value]
+ return value

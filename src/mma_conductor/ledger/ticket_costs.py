@@ -1,7 +1,7 @@
 """Rollups of what tickets cost (schema version 8), so that the dashboard's tier analysis reads a row per run, tier and
 ticket outcome instead of every call of the range.
 
-`ticket_costs` holds each ticket's calls and cost per tier (a run's plan is ticket ""); `tier_outcomes` sums them per
+`ticket_costs` holds each ticket's cost per tier (a run's plan is ticket ""); `tier_outcomes` sums them per
 run, tier and the ticket's current outcome (tickets.status; "" while it has none): how many tickets and what they
 cost. Calls are added as they are recorded (in the same transaction); when a ticket's outcome changes, its tickets
 and cost move from the old outcome's row to the new one's. Calls without a run are not tickets and are left out.
@@ -11,7 +11,6 @@ Money is kept as (cost_hi, cost_lo) like every rollup (see rollups).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 
 from .rollups import (
  COST_SPLIT_BITS,
@@ -19,7 +18,6 @@ from .rollups import (
  ROW_COST_BIG,
  ROW_RUN,
  ROW_TIER,
- ROW_TS,
  call_cost,
  join_cost,
  split_cost,
@@ -32,9 +30,6 @@ CREATE TABLE ticket_costs (
  run_id TEXT NOT NULL,
  ticket_id TEXT NOT NULL,
  tier TEXT NOT NULL,
- first_us INTEGER NOT NULL,
- last_us INTEGER NOT NULL,
- calls INTEGER NOT NULL,
  cost_hi INTEGER NOT NULL,
  cost_lo INTEGER NOT NULL,
  PRIMARY KEY (run_id, ticket_id, tier)
@@ -53,10 +48,8 @@ CREATE TABLE tier_outcomes (
 _CARRY = f"cost_hi = cost_hi + excluded.cost_hi + ((cost_lo + excluded.cost_lo) >> {COST_SPLIT_BITS}), "
 _CARRY += f"cost_lo = (cost_lo + excluded.cost_lo) & {(1 << COST_SPLIT_BITS) - 1}"
 _ADD_TICKET = (
- "INSERT INTO ticket_costs (run_id, ticket_id, tier, first_us, last_us, calls, cost_hi, cost_lo) "
- "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, ticket_id, tier) DO UPDATE SET "
- "first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us), "
- f"calls = calls + excluded.calls, {_CARRY}"
+ "INSERT INTO ticket_costs (run_id, ticket_id, tier, cost_hi, cost_lo) VALUES (?, ?, ?, ?, ?) "
+ f"ON CONFLICT (run_id, ticket_id, tier) DO UPDATE SET {_CARRY}"
 )
 _ADD_OUTCOME = (
  "INSERT INTO tier_outcomes (run_id, tier, status, tickets, cost_hi, cost_lo) VALUES (?, ?, ?, ?, ?, ?) "
@@ -66,19 +59,30 @@ _REBUILD_CHUNK = 200_000
 
 
 def roll_up_ticket_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
- """Add freshly inserted calls (rows as Ledger.record_calls builds them) to the ticket rollups."""
- add_tickets(
-  conn, ((r[ROW_TS], r[ROW_RUN], r[ROW_TICKET], r[ROW_TIER], call_cost(r[ROW_COST], r[ROW_COST_BIG])) for r in rows)
- )
+ """Add freshly inserted calls (rows as Ledger.record_calls builds them) to the ticket rollups (summed in Python
+ first, written out: it runs for every recorded call)."""
+ costs: dict[tuple[str, str, str], int] = {}
+ get = costs.get
+ for row in rows:
+  if row[ROW_RUN]:
+   key = (row[ROW_RUN], row[ROW_TICKET], row[ROW_TIER])
+   costs[key] = get(key, 0) + (row[ROW_COST] or _big_cost(row))
+ add_ticket_costs(conn, costs)
+
+
+def _big_cost(row: tuple) -> int:
+ return 0 if row[ROW_COST_BIG] is None else int(row[ROW_COST_BIG])
 
 
 def roll_up_tickets(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
  """Add the stored calls with ids first_id..last_id to the ticket rollups, a chunk of calls at a time."""
- sql = "SELECT ts_us, run_id, ticket_id, tier, cost_units, cost_units_big FROM calls "
+ sql = "SELECT run_id, ticket_id, tier, cost_units, cost_units_big FROM calls "
  sql += "WHERE id BETWEEN ? AND ? AND run_id != ''"
  for low in range(first_id, last_id + 1, _REBUILD_CHUNK):
-  rows = conn.execute(sql, (low, min(last_id, low + _REBUILD_CHUNK - 1)))
-  add_tickets(conn, ((ts, run, ticket, tier, call_cost(units, big)) for ts, run, ticket, tier, units, big in rows))
+  costs: dict[tuple[str, str, str], int] = {}
+  for run, ticket, tier, units, big in conn.execute(sql, (low, min(last_id, low + _REBUILD_CHUNK - 1))):
+   costs[run, ticket, tier] = costs.get((run, ticket, tier), 0) + (call_cost(units, big) or 0)
+  add_ticket_costs(conn, costs)
 
 
 def rebuild_tickets(conn: sqlite3.Connection) -> None:
@@ -90,37 +94,21 @@ def rebuild_tickets(conn: sqlite3.Connection) -> None:
   roll_up_tickets(conn, first, last)
 
 
-def add_tickets(conn: sqlite3.Connection, calls: Iterable[tuple[int, str, str, str, int | None]]) -> None:
- """Add (ts_us, run_id, ticket_id, tier, cost units or None) calls: to their ticket's row, and to their run's tier
- and outcome (a ticket counted there once, with its first call of that tier)."""
- sums: dict[tuple[str, str, str], list[int]] = {}
- for ts, run, ticket, tier, cost in calls:
-  if run:
-   _add_call(sums, (run, ticket, tier), ts, cost or 0)
- if not sums:
+def add_ticket_costs(conn: sqlite3.Connection, costs: dict[tuple[str, str, str], int]) -> None:
+ """Add the cost of new calls per (run, ticket, tier): to the ticket's row, and to its run's tier and outcome (a
+ ticket counted there once, with its first call of that tier)."""
+ if not costs:
   return
- runs = {key[0] for key in sums}
+ runs = {key[0] for key in costs}
  known = _known_tickets(conn, runs)
  outcomes = _outcomes_of(conn, runs)
  by_outcome: dict[tuple[str, str, str], list[int]] = {}
- for key, (_, _, _, cost) in sums.items():
+ for key, cost in costs.items():
   entry = by_outcome.setdefault((key[0], key[2], outcomes.get(key[:2], "")), [0, 0])
   entry[0] += key not in known
   entry[1] += cost
- conn.executemany(
-  _ADD_TICKET, [(*key, first, last, calls, *split_cost(cost)) for key, (first, last, calls, cost) in sums.items()]
- )
+ conn.executemany(_ADD_TICKET, [(*key, *split_cost(cost)) for key, cost in costs.items()])
  conn.executemany(_ADD_OUTCOME, [(*key, tickets, *split_cost(cost)) for key, (tickets, cost) in by_outcome.items()])
-
-
-def _add_call(sums: dict, key: tuple[str, str, str], ts: int, cost: int) -> None:
- entry = sums.get(key)
- if entry is None:
-  sums[key] = [ts, ts, 1, cost]
-  return
- entry[0], entry[1] = min(entry[0], ts), max(entry[1], ts)
- entry[2] += 1
- entry[3] += cost
 
 
 def _known_tickets(conn: sqlite3.Connection, runs: set[str]) -> set[tuple[str, str, str]]:
