@@ -90,7 +90,7 @@ def measure(ledger: Ledger, filters: dict[str, str], reps: int) -> dict[str, dic
   results[name] |= {"calls": data.cards.calls, "sessions": data.sessions, "runs": data.cards.runs}
   row = results[name]
   print(
-   f"{name:<6} {str(filters or ''):<26} calls {row['calls']:>10,}  dashboard_data median "
+   f"{name:<6} {filters or ''!s:<26} calls {row['calls']:>10,}  dashboard_data median "
    f"{row['dashboard_data']['median_ms']:>8.1f} ms max {row['dashboard_data']['max_ms']:>8.1f}  "
    f"sessions_page median {row['sessions_page']['median_ms']:>8.1f} ms max {row['sessions_page']['max_ms']:>8.1f}",
    flush=True,
