@@ -22,8 +22,11 @@ PRICES = {
 }
 
 
-def make_calls(count: int, start: float, span_s: float, seed: int = 7, prefix: str = "req") -> list[LedgerCall]:
- """`count` calls spread evenly over [start, start + span_s), with provider-style random request ids."""
+def make_calls(
+ count: int, start: float, span_s: float, seed: int = 7, prefix: str = "req", first: int = 0
+) -> list[LedgerCall]:
+ """`count` calls spread evenly over [start, start + span_s), with provider-style random request ids. `first` is
+ the number of calls before these ones (a session per 20,000 calls, a run per 400, numbered from it)."""
  rng = random.Random(seed)
  tiers = list(TIERS)
  calls = []
@@ -40,8 +43,8 @@ def make_calls(count: int, start: float, span_s: float, seed: int = 7, prefix: s
   calls.append(
    LedgerCall(
     timestamp=start + i * step,
-    session_id=f"session-{i // 20_000}",
-    run_id=f"run-{i // 400}",
+    session_id=f"session-{(first + i) // 20_000}",
+    run_id=f"run-{(first + i) // 400}",
     ticket_id=f"T-{i % 37}",
     tier=tier,
     agent=agent,
@@ -78,7 +81,9 @@ def build_ledger(path, count: int, start: float, span_s: float, batch: int = 500
  began = time.perf_counter()
  with Ledger.open(path, milestones_enabled=False) as ledger:
   for offset in range(0, count, 100_000):
-   calls = make_calls(min(100_000, count - offset), start + span_s * offset / count, span_s * 100_000 / count, offset)
+   calls = make_calls(
+    min(100_000, count - offset), start + span_s * offset / count, span_s * 100_000 / count, offset, first=offset
+   )
    for first in range(0, len(calls), batch):
     ledger.record_calls(calls[first : first + batch])
   ledger.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -86,6 +86,8 @@ def version_5_ledger(path):
  conn = sqlite3.connect(path, isolation_level=None)
  conn.execute("DROP TABLE budget_alerts")
  conn.execute("DROP TABLE tickets")  # added by version 7
+ conn.execute("DROP TABLE ticket_costs")  # and these by version 8
+ conn.execute("DROP TABLE tier_outcomes")
  conn.execute("PRAGMA user_version = 5")
  before = conn.execute("SELECT * FROM calls ORDER BY id").fetchall()
  conn.close()
@@ -97,7 +99,7 @@ def test_a_version_5_ledger_gains_the_table_and_keeps_every_call(tmp_path):
  before = version_5_ledger(path)
  with Ledger.open(path) as ledger:
   conn = ledger.connection
-  assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+  assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
   assert conn.execute("SELECT * FROM calls ORDER BY id").fetchall() == before
   assert all_time(ledger).cost_units == 4 * USD
   assert delivered_alerts(ledger) == []

@@ -45,7 +45,16 @@ def test_it_listens_on_loopback_only(server):
 
 
 def test_endpoints(server):
- assert get(server, "/")[1]["endpoints"] == ["/session", "/summary", "/breakdown", "/sessions", "/runs", "/budgets"]
+ assert get(server, "/")[1]["endpoints"] == [
+  "/session",
+  "/summary",
+  "/breakdown",
+  "/sessions",
+  "/runs",
+  "/dashboard",
+  "/budgets",
+  "/insights",
+ ]
  assert get(server, "/session") == (
   200,
   {"total": {"cost_usd": "0.25", "formatted": "$0.2500"}, "by_tier": {"Tier 3": "$0.2500"}},
@@ -63,6 +72,23 @@ def test_endpoints(server):
   "cost_per_successful_run_usd"
  ] == "3.000000000000000"
  assert get(server, "/sessions")[1][0]["calls"] == 2
+
+
+def test_the_dashboard_of_a_range_and_filters(server):
+ status, data = get(server, "/dashboard?range=custom&since=2026-01-05&until=2026-01-05&utc=1")
+ assert status == 200
+ assert (data["cards"]["spent_usd"], data["cards"]["calls"], data["cards"]["runs"]) == ("3.000000000000000", 2, 2)
+ assert data["cards"]["spent_units"] == 3 * USD
+ assert [(p["provider"], p["cost_usd"]) for p in data["providers"]] == [
+  ("openai", "2.000000000000000"),
+  ("anthropic", "1.000000000000000"),
+ ]
+ assert data["trend"]["bucket"] == "hour" and len(data["trend"]["starts_us"]) == 24
+ assert [r["run_id"] for r in data["top_runs"]] == ["r1", "r2"]
+ status, anthropic = get(server, "/dashboard?range=custom&since=2026-01-05&until=2026-01-05&utc=1&provider=anthropic")
+ assert (anthropic["cards"]["spent_usd"], anthropic["query"]["provider"]) == ("1.000000000000000", "anthropic")
+ assert get(server, "/dashboard")[0] == 200  # the last 7 days, up to now
+ assert get(server, "/dashboard?range=fortnight")[0] == 400
 
 
 def test_bad_requests(server):

@@ -222,13 +222,15 @@ def test_a_version_3_ledger_migrates_keeps_every_record_and_reprices_exactly(tmp
  conn.execute("ALTER TABLE calls DROP COLUMN cost_lines")
  conn.execute("DROP TABLE budget_alerts")  # and version 5 is version 6 without the delivered budget alerts
  conn.execute("DROP TABLE tickets")  # and version 6 is version 7 without the tickets' outcomes
+ conn.execute("DROP TABLE ticket_costs")  # and version 7 is version 8 without the ticket rollups
+ conn.execute("DROP TABLE tier_outcomes")
  conn.execute("PRAGMA user_version = 3")
  tables = ("calls", "prices", "runs", "meta", "hourly", "sessions", "run_costs", "totals")
  before = {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in tables}
  conn.close()
  with Ledger.open(path, milestones_enabled=False) as migrated:
   conn = migrated.connection
-  assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+  assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
   after = {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in tables}
   after["calls"] = [row[:-1] for row in after["calls"]]  # cost_lines, added by version 5: none for these calls
   assert after == before

@@ -47,10 +47,11 @@ def test_a_version_6_ledger_gains_the_tickets_table(tmp_path):
  path = tmp_path / "v6.sqlite3"
  Ledger.open(path).close()
  conn = sqlite3.connect(path, isolation_level=None)
- conn.execute("DROP TABLE tickets")
+ for table in ("tickets", "ticket_costs", "tier_outcomes"):  # as version 6 had none of them
+  conn.execute(f"DROP TABLE {table}")
  conn.execute("PRAGMA user_version = 6")
  conn.close()
  with Ledger.open(path) as ledger:
-  assert ledger.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+  assert ledger.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
   ledger.record_tickets([TicketOutcome("r", "T1", "done")])
   assert ledger.connection.execute("SELECT count(*) FROM tickets").fetchone()[0] == 1

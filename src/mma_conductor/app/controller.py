@@ -30,8 +30,9 @@ from ..providers.factory import resolve_api_key
 from ..providers.keys import load_user_keys
 from .budget_alerts import AlertDelivered, BudgetAlertDelivery
 from .cost_timeline import CostTimeline
+from .dashboard_link import DashboardLink, DashboardResult, insight_inputs
 from .ledger_link import HistoryUpdate, LedgerLink, LedgerProblem
-from .project_config import CONFIG_NAME, load_project_config
+from .project_config import CONFIG_NAME, AppliedTier, load_project_config, save_tier_config
 
 CALL_LOG_LIMIT = 10_000
 TEXT_LIMIT = 200_000
@@ -110,6 +111,7 @@ class AppController:
   self.budget_alerts = BudgetAlertDelivery(self.post, lambda: self.budget_guard.settings, cwd=self.project_dir)
   self.post_taps.append(self.budget_alerts.on_posted)
   self.ledger_link = None
+  self.dashboard: DashboardLink | None = None  # the Cost Dashboard's query runner, once a ledger is attached
   self.history = None
   self.history_version = 0
   self.ledger_problem = ""
@@ -245,6 +247,10 @@ class AppController:
   self.budget_statuses = event.statuses
   self.budget_version += 1
 
+ def _apply_dashboard(self, event: DashboardResult) -> None:
+  if self.dashboard is not None:
+   self.dashboard.apply(event)
+
  def _apply_budget_held(self, event: BudgetHeld) -> None:
   self.budget_hold = None if event.stopped else event
   self.budget_version += 1
@@ -285,6 +291,11 @@ class AppController:
   # Budgets count what the ledger counts: calls of the simulated provider only when it records them.
   self.budget_guard.count_simulated = record_simulated
   self.budget_guard.update_settings(self.config.budgets)  # spend so far now comes from the ledger
+  link = self.ledger_link
+  self.dashboard = DashboardLink(
+   ledger, self.post, flush=link.writer.flush, insight_inputs=insight_inputs(self), record_simulated=record_simulated
+  )
+  self.post_taps.append(self.dashboard.on_posted)
   return self.ledger_link
 
  def _budget_spent(self, budget: Budget, start_us: int, end_us: int) -> int:
@@ -401,6 +412,20 @@ class AppController:
   self.config = self.config.with_tier(tier, config)
   self.engine.config = self.config
 
+ def apply_suggestion(self, tier: str, provider: str, model: str) -> AppliedTier:
+  """Run `tier` on `provider`/`model` from the next call, saved to the project file's [tiers.tierN] (its
+  escalation ladder kept); a file that cannot be written changes nothing (ConfigError). The result undoes it."""
+  previous = self.config.tiers[tier]
+  applied = replace(previous, provider=provider, model=model)
+  save_tier_config(self.project_dir, tier, applied)
+  self.set_tier_config(tier, applied)
+  return AppliedTier(tier, previous, applied)
+
+ def undo_suggestion(self, token: AppliedTier) -> None:
+  """Put back the tier settings an apply_suggestion changed, in the project file and for the next call."""
+  save_tier_config(self.project_dir, token.tier, token.previous)
+  self.set_tier_config(token.tier, token.previous)
+
  def pause(self) -> None:
   """Start no new call (in-flight calls finish and are still counted)."""
   self.engine.pause()
@@ -451,6 +476,11 @@ class AppController:
   if not self.budget_alerts.close(timeout + 2 * self.budget_guard.settings.alert_timeout_s):
    self.post(LogEvent("error", "budget alerts: a command or webhook was still running at exit"))
   self.drain_pending()
+  if self.dashboard is not None:
+   self.dashboard.close(timeout)
+  self._close_ledger()
+
+ def _close_ledger(self) -> None:
   if self.ledger_link is not None:
    unwritten = self.ledger_link.close()
    if unwritten:
@@ -489,4 +519,5 @@ _APPLY: dict[type, Callable[[AppController, object], None]] = {
  BudgetUpdate: AppController._apply_budgets,
  BudgetHeld: AppController._apply_budget_held,
  AlertDelivered: AppController._apply_budget_alert,
+ DashboardResult: AppController._apply_dashboard,
 }

@@ -228,7 +228,11 @@ def _report_damage(controller: Any, ledger: Ledger) -> None:
 def _serve_api(controller: Any, ledger: Ledger, port: int) -> Any:
  try:
   server = start_local_api(
-   port, lambda: session_json(controller.session()), ledger, budgets=lambda: live_budgets_json(controller, ledger)
+   port,
+   lambda: session_json(controller.session()),
+   ledger,
+   budgets=lambda: live_budgets_json(controller, ledger),
+   project_dir=controller.project_dir,  # GET /insights reads the project's tiers and prices
   )
  except LocalApiError as exc:
   controller.post(LogEvent("error", str(exc)))

@@ -20,6 +20,8 @@ the app works out of the box.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,98 @@ def _tier_lines(tier: TierConfig) -> list[str]:
  if tier.escalation:
   lines.append("# escalation = [" + ", ".join(f'"{model}"' for model in tier.escalation) + "]")
  return lines
+
+
+# Saving a tier's settings -------------------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*\[")
+_KEY_LINE = re.compile(r"^\s*(provider|model|escalation)\s*=")
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedTier:
+ """A tier setting that was changed (an applied suggestion): what to put back to undo it."""
+
+ tier: str
+ previous: TierConfig
+ applied: TierConfig
+
+
+def tier_table_key(tier: str) -> str:
+ """`tier3` for "Tier 3" (KeyError for an unknown tier)."""
+ return {name: key for key, name in TIER_KEYS.items()}[tier]
+
+
+def with_tier_text(text: str, tier: str, config: TierConfig) -> str:
+ """`text` (a project file) with the `[tiers.tierN]` table of `tier` saying `config`: its provider, model and
+ escalation lines (a multi-line list included) replaced at the top of the table, the table added at the end when
+ there is none; every other line is kept as written."""
+ key = tier_table_key(tier)
+ header = re.compile(rf"^\s*\[\s*tiers\s*\.\s*{key}\s*\]\s*(#.*)?$")
+ lines = text.splitlines()
+ start = next((n for n, line in enumerate(lines) if header.match(line)), None)
+ if start is None:
+  body = "\n".join(lines).rstrip("\n")
+  return (body + "\n\n" if body else "") + "\n".join([f"[tiers.{key}]", *_tier_setting_lines(config)]) + "\n"
+ end = next((n for n in range(start + 1, len(lines)) if _HEADER.match(lines[n])), len(lines))
+ table = [lines[start], *_tier_setting_lines(config), *_without_tier_keys(lines[start + 1 : end])]
+ return "\n".join([*lines[:start], *table, *lines[end:]]) + "\n"
+
+
+def _without_tier_keys(lines: list[str]) -> list[str]:
+ """A table's lines without its provider, model and escalation settings."""
+ kept, in_list = [], False
+ for line in lines:
+  if in_list:
+   in_list = "]" not in line
+  elif _KEY_LINE.match(line):
+   in_list = "[" in line and "]" not in line
+  else:
+   kept.append(line)
+ return kept
+
+
+def _tier_setting_lines(config: TierConfig) -> list[str]:
+ quoted = ", ".join(_toml_string(model) for model in config.escalation)
+ return [
+  f"provider = {_toml_string(config.provider)}",
+  f"model = {_toml_string(config.model)}",
+  f"escalation = [{quoted}]",
+ ]
+
+
+def _toml_string(value: str) -> str:
+ import json
+
+ return json.dumps(value)  # a JSON string with only printable ASCII escapes is a TOML basic string
+
+
+def save_tier_config(project_dir: Path | str, tier: str, config: TierConfig) -> None:
+ """Write `config` into the project file's `[tiers.tierN]` table, keeping all else; the result is read back and
+ checked before it replaces the file (atomically), so a failure (ConfigError, one line) leaves it as it was."""
+ path = Path(project_dir) / CONFIG_NAME
+ try:
+  old = path.read_text(encoding="utf-8") if path.exists() else ""
+ except (OSError, UnicodeDecodeError) as exc:
+  raise ConfigError(f"{path}: cannot read: {exc}") from None
+ new = with_tier_text(old, tier, config)
+ _check_tier_round_trip(new, tier, config, path)
+ from ..files import atomic_writer
+
+ try:
+  with atomic_writer(path, "w", encoding="utf-8") as out:
+   out.write(new)
+ except OSError as exc:
+  raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _check_tier_round_trip(text: str, tier: str, config: TierConfig, path: Path) -> None:
+ import tomllib
+
+ try:
+  data = tomllib.loads(text)
+ except tomllib.TOMLDecodeError as exc:
+  raise ConfigError(f"{path}: the change would make invalid TOML ({exc}); the file was left as it was") from None
+ raw = data.get("tiers", {}).get(tier_table_key(tier))
+ if _tier(raw, f"{path}: tiers.{tier_table_key(tier)}", DEFAULT_TIERS[tier]) != config:
+  raise ConfigError(f"{path}: {tier}'s settings would not read back as written; the file was left as it was")

@@ -21,7 +21,9 @@ from ..app.ledger_link import connect_ledger
 from ..app.project_config import TierConfig
 from .budget_dialogs import BudgetEditor, BudgetHoldDialog
 from .budget_panel import BudgetToasts, render_budget_badge
-from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, Command
+from .commands import COMMANDS, SESSION_COMMANDS, TRACK_COMMANDS, VIEW_COMMANDS, Command
+from .cost_dashboard import WINDOW_NAME as COST_DASHBOARD
+from .cost_dashboard import CostDashboard
 from .cost_panel import render_cost_panel
 from .dashboard import render_ticket_list, render_tier_table, tier_table_text
 from .log_windows import render_comms_log, render_event_log, render_tier_streams
@@ -38,6 +40,7 @@ POPUP_BUTTON_SIZE = imgui.ImVec2(120, 0)
 # ahead is slowed by the controller's backpressure, never the GUI.
 DRAIN_BUDGET_S = 0.0005
 WINDOW_TITLE = "mma-conductor"
+HELLO_IMGUI_VIEW_MENU = "View##kdsflmkdflm"  # hello_imgui's ShowViewMenu (menu_statusbar.cpp) names its menu so
 
 
 class GuiApp:
@@ -56,6 +59,9 @@ class GuiApp:
   self.budget_dialog = BudgetHoldDialog(controller)
   self.budget_editor = BudgetEditor(controller)
   self.toasts = BudgetToasts()
+  self.cost_dashboard = CostDashboard(controller)
+  self.cost_dashboard_open = False  # View > Cost Dashboard (Ctrl+D) opens it; it queries only while open
+  self._focus_cost_dashboard = False
   self.error = ""
   self.error_needs_goal = False  # the error says the goal is empty: it goes once a goal is typed
   self.frames = 0
@@ -165,6 +171,7 @@ class GuiApp:
    self._reset_confirmation()
    imgui.end_popup()
   self._budget_windows()
+  self._cost_dashboard_window()
 
  def _budget_windows(self) -> None:
   if self.want_budget_editor:
@@ -194,7 +201,11 @@ class GuiApp:
     command.run(self)
 
  def show_menus(self) -> None:
-  """The Session menu (hello_imgui adds View and the app menu)."""
+  """The Session menu, and the Cost Dashboard in the View menu (hello_imgui adds the View menu's window list and
+  the app menu)."""
+  if imgui.begin_menu(HELLO_IMGUI_VIEW_MENU):  # the same id: Dear ImGui appends to hello_imgui's View menu
+   self._menu_items(VIEW_COMMANDS, self.controller.engine.running)
+   imgui.end_menu()
   if not imgui.begin_menu("Session"):
    return
   running = self.controller.engine.running
@@ -248,6 +259,26 @@ class GuiApp:
 
  def cost_window(self) -> None:
   render_cost_panel(self.view.cost, self, self.view.budgets)
+
+ def show_cost_dashboard(self) -> None:
+  """Open the Cost Dashboard window and bring it to the front (View menu, Ctrl+D)."""
+  self.cost_dashboard_open = self._focus_cost_dashboard = True
+
+ def _cost_dashboard_window(self) -> None:
+  # A window of its own rather than a DockableWindow: it opens floating over the app, wide enough for its tables
+  # at 1280x720, and docks wherever it is dragged (docking is on for every window).
+  if not self.cost_dashboard_open:
+   return
+  imgui.set_next_window_pos(imgui.ImVec2(30, 40), imgui.Cond_.first_use_ever)
+  imgui.set_next_window_size(imgui.ImVec2(1220, 640), imgui.Cond_.first_use_ever)
+  imgui.set_next_window_bg_alpha(1.0)  # over the other windows: the style's translucent background is unreadable
+  if self._focus_cost_dashboard:
+   imgui.set_next_window_focus()
+   self._focus_cost_dashboard = False
+  shown, self.cost_dashboard_open = imgui.begin(COST_DASHBOARD, True)
+  if shown:
+   self.cost_dashboard.render()
+  imgui.end()
 
  def streams_window(self) -> None:
   render_tier_streams(self.view)

@@ -59,6 +59,13 @@ SESSION_COMMANDS = (
  Command("Reset Session...", "Ctrl+Shift+R", imgui.Key.mod_ctrl | imgui.Key.mod_shift | imgui.Key.r, None, _ask_reset),
  Command("Budgets...", "Ctrl+B", imgui.Key.mod_ctrl | imgui.Key.b, None, _edit_budgets),
 )
+
+
+def _show_cost_dashboard(app) -> None:
+ app.show_cost_dashboard()
+
+
+VIEW_COMMANDS = (Command("Cost Dashboard", "Ctrl+D", imgui.Key.mod_ctrl | imgui.Key.d, None, _show_cost_dashboard),)
 TRACK_COMMANDS = (
  _track_command("Run track", "F5", imgui.Key.f5, False, lambda app: app.run_track(), "Run"),
  _track_command("Pause / Resume", "F6", imgui.Key.f6, True, lambda app: app.toggle_pause(), "Pause", "Resume"),
@@ -67,4 +74,4 @@ TRACK_COMMANDS = (
   "Stop", "Shift+F5", imgui.Key.mod_shift | imgui.Key.f5, True, lambda app: app.controller.stop(), "Stop"
  ),
 )
-COMMANDS = TRACK_COMMANDS + SESSION_COMMANDS  # the order the shortcuts are checked in every frame
+COMMANDS = TRACK_COMMANDS + SESSION_COMMANDS + VIEW_COMMANDS  # the order the shortcuts are checked in every frame

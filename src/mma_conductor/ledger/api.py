@@ -11,8 +11,13 @@ GET (and HEAD) only, JSON only; any other method is 405 with `Allow: GET, HEAD`:
     /summary                today, this week, this month, all time
     /breakdown?by=model     by provider, model, tier, agent, status, day, week or month; since/until/utc
     /sessions  /runs?top=N  sessions; the costliest runs and the cost per successful run
+    /dashboard?range=7d     the Cost Dashboard's figures (dashboard.dashboard_data as JSON) for a range (1h, 24h,
+                            7d, 30d, month, all, or custom with since/until) and provider, model, tier, run filters
     /budgets                every budget: limit, used, left, reserved by calls in flight, state, reset (the
                             running app's live figures; from the ledger when no app gives them)
+    /insights               each tier's tokens priced on the other configured models (and `candidates=m1,m2`),
+                            with the saving per month and success rates, and the other findings; since/until/utc,
+                            provider, tier: the JSON of `costs optimize --json`
 
 It never binds anything but a loopback address, and it answers only requests whose Host header is exactly a
 loopback name or address with the bound port (`localhost:PORT`, `127.0.0.1:PORT`, `[::1]:PORT`; the bare name only
@@ -35,7 +40,7 @@ from .store import Ledger
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 HOST_NAMES = ("localhost", "127.0.0.1", "[::1]")  # as they stand in a Host header
-ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs", "/budgets")
+ENDPOINTS = ("/session", "/summary", "/breakdown", "/sessions", "/runs", "/dashboard", "/budgets", "/insights")
 ALLOWED_METHODS = "GET, HEAD"
 IDLE_TIMEOUT_S = 10.0  # a connection that sends nothing for this long is closed, so it cannot hold a thread
 
@@ -67,6 +72,7 @@ class LocalApiServer(ThreadingHTTPServer):
   self.ledger = ledger
   self.budgets = budgets
   self.project_dir = project_dir
+  self.price_book: Any = None  # loaded by the first GET /insights
   self.idle_timeout = idle_timeout
   self.address_family = _family(host)
   super().__init__((host, port), _Handler)
@@ -267,6 +273,23 @@ def _runs(server: LocalApiServer, query: dict[str, str]) -> Any:
  return {"top": [r.as_dict() for r in top], "economics": run_economics(server.ledger, filt).as_dict()}
 
 
+def _dashboard(server: LocalApiServer, query: dict[str, str]) -> Any:
+ import time
+
+ from .dashboard import RANGES, dashboard_data, dashboard_json, range_query
+ from .periods import to_us
+
+ name = query.get("range", "7d")
+ if name not in RANGES:
+  raise _BadRequest(f"range={name}: unknown range (use {', '.join(RANGES)})")
+ filt, tz = _filter(query)
+ filters = {
+  key: query.get(param) for key, param in (("provider",) * 2, ("model",) * 2, ("tier",) * 2, ("run_id", "run"))
+ }
+ dashboard = range_query(name, to_us(time.time()), tz, filt.since_us, filt.until_us, **filters)
+ return dashboard_json(dashboard_data(server.ledger, dashboard, tz=tz))
+
+
 def _budgets(server: LocalApiServer, query: dict[str, str]) -> Any:
  if server.budgets is not None:
   return server.budgets()
@@ -281,6 +304,33 @@ def _budgets(server: LocalApiServer, query: dict[str, str]) -> Any:
  settings = load_budget_settings(Path(project) / PROJECT_CONFIG_NAME) if project is not None else BudgetSettings()
  now = to_us(time.time())
  return budgets_json(settings, ledger_rows(server.ledger, settings, now), now, "ledger")
+
+
+def _insights(server: LocalApiServer, query: dict[str, str]) -> Any:
+ from ..pricing.tiers import TIER_NAMES
+ from .dashboard import DashboardQuery
+ from .insights import candidate_models, configured_tiers, insights, insights_json
+
+ filt, _ = _filter(query)
+ tier = query.get("tier") or None
+ if tier is not None and tier not in TIER_NAMES:
+  raise _BadRequest(f"tier={tier}: unknown tier (use {', '.join(TIER_NAMES)})")
+ ask = DashboardQuery(filt.since_us, filt.until_us, provider=query.get("provider") or None, tier=tier)
+ tiers = configured_tiers(server.project_dir)
+ named = [m.strip() for m in query.get("candidates", "").split(",") if m.strip()]
+ current = {name: (t.provider, t.model) for name, t in tiers.items()}
+ found = insights(server.ledger, ask, _price_book(server), current, candidate_models(tiers, named))
+ return insights_json(found)
+
+
+def _price_book(server: LocalApiServer) -> Any:
+ """The project's price book, loaded once (the dataset takes a moment)."""
+ book = server.price_book
+ if book is None:
+  from ..pricing.config import load_price_book
+
+  book = server.price_book = load_price_book(server.project_dir)
+ return book
 
 
 def _int(query: dict[str, str], name: str, default: int) -> int:
@@ -299,5 +349,7 @@ _ROUTES: dict[str, Callable[[LocalApiServer, dict[str, str]], Any]] = {
  "/breakdown": _breakdown,
  "/sessions": _sessions,
  "/runs": _runs,
+ "/dashboard": _dashboard,
  "/budgets": _budgets,
+ "/insights": _insights,
 }

@@ -9,6 +9,7 @@
     mma-conductor costs pricing                       the price table, and the ledger's unpriced models
     mma-conductor costs repair                        copy every readable call of a damaged ledger into a new one
     mma-conductor costs budget [set|remove|settings]  the budgets: limits, spend this period, what is left
+    mma-conductor costs optimize [--candidates M1,M2] what each tier would have cost on other models; findings
 
 Every report takes --since/--until, --json, --utc and --ledger PATH. Errors are one line on stderr:
 exit 2 for a bad command line (unknown --by, bad dates), 1 for anything else (unwritable output, bad ledger).
@@ -109,6 +110,15 @@ def _repair_parser(reports: Any, _parents: list) -> None:
  repair.add_argument("--json", action="store_true", help="machine-readable output")
 
 
+def _optimize_parser(reports: Any, parents: list) -> None:
+ optimize = reports.add_parser(
+  "optimize", parents=parents, help="each tier's tokens priced on the other configured models; other findings"
+ )
+ optimize.add_argument("--provider", help="only this provider's calls")
+ optimize.add_argument("--tier", help='only this tier ("Tier 3" or 3)')
+ optimize.add_argument("--candidates", default="", help="more models to compare with, comma-separated")
+
+
 # The reports in the order `costs --help` lists them.
 _REPORT_PARSERS = {
  "summary": _summary_parser,
@@ -120,6 +130,7 @@ _REPORT_PARSERS = {
  "pricing": _pricing_parser,
  "repair": _repair_parser,
  "budget": lambda reports, _parents: _register_budget(reports),
+ "optimize": _optimize_parser,
 }
 
 
@@ -739,6 +750,29 @@ _BUDGET_ACTIONS = {
 }
 
 
+def _optimize(args: argparse.Namespace, project_dir: Path | None) -> int:
+ from .dashboard import DashboardQuery
+ from .insights import candidate_models, configured_tiers, insights, insights_json, insights_text
+
+ filt = _filter(args)
+ tier = _budget_tier(args.tier or "") or None
+ query = DashboardQuery(filt.since_us, filt.until_us, provider=args.provider or None, tier=tier)
+ tiers = configured_tiers(project_dir or Path.cwd())
+ named = [m.strip() for m in args.candidates.split(",") if m.strip()]
+ book = _price_book(project_dir)
+ for model in named:
+  if not book.is_priced(model):
+   _warn(f"mma-conductor: --candidates {model}: no price for it (left out)")
+ with _open(args, project_dir) as ledger:
+  current = {name: (t.provider, t.model) for name, t in tiers.items()}
+  found = insights(ledger, query, book, current, candidate_models(tiers, named))
+ if args.json:
+  _print_json(insights_json(found))
+ else:
+  _say(insights_text(found))
+ return EXIT_OK
+
+
 _HANDLERS = {
  "summary": _summary,
  "breakdown": _breakdown,
@@ -749,4 +783,5 @@ _HANDLERS = {
  "pricing": _pricing,
  "repair": _repair,
  "budget": _budget,
+ "optimize": _optimize,
 }

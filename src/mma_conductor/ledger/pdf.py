@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..pricing.money import format_usd_auto
 from ..pricing.prices import PROVIDER_LABELS
+from .dashboard import DashboardData
 from .exports import write_bytes_atomically
 from .periods import period_key, to_datetime, to_us
 from .queries import ALL_CALLS, CallFilter, Figures, Summary, call_span, period_summary, spend_rate, summarize
@@ -434,3 +435,199 @@ def _note(pdf) -> None:
   "Costs are recorded per call at the prices in force when the call was made, exact to 10^-15 USD and rounded "
   "here for display. Unpriced calls used a model without a known price and are counted, not costed.",
  )
+
+
+# The Cost Dashboard's export ---------------------------------------------------------------------------------------
+
+# Trend colours per provider, in the order of the trend's providers (dearest first).
+STACK_COLOURS = ((37, 99, 235), (234, 88, 12), (22, 163, 74), (147, 51, 234), (220, 38, 38), (107, 114, 128))
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardReport:
+ """The dashboard's figures for one range and filters, with what the page header says about them."""
+
+ data: DashboardData
+ period_label: str
+ generated: str
+ ledger_path: str
+ tz: tzinfo | None = None
+ title: str = "Cost dashboard"
+
+
+def dashboard_report(ledger: Ledger, data: DashboardData, *, tz: tzinfo | None = None, now: float | None = None):
+ """A DashboardReport of `data` (dashboard_data's result) read from `ledger`."""
+ now = time.time() if now is None else now
+ query = data.query
+ since = "the first call" if query.since_us is None else _minute(query.since_us, tz)
+ until = "now" if query.until_us is None else _minute(query.until_us, tz)
+ filters = [f"{name} {value}" for name, value in _filters(query) if value is not None]
+ label = f"{since} to {until}" + (f"  |  {', '.join(filters)}" if filters else "")
+ generated = datetime.fromtimestamp(now, tz or datetime.now().astimezone().tzinfo).strftime("%Y-%m-%d %H:%M %Z")
+ return DashboardReport(data, label, generated, str(ledger.path), tz)
+
+
+def _minute(us: int, tz: tzinfo | None) -> str:
+ return to_datetime(us, tz).strftime("%d %b %Y %H:%M")
+
+
+def _filters(query) -> list[tuple[str, str | None]]:
+ return [("provider", query.provider), ("model", query.model), ("tier", query.tier), ("run", query.run_id)]
+
+
+def render_dashboard_pdf(report: DashboardReport) -> bytes:
+ """The dashboard as PDF bytes: its cards, the trend stacked by provider, the provider, model and tier tables and
+ the costliest runs."""
+ from fpdf import FPDF
+
+ pdf = FPDF(orientation="P", unit="mm", format="A4")
+ pdf.set_auto_page_break(auto=True, margin=16)
+ pdf.set_margins(16, 14, 16)
+ pdf.set_title(report.title)
+ pdf.set_creator("mma-conductor")
+ pdf.add_page()
+ _header(pdf, report)  # the same page header as the cost report (title, period, generated)
+ _dashboard_cards(pdf, report.data)
+ _dashboard_trend(pdf, report.data, report.tz)
+ _share_table(pdf, "By provider", [(PROVIDER_LABELS.get(s.provider, s.provider), s) for s in report.data.providers])
+ _share_table(pdf, "By model", [(f"{s.model} ({s.provider})", s) for s in report.data.models])
+ _tier_table(pdf, report.data)
+ _top_runs(pdf, report.data)
+ _note(pdf)
+ return bytes(pdf.output())
+
+
+def _dashboard_cards(pdf, data: DashboardData) -> None:
+ cards = data.cards
+ width = (178 - 3 * 4) / 4
+ cache = cards.cache_read_tokens + cards.cache_write_tokens
+ rows = [
+  [
+   ("Spent", format_usd_auto(cards.spent_units), f"{cards.calls:,} calls" + _unpriced_count(cards.unpriced_calls)),
+   ("Runs", f"{cards.runs:,}", f"{data.sessions:,} sessions"),
+   ("Average per run", format_usd_auto(cards.avg_per_run_units), "spent / runs"),
+   ("Spend rate", format_usd_auto(cards.spend_rate_units_per_hour) + "/h", "over the range"),
+  ],
+  [
+   ("Tokens in", _tokens(cards.input_tokens), f"{_tokens(cache)} cache read + write"),
+   ("Tokens out", _tokens(cards.output_tokens), ""),
+   ("Top tier", cards.top_tier or "-", format_usd_auto(cards.top_tier_units) if cards.top_tier else ""),
+   ("Calls", f"{cards.calls:,}", _unpriced_count(cards.unpriced_calls).lstrip(", ")),
+  ],
+ ]
+ y = pdf.get_y()
+ for line in rows:
+  for index, (label, value, detail) in enumerate(line):
+   _box(pdf, 16 + index * (width + 4), y, width, label, value, detail)
+  y += 25
+ pdf.set_y(y + 2)
+
+
+def _unpriced_count(count: int) -> str:
+ return f", {count:,} unpriced" if count else ""
+
+
+def _dashboard_trend(pdf, data: DashboardData, tz: tzinfo | None) -> None:
+ trend = data.trend
+ _section(pdf, f"Cost per {trend.bucket}, by provider", 78)
+ totals = [sum(column) for column in zip(*trend.by_provider.values(), strict=True)] if trend.by_provider else []
+ top = pdf.get_y() + 2
+ plot = _Plot(32.0, 162.0, 52.0, top + 52.0, _nice_ceiling(max(totals, default=0)))
+ _grid(pdf, plot)
+ if not totals or plot.scale_max == 0:
+  pdf.set_xy(plot.x0, top + plot.height / 2 - 3)
+  pdf.set_text_color(*MUTED)
+  pdf.cell(plot.width, 6, "No spend in this range", align="C")
+ else:
+  _stacked_bars(pdf, plot, trend)
+  _bucket_labels(pdf, plot, trend, tz)
+ pdf.set_draw_color(*INK)
+ pdf.set_line_width(0.3)
+ pdf.line(plot.x0, plot.base, plot.x0 + plot.width, plot.base)
+ pdf.set_y(plot.base + 7)
+ _legend(pdf, list(trend.by_provider))
+
+
+def _stacked_bars(pdf, plot: _Plot, trend) -> None:
+ slot = plot.width / len(trend.starts_us)
+ bar = max(0.4, slot * 0.72)
+ heights = [0.0] * len(trend.starts_us)
+ for index, units in enumerate(trend.by_provider.values()):
+  pdf.set_fill_color(*STACK_COLOURS[min(index, len(STACK_COLOURS) - 1)])
+  for bucket, cost in enumerate(units):
+   height = plot.height * cost / plot.scale_max
+   if height > 0:
+    x = plot.x0 + bucket * slot + (slot - bar) / 2
+    pdf.rect(x, plot.base - heights[bucket] - height, bar, height, style="F")
+    heights[bucket] += height
+
+
+def _bucket_labels(pdf, plot: _Plot, trend, tz: tzinfo | None) -> None:
+ slot = plot.width / len(trend.starts_us)
+ step = max(1, len(trend.starts_us) // 8)
+ pattern = "%H:%M" if trend.bucket == "hour" else "%d %b"
+ pdf.set_font("Helvetica", "", 7)
+ pdf.set_text_color(*MUTED)
+ for index, start in enumerate(trend.starts_us):
+  if index % step == 0:
+   pdf.set_xy(plot.x0 + index * slot + slot / 2 - 10, plot.base + 1)
+   pdf.cell(20, 4, to_datetime(start, tz).strftime(pattern), align="C")
+
+
+def _legend(pdf, providers: list[str]) -> None:
+ x = 32.0
+ pdf.set_font("Helvetica", "", 7.5)
+ for index, provider in enumerate(providers):
+  pdf.set_fill_color(*STACK_COLOURS[min(index, len(STACK_COLOURS) - 1)])
+  pdf.rect(x, pdf.get_y() + 1.2, 3, 3, style="F")
+  pdf.set_xy(x + 4, pdf.get_y())
+  pdf.set_text_color(*INK)
+  name = _latin(PROVIDER_LABELS.get(provider, provider))
+  pdf.cell(24, 5, name)
+  x += 28
+ pdf.ln(8)
+
+
+def _share_table(pdf, title: str, rows: list[tuple[str, object]]) -> None:
+ _section(pdf, title, 14 + 6 * (min(len(rows), 12) + 2))
+ columns = [("Name", 58, "L"), ("Calls", 20, "R"), ("Input tok.", 24, "R"), ("Output tok.", 24, "R")]
+ columns += [("Cost", 26, "R"), ("Share", 26, "L")]
+ _table_header(pdf, columns)
+ if not rows:
+  _empty_row(pdf, "No calls in this range")
+ for name, share in rows:
+  cells = [_latin(name[:38]), f"{share.calls:,}", f"{share.input_tokens:,}", f"{share.output_tokens:,}"]
+  _table_row(pdf, columns, [*cells, format_usd_auto(share.cost_units)], share.share)
+ pdf.ln(4)
+
+
+def _empty_row(pdf, text: str) -> None:
+ pdf.set_font("Helvetica", "", 9)
+ pdf.set_text_color(*MUTED)
+ pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _tier_table(pdf, data: DashboardData) -> None:
+ _section(pdf, "By tier: tickets, and cost per done vs failed ticket", 14 + 6 * (len(data.tiers) + 2))
+ columns = [("Tier", 18, "L"), ("Main model", 42, "L"), ("Cost", 22, "R"), ("Tickets", 16, "R")]
+ columns += [("Per ticket", 22, "R"), ("Done", 28, "R"), ("Failed", 30, "R")]
+ _table_header(pdf, columns)
+ for tier in data.tiers:
+  done = f"{tier.done_tickets} x {format_usd_auto(tier.cost_per_done_units)}"
+  failed = f"{tier.failed_tickets} x {format_usd_auto(tier.cost_per_failed_units)}"
+  cells = [tier.tier, _latin(tier.main_model[:26] or "-"), format_usd_auto(tier.cost_units), f"{tier.tickets:,}"]
+  _table_row(pdf, columns, [*cells, format_usd_auto(tier.avg_per_ticket_units), done, failed], None)
+ pdf.ln(4)
+
+
+def _top_runs(pdf, data: DashboardData) -> None:
+ _section(pdf, "Costliest runs", 14 + 6 * (len(data.top_runs) + 2))
+ columns = [("Run", 44, "L"), ("Status", 20, "L"), ("Goal", 74, "L"), ("Calls", 16, "R"), ("Cost", 24, "R")]
+ _table_header(pdf, columns)
+ if not data.top_runs:
+  _empty_row(pdf, "No runs in this range")
+ for run in data.top_runs:
+  goal = run.goal if len(run.goal) <= 48 else run.goal[:47] + "..."
+  cells = [_latin(run.run_id[:28]), run.status, _latin(goal), f"{run.calls:,}", format_usd_auto(run.cost_units)]
+  _table_row(pdf, columns, cells, None)
+ pdf.ln(3)

@@ -14,9 +14,11 @@ import sqlite3
 from collections.abc import Callable
 
 from .rollups import rebuild_rollups, rebuild_usage
+from .ticket_costs import TABLES as TICKET_TABLES
+from .ticket_costs import rebuild_tickets
 
 APPLICATION_ID = 0x4D4D4143  # "MMAC"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 INT64_MAX = (1 << 63) - 1
 
 # Schema version 1: calls, runs (status only), prices and meta. Kept verbatim: migrations start from it.
@@ -204,6 +206,11 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_status ON tickets(status)
 """
 
+# Version 8: what tickets cost per tier (ticket_costs) and per run, tier and the ticket's outcome (tier_outcomes), so
+# that the Cost Dashboard's tier analysis (tickets, cost per done and per blocked ticket) reads a few rows per run
+# instead of every call of its range. Filled from the calls and the tickets' outcomes (ticket_costs.rebuild_tickets).
+MIGRATION_V8 = TICKET_TABLES
+
 
 class SchemaError(Exception):
  """The file's schema cannot be used by this version (newer, or not a ledger)."""
@@ -228,17 +235,22 @@ def migrate(conn: sqlite3.Connection, version: int) -> int:
   rebuilds.append(step(conn))
   version += 1
   conn.execute(f"PRAGMA user_version = {version}")
- # Rollups are filled once, in the final schema: the first step that needs a rebuild asks for one that covers
- # every rollup added after it.
- rebuild = next((r for r in rebuilds if r is not None), None)
- if rebuild is not None:
+ # Rollups are filled once, in the final schema: a rebuild of every rollup when a step asks for one, else each
+ # step's own.
+ wanted = [_rebuild_all] if _rebuild_all in rebuilds else [r for r in rebuilds if r is not None]
+ for rebuild in wanted:
   rebuild(conn)
  return version
 
 
+def _rebuild_all(conn: sqlite3.Connection) -> None:
+ rebuild_rollups(conn)
+ rebuild_tickets(conn)
+
+
 def _to_v2(conn: sqlite3.Connection) -> Rebuild:
  _run_script(conn, MIGRATION_V2)
- return rebuild_rollups
+ return _rebuild_all
 
 
 def _to_v3(conn: sqlite3.Connection) -> Rebuild:
@@ -266,6 +278,11 @@ def _to_v7(conn: sqlite3.Connection) -> Rebuild:
  return None
 
 
+def _to_v8(conn: sqlite3.Connection) -> Rebuild:
+ _run_script(conn, MIGRATION_V8)
+ return rebuild_tickets
+
+
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {
  1: _to_v2,
  2: _to_v3,
@@ -273,6 +290,7 @@ _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {
  4: _to_v5,
  5: _to_v6,
  6: _to_v7,
+ 7: _to_v8,
 }
 
 

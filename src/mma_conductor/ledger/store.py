@@ -33,6 +33,7 @@ from . import milestones
 from .config import MILESTONE_LOG_NAME, resolve_ledger_path
 from .rollups import ROW_MODEL, TOKEN_COLUMNS, read_total_units, rebuild_rollups, roll_up, roll_up_rows
 from .schema import APPLICATION_ID, INT64_MAX, SCHEMA_VERSION, SchemaError, create_schema, migrate
+from .ticket_costs import move_ticket, rebuild_tickets, roll_up_ticket_rows, roll_up_tickets
 
 CALL_STATUSES = ("success", "failed", "blocked")
 BUSY_TIMEOUT_S = 15.0
@@ -70,6 +71,19 @@ def _ticket_row(ticket: TicketOutcome) -> tuple:
  at_us = round((ticket.at or time.time()) * 1_000_000)
  models = ",".join(ticket.models)
  return (ticket.run_id, ticket.ticket_id, ticket.title, ticket.status, ticket.attempts, ticket.model, models, at_us)
+
+
+def _move_tickets(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+ """Move the tickets whose outcome changes to their new outcome's row of the ticket rollups (before it is stored)."""
+ current: dict[tuple[str, str], str] = {}
+ for run_id, ticket_id, _, status, *_ in rows:
+  key = (run_id, ticket_id)
+  if key not in current:
+   found = conn.execute("SELECT status FROM tickets WHERE run_id = ? AND ticket_id = ?", key).fetchone()
+   current[key] = found[0] if found else ""
+  if current[key] != status:
+   move_ticket(conn, run_id, ticket_id, current[key], status)
+   current[key] = status
 
 
 class LedgerError(Exception):
@@ -326,6 +340,7 @@ class Ledger:
   with self.lock:
    try:
     with self._conn:
+     _move_tickets(self._conn, rows)
      self._conn.executemany(
       "INSERT INTO tickets (run_id, ticket_id, title, status, attempts, model, models, updated_us) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, ticket_id) DO UPDATE SET "
@@ -529,8 +544,10 @@ def _roll_up_stored(conn: sqlite3.Connection, params: list[tuple], first_id: int
  skipped, else from the table."""
  if last_id - first_id + 1 == len(params):
   roll_up_rows(conn, params)
+  roll_up_ticket_rows(conn, params)
  elif last_id >= first_id:
   roll_up(conn, first_id, last_id)
+  roll_up_tickets(conn, first_id, last_id)
 
 
 def _identity(conn: sqlite3.Connection) -> tuple[int, int, int]:
@@ -908,6 +925,7 @@ def _copy_readable(path: Path, fresh: Path) -> tuple[dict[str, int], dict[str, i
    counts = {table: _copy_table(source, target.connection, table) for table in _REPAIRED_TABLES}
    _copy_meta(source, target.connection)
    rebuild_rollups(target.connection)
+   rebuild_tickets(target.connection)
  finally:
   target.close()
   source.close()
