@@ -382,6 +382,8 @@ def test_a_budget_pause_is_decided_from_the_keyboard(display, tmp_path):
   ctx.key_press(imgui.Key.o)  # Allow this one call
   assert wait_until(ctx, lambda: controller.budget_hold not in (None, first))
   results["calls_after_allow"] = len(controller.call_log)
+  # alerts are delivered by their own thread (claimed, then posted): wait for the limit's toast, do not race it
+  wait_until(ctx, lambda: any("reached its limit" in toast.text for toast in app.toasts.toasts))
   results["toasts"] = [toast.text for toast in app.toasts.toasts]
   ctx.yield_(3)
   ctx.key_press(imgui.Key.mod_shift | imgui.Key.tab)  # from Keep paused back to Stop the run
