@@ -7,10 +7,10 @@ The ledger holds N calls (default 1,000,000) spread over 30 days from 2026-01-01
 tiers, nine models, a session per 20,000 calls, a run per 400, 37 tickets per run). It is built in a temporary
 folder, or at --ledger PATH and reused from there (building 10,000,000 calls takes ~20 minutes: build it once, e.g.
 at /tmp/ledger-10m.sqlite3). Ticket outcomes are added when the file has none: each run's tickets, one in five
-blocked, the others done. "Now" is the end of the 30 days, so every range ends at the last calls. Each query runs
-on a warm connection once, then `--reps` times (default 5; `--filter-reps`, default 3, with the filter; 0 skips the filtered ranges); figures are
-wall-clock milliseconds (median, max). Target (issue 13): any range <= 200 ms at 10M calls, off the GUI thread. The
-last line of output is one JSON object (see benchmarks/README.md).
+blocked, the others done. "Now" is the end of the 30 days, so every range ends at the last calls. Each query runs on
+a warm connection once, then `--reps` times (default 5; `--filter-reps`, default 3, with the filter; 0 skips the
+filtered ranges); figures are wall-clock milliseconds (median, max). Target (issue 13): any range <= 200 ms at 10M
+calls, off the GUI thread. The last line of output is one JSON object (see benchmarks/README.md).
 """
 
 from __future__ import annotations
