@@ -347,6 +347,7 @@ def test_a_version_7_ledger_gains_the_ticket_rollups(tmp_path):
  conn = sqlite3.connect(path, isolation_level=None)
  conn.execute("DROP TABLE ticket_costs")
  conn.execute("DROP TABLE tier_outcomes")
+ conn.execute("DROP TABLE tier_outcome_totals")
  conn.execute("PRAGMA user_version = 7")
  conn.close()
  with Ledger.open(path) as ledger:

@@ -437,6 +437,12 @@ def _ticket_sums(conn, filt: CallFilter) -> dict[str, dict[str, list[int]]]:
  come from the tier_outcomes rollup unless a provider or model filter applies; the rest from their calls."""
  if filt.provider is not None or filt.model is not None:
   return _raw_ticket_sums(conn, filt, None, {})
+ if filt.run_id is None and _holds_every_run(conn, filt):
+  return _total_ticket_sums(conn, filt.tier)
+ return _run_ticket_sums(conn, filt)
+
+
+def _run_ticket_sums(conn, filt: CallFilter) -> dict[str, dict[str, list[int]]]:
  tiers: dict[str, dict[str, list[int]]] = {}
  where, params = _clause([("r.run_id = ?", filt.run_id), ("o.tier = ?", filt.tier)])
  glue = " AND " if where else " WHERE "
@@ -453,6 +459,20 @@ def _ticket_sums(conn, filt: CallFilter) -> dict[str, dict[str, list[int]]]:
  if after:
   window = replace(filt, since_us=max(filt.since_us, min(first for _, first in after)))
   _raw_ticket_sums(conn, window, {run for run, _ in after}, tiers)
+ return tiers
+
+
+def _holds_every_run(conn, filt: CallFilter) -> bool:
+ first, last = conn.execute("SELECT min(first_us), max(last_us) FROM run_costs").fetchone()
+ return first is None or (filt.since_us <= first and last < filt.until_us)
+
+
+def _total_ticket_sums(conn, tier: str | None) -> dict[str, dict[str, list[int]]]:
+ tiers: dict[str, dict[str, list[int]]] = {}
+ where, params = _clause([("tier = ?", tier)])
+ sql = f"SELECT tier, status, tickets, cost_hi, cost_lo FROM tier_outcome_totals{where}"
+ for row_tier, status, tickets, hi, lo in conn.execute(sql, params):
+  tiers.setdefault(row_tier, {})[status] = [tickets, join_cost(hi, lo)]
  return tiers
 
 
