@@ -88,6 +88,7 @@ def version_5_ledger(path):
  conn.execute("DROP TABLE tickets")  # added by version 7
  conn.execute("DROP TABLE ticket_costs")  # and these by version 8
  conn.execute("DROP TABLE tier_outcomes")
+ conn.execute("DROP TABLE tier_outcome_totals")
  conn.execute("PRAGMA user_version = 5")
  before = conn.execute("SELECT * FROM calls ORDER BY id").fetchall()
  conn.close()

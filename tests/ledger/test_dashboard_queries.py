@@ -347,6 +347,7 @@ def test_a_version_7_ledger_gains_the_ticket_rollups(tmp_path):
  conn = sqlite3.connect(path, isolation_level=None)
  conn.execute("DROP TABLE ticket_costs")
  conn.execute("DROP TABLE tier_outcomes")
+ conn.execute("DROP TABLE tier_outcome_totals")
  conn.execute("PRAGMA user_version = 7")
  conn.close()
  with Ledger.open(path) as ledger:
@@ -385,3 +386,20 @@ def test_the_range_exports_hold_the_range_and_filters_shown(ledger, tmp_path):
  assert "provider openai" in " ".join(PdfReader(tmp_path / "openai.pdf").pages[0].extract_text().split())
  with pytest.raises(ExportError, match="unknown export format"):
   export_range(ledger, openai, "xlsx", tmp_path / "x.xlsx")
+
+
+def test_runs_per_session_when_sessions_overlap(tmp_path):
+ # Two app windows at once: session "a" spans both of "b"'s runs' first calls.
+ with Ledger.open(tmp_path / "l.sqlite3") as ledger:
+  ledger.record_calls(
+   [
+    call(MONDAY, USD, session="a", run="ra"),
+    call(MONDAY + 5 * M, USD, session="b", run="rb1"),
+    call(MONDAY + 7 * M, USD, session="a", run="ra2"),  # begun inside b's span: still a's
+    call(MONDAY + 8 * M, USD, session="b", run="rb2"),
+    call(MONDAY + 10 * M, USD, session="a", run="ra"),
+    call(MONDAY + 20 * M, USD, session="c", run="rc"),
+   ]
+  )
+  rows = sessions_page(ledger, DashboardQuery(_us(MONDAY), _us(MONDAY + HOUR)), sort="session", descending=False).rows
+ assert [(r.session_id, r.runs) for r in rows] == [("a", 2), ("b", 2), ("c", 1)]

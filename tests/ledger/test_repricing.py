@@ -224,6 +224,7 @@ def test_a_version_3_ledger_migrates_keeps_every_record_and_reprices_exactly(tmp
  conn.execute("DROP TABLE tickets")  # and version 6 is version 7 without the tickets' outcomes
  conn.execute("DROP TABLE ticket_costs")  # and version 7 is version 8 without the ticket rollups
  conn.execute("DROP TABLE tier_outcomes")
+ conn.execute("DROP TABLE tier_outcome_totals")
  conn.execute("PRAGMA user_version = 3")
  tables = ("calls", "prices", "runs", "meta", "hourly", "sessions", "run_costs", "totals")
  before = {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in tables}

@@ -47,7 +47,7 @@ def test_a_version_6_ledger_gains_the_tickets_table(tmp_path):
  path = tmp_path / "v6.sqlite3"
  Ledger.open(path).close()
  conn = sqlite3.connect(path, isolation_level=None)
- for table in ("tickets", "ticket_costs", "tier_outcomes"):  # as version 6 had none of them
+ for table in ("tickets", "ticket_costs", "tier_outcomes", "tier_outcome_totals"):  # as version 6 had none of them
   conn.execute(f"DROP TABLE {table}")
  conn.execute("PRAGMA user_version = 6")
  conn.close()

@@ -23,6 +23,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import tzinfo
+from itertools import pairwise
 
 from .periods import US_PER_HOUR, period_bounds, period_start, to_datetime, to_us
 from .queries import _RAW_VECTOR, _ROLLUP_VECTOR, CallFilter, _clause, _div, _vector, _where, exact_usd, narrowed
@@ -436,12 +437,18 @@ def _ticket_sums(conn, filt: CallFilter) -> dict[str, dict[str, list[int]]]:
  come from the tier_outcomes rollup unless a provider or model filter applies; the rest from their calls."""
  if filt.provider is not None or filt.model is not None:
   return _raw_ticket_sums(conn, filt, None, {})
+ if filt.run_id is None and _holds_every_run(conn, filt):
+  return _total_ticket_sums(conn, filt.tier)
+ return _run_ticket_sums(conn, filt)
+
+
+def _run_ticket_sums(conn, filt: CallFilter) -> dict[str, dict[str, list[int]]]:
  tiers: dict[str, dict[str, list[int]]] = {}
  where, params = _clause([("r.run_id = ?", filt.run_id), ("o.tier = ?", filt.tier)])
  glue = " AND " if where else " WHERE "
  sql = (
   "SELECT o.tier, o.status, sum(o.tickets), sum(o.cost_hi), sum(o.cost_lo) FROM run_costs r "
-  f"JOIN tier_outcomes o ON o.run_id = r.run_id{where}{glue}r.first_us >= ? AND r.last_us < ? GROUP BY 1, 2"
+  f"CROSS JOIN tier_outcomes o ON o.run_id = r.run_id{where}{glue}r.first_us >= ? AND r.last_us < ? GROUP BY 1, 2"
  )
  for tier, status, tickets, hi, lo in conn.execute(sql, [*params, filt.since_us, filt.until_us]):
   tiers.setdefault(tier, {})[status] = [tickets, join_cost(hi, lo)]
@@ -452,6 +459,20 @@ def _ticket_sums(conn, filt: CallFilter) -> dict[str, dict[str, list[int]]]:
  if after:
   window = replace(filt, since_us=max(filt.since_us, min(first for _, first in after)))
   _raw_ticket_sums(conn, window, {run for run, _ in after}, tiers)
+ return tiers
+
+
+def _holds_every_run(conn, filt: CallFilter) -> bool:
+ first, last = conn.execute("SELECT min(first_us), max(last_us) FROM run_costs").fetchone()
+ return first is None or (filt.since_us <= first and last < filt.until_us)
+
+
+def _total_ticket_sums(conn, tier: str | None) -> dict[str, dict[str, list[int]]]:
+ tiers: dict[str, dict[str, list[int]]] = {}
+ where, params = _clause([("tier = ?", tier)])
+ sql = f"SELECT tier, status, tickets, cost_hi, cost_lo FROM tier_outcome_totals{where}"
+ for row_tier, status, tickets, hi, lo in conn.execute(sql, params):
+  tiers.setdefault(row_tier, {})[status] = [tickets, join_cost(hi, lo)]
  return tiers
 
 
@@ -536,7 +557,7 @@ def dashboard_data(ledger: Ledger, query: DashboardQuery, *, tz: tzinfo | None =
    return _empty(query)
   buckets = _buckets(filt.since_us, filt.until_us, tz)
   per_bucket = _cells(conn, filt, buckets)
-  runs = _entities(conn, filt, _RUNS)
+  run_count, runs = _run_figures(conn, filt)
   sessions = len(_entities(conn, filt, _SESSIONS))
   tickets = _ticket_sums(conn, filt)
   top = _top_runs(conn, runs)
@@ -544,7 +565,7 @@ def dashboard_data(ledger: Ledger, query: DashboardQuery, *, tz: tzinfo | None =
  spent = sum(vector[_COST] for vector in cells.values())
  return DashboardData(
   query=query,
-  cards=_cards(cells, len(runs), filt),
+  cards=_cards(cells, run_count, filt),
   trend=_trend(buckets, per_bucket),
   providers=_provider_shares(cells, spent),
   models=_model_shares(cells, spent),
@@ -619,6 +640,23 @@ def _model_shares(cells: dict, spent: int) -> tuple[ModelShare, ...]:
  return tuple(_model_share(p, m, models[p, m], spent) for p, m in ranked)
 
 
+def _run_figures(conn, filt: CallFilter) -> tuple[int, dict[str, list]]:
+ """(runs with matching calls in the range, the runs that may be among the costliest: id -> [vector, first, last]).
+ Without filters, the runs wholly inside the range are counted and ranked in SQL (run_costs), those that cross
+ its edges summed from their calls in it."""
+ if filt.matches():
+  runs = _entities(conn, filt, _RUNS)
+  return len(runs), runs
+ inside = "FROM run_costs WHERE first_us >= ? AND last_us < ?"
+ span = (filt.since_us, filt.until_us)
+ count = conn.execute(f"SELECT count(*) {inside}", span).fetchone()[0]
+ top = f"SELECT run_id, first_us, last_us, {_ROLLUP_COLUMNS} {inside} ORDER BY cost_hi DESC, cost_lo DESC, run_id"
+ found = {run: [_vector(v), first, last] for run, first, last, *v in conn.execute(f"{top} LIMIT {TOP_RUNS}", span)}
+ edges: dict[str, list] = {}
+ _add_edge_entities(conn, filt, _RUNS, edges, *_edge_runs(conn, filt))
+ return count + len(edges), found | edges
+
+
 def _top_runs(conn, runs: dict[str, list]) -> tuple[RunLine, ...]:
  top = sorted(runs, key=lambda run: (-runs[run][0][_COST], run))[:TOP_RUNS]
  lines = []
@@ -644,7 +682,8 @@ _SORT_FIELDS = {
  "session": "session_id",
 }
 assert set(_SORT_FIELDS) == set(SESSION_SORTS)
-# A run counts in the session of its first call (a run lives in one session), found through the time index.
+# A run counts in the session of its first call (a run lives in one session): by the sessions' spans when no two
+# overlap, else through the time index.
 _RUNS_PER_SESSION = (
  "SELECT c.session_id, count(DISTINCT r.run_id) FROM run_costs r CROSS JOIN calls c ON c.ts_us = r.first_us "
  "AND c.run_id = r.run_id WHERE r.last_us >= ? AND r.first_us < ? GROUP BY 1"
@@ -694,7 +733,35 @@ def _runs_per_session(conn, filt: CallFilter) -> dict[str, int]:
   glue = " AND " if where else " WHERE "
   sql = f"SELECT session_id, count(DISTINCT run_id) FROM calls{where}{glue}run_id != '' GROUP BY 1"
   return dict(conn.execute(sql, params).fetchall())
- return dict(conn.execute(_RUNS_PER_SESSION, (filt.since_us, filt.until_us)).fetchall())
+ span = (filt.since_us, filt.until_us)
+ firsts = [
+  first for (first,) in conn.execute("SELECT first_us FROM run_costs WHERE last_us >= ? AND first_us < ?", span)
+ ]
+ if not firsts:
+  return {}
+ sessions = conn.execute(
+  "SELECT session_id, first_us, last_us FROM sessions WHERE last_us >= ? AND first_us < ? ORDER BY first_us",
+  (min(firsts), filt.until_us),
+ ).fetchall()
+ if not _disjoint(sessions):
+  return dict(conn.execute(_RUNS_PER_SESSION, span).fetchall())
+ return _sessions_holding(sessions, firsts)
+
+
+def _disjoint(sessions: list[tuple[str, int, int]]) -> bool:
+ return all(earlier[2] < later[1] for earlier, later in pairwise(sessions))
+
+
+def _sessions_holding(sessions: list[tuple[str, int, int]], firsts: list[int]) -> dict[str, int]:
+ """Runs per session, each run in the session whose span holds its first call: with spans that do not overlap,
+ the one session that can have made that call."""
+ starts = [first for _, first, _ in sessions]
+ counts: dict[str, int] = {}
+ for first in firsts:
+  index = bisect_right(starts, first) - 1
+  if index >= 0 and sessions[index][2] >= first:
+   counts[sessions[index][0]] = counts.get(sessions[index][0], 0) + 1
+ return counts
 
 
 def session_lines(ledger: Ledger, session_id: str) -> SessionLines:

@@ -3,7 +3,8 @@ ticket outcome instead of every call of the range.
 
 `ticket_costs` holds each ticket's cost per tier (a run's plan is ticket ""); `tier_outcomes` sums them per
 run, tier and the ticket's current outcome (tickets.status; "" while it has none): how many tickets and what they
-cost. Calls are added as they are recorded (in the same transaction); when a ticket's outcome changes, its tickets
+cost, and `tier_outcome_totals` the same over all runs (what a range that holds every run reads). Calls are added
+as they are recorded (in the same transaction); when a ticket's outcome changes, its tickets
 and cost move from the old outcome's row to the new one's. Calls without a run are not tickets and are left out.
 Money is kept as (cost_hi, cost_lo) like every rollup (see rollups).
 """
@@ -42,6 +43,14 @@ CREATE TABLE tier_outcomes (
  cost_hi INTEGER NOT NULL,
  cost_lo INTEGER NOT NULL,
  PRIMARY KEY (run_id, tier, status)
+) WITHOUT ROWID;
+CREATE TABLE tier_outcome_totals (
+ tier TEXT NOT NULL,
+ status TEXT NOT NULL,
+ tickets INTEGER NOT NULL,
+ cost_hi INTEGER NOT NULL,
+ cost_lo INTEGER NOT NULL,
+ PRIMARY KEY (tier, status)
 ) WITHOUT ROWID
 """
 
@@ -54,6 +63,10 @@ _ADD_TICKET = (
 _ADD_OUTCOME = (
  "INSERT INTO tier_outcomes (run_id, tier, status, tickets, cost_hi, cost_lo) VALUES (?, ?, ?, ?, ?, ?) "
  f"ON CONFLICT (run_id, tier, status) DO UPDATE SET tickets = tickets + excluded.tickets, {_CARRY}"
+)
+_ADD_TOTAL = (
+ "INSERT INTO tier_outcome_totals (tier, status, tickets, cost_hi, cost_lo) VALUES (?, ?, ?, ?, ?) "
+ f"ON CONFLICT (tier, status) DO UPDATE SET tickets = tickets + excluded.tickets, {_CARRY}"
 )
 _REBUILD_CHUNK = 200_000
 
@@ -89,6 +102,7 @@ def rebuild_tickets(conn: sqlite3.Connection) -> None:
  """Recompute both ticket rollups from the calls and the tickets' outcomes (migration and repair)."""
  conn.execute("DELETE FROM ticket_costs")
  conn.execute("DELETE FROM tier_outcomes")
+ conn.execute("DELETE FROM tier_outcome_totals")
  first, last = conn.execute("SELECT min(id), max(id) FROM calls").fetchone()
  if first is not None:
   roll_up_tickets(conn, first, last)
@@ -109,6 +123,12 @@ def add_ticket_costs(conn: sqlite3.Connection, costs: dict[tuple[str, str, str],
   entry[1] += cost
  conn.executemany(_ADD_TICKET, [(*key, *split_cost(cost)) for key, cost in costs.items()])
  conn.executemany(_ADD_OUTCOME, [(*key, tickets, *split_cost(cost)) for key, (tickets, cost) in by_outcome.items()])
+ totals: dict[tuple[str, str], list[int]] = {}
+ for (_, tier, status), (tickets, cost) in by_outcome.items():
+  entry = totals.setdefault((tier, status), [0, 0])
+  entry[0] += tickets
+  entry[1] += cost
+ conn.executemany(_ADD_TOTAL, [(*key, tickets, *split_cost(cost)) for key, (tickets, cost) in totals.items()])
 
 
 def _known_tickets(conn: sqlite3.Connection, runs: set[str]) -> set[tuple[str, str, str]]:
@@ -131,12 +151,19 @@ def move_ticket(conn: sqlite3.Connection, run_id: str, ticket_id: str, old: str,
   _shift(conn, (run_id, tier, new), 1, units)
 
 
+_OUTCOME_ROWS = (("tier_outcomes", ("run_id", "tier", "status")), ("tier_outcome_totals", ("tier", "status")))
+
+
 def _shift(conn: sqlite3.Connection, key: tuple[str, str, str], tickets: int, units: int) -> None:
- where = "WHERE run_id = ? AND tier = ? AND status = ?"
- row = conn.execute(f"SELECT tickets, cost_hi, cost_lo FROM tier_outcomes {where}", key).fetchone()
- count, cost = (row[0], join_cost(row[1], row[2])) if row else (0, 0)
- count, cost = count + tickets, cost + units
- if count == 0 and cost == 0:
-  conn.execute(f"DELETE FROM tier_outcomes {where}", key)
-  return
- conn.execute("INSERT OR REPLACE INTO tier_outcomes VALUES (?, ?, ?, ?, ?, ?)", (*key, count, *split_cost(cost)))
+ """Add `tickets` and `units` (negative: take away) to the run's row and to the totals' row of key (run, tier,
+ outcome); a row left at nothing goes."""
+ for table, columns in _OUTCOME_ROWS:
+  values = key[-len(columns) :]
+  where = "WHERE " + " AND ".join(f"{column} = ?" for column in columns)
+  row = conn.execute(f"SELECT tickets, cost_hi, cost_lo FROM {table} {where}", values).fetchone()
+  count, cost = (row[0] + tickets, join_cost(row[1], row[2]) + units) if row else (tickets, units)
+  if count == 0 and cost == 0:
+   conn.execute(f"DELETE FROM {table} {where}", values)
+  else:
+   marks = ", ".join("?" * (len(columns) + 3))
+   conn.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", (*values, count, *split_cost(cost)))
