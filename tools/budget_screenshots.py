@@ -12,8 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from docs_screenshot import SIZE, yield_until  # tools/ is this script's folder, first on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
-SIZE = (1280, 720)  # the size the README's screenshots are taken at
 GOAL = "Build a word counter CLI with tests"
 PROJECT = """[simulated]
 seed = 4
@@ -82,14 +83,6 @@ def budget_app(project: Path):
  os.environ["MMA_CONDUCTOR_DATA_DIR"] = str(project / "data")
  (project / "mma_conductor.toml").write_text(PROJECT)
  return GuiApp(AppController(project, persist=False))
-
-
-def yield_until(ctx, done, frames: int) -> None:
- """Let frames pass until `done()`, at most `frames` of them."""
- for _ in range(frames):
-  if done():
-   return
-  ctx.yield_(1)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,40 @@ def atomic_writer(path: Path | str, mode: str = "wb", **open_options: Any) -> It
   raise
 
 
+def toml_string(value: str) -> str:
+ """`value` as a TOML basic string (quoted, every special character escaped)."""
+ import json
+
+ return json.dumps(value)  # a JSON string with only printable ASCII escapes is a TOML basic string
+
+
+def edit_toml_file(
+ path: Path | str, change: Callable[[str], str], reads_back: Callable[[dict], bool], what: str, error: type[Exception]
+) -> None:
+ """Replace the TOML file at `path` (missing: empty) with `change(its text)`. The new text must parse and
+ `reads_back(parsed)` must hold before it replaces the file, atomically; any failure raises `error` with one line
+ naming the file, and leaves the file as it was. `what` names the settings written ("the budgets")."""
+ import tomllib
+
+ path = Path(path)
+ try:
+  old = path.read_text(encoding="utf-8") if path.exists() else ""
+ except (OSError, UnicodeDecodeError) as exc:
+  raise error(f"{path}: cannot read: {exc}") from None
+ new = change(old)
+ try:
+  data = tomllib.loads(new)
+ except tomllib.TOMLDecodeError as exc:
+  raise error(f"{path}: the change would make invalid TOML ({exc}); the file was left as it was") from None
+ if not reads_back(data):
+  raise error(f"{path}: {what} would not read back as written; the file was left as it was")
+ try:
+  with atomic_writer(path, "w", encoding="utf-8") as out:
+   out.write(new)
+ except OSError as exc:
+  raise error(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 def read_toml(path: Path, error: type[Exception], *, what: str = "file", show_os_error: bool = True) -> dict | None:
  """The parsed TOML at `path`, or None when there is no such file. A file that cannot be read or parsed raises
  `error` with one line naming the file (and, from the parser, the line and column); nothing is written.

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.config import DEFAULT_TIERS, ProjectConfig, SimulatedConfig, TierConfig
-from ..files import read_toml
+from ..files import edit_toml_file, read_toml, toml_string
 from ..pricing.budgets import BudgetError, BudgetSettings, parse_budget_settings
 
 CONFIG_NAME = "mma_conductor.toml"
@@ -221,46 +221,21 @@ def _without_tier_keys(lines: list[str]) -> list[str]:
 
 
 def _tier_setting_lines(config: TierConfig) -> list[str]:
- quoted = ", ".join(_toml_string(model) for model in config.escalation)
+ quoted = ", ".join(toml_string(model) for model in config.escalation)
  return [
-  f"provider = {_toml_string(config.provider)}",
-  f"model = {_toml_string(config.model)}",
+  f"provider = {toml_string(config.provider)}",
+  f"model = {toml_string(config.model)}",
   f"escalation = [{quoted}]",
  ]
-
-
-def _toml_string(value: str) -> str:
- import json
-
- return json.dumps(value)  # a JSON string with only printable ASCII escapes is a TOML basic string
 
 
 def save_tier_config(project_dir: Path | str, tier: str, config: TierConfig) -> None:
  """Write `config` into the project file's `[tiers.tierN]` table, keeping all else; the result is read back and
  checked before it replaces the file (atomically), so a failure (ConfigError, one line) leaves it as it was."""
  path = Path(project_dir) / CONFIG_NAME
- try:
-  old = path.read_text(encoding="utf-8") if path.exists() else ""
- except (OSError, UnicodeDecodeError) as exc:
-  raise ConfigError(f"{path}: cannot read: {exc}") from None
- new = with_tier_text(old, tier, config)
- _check_tier_round_trip(new, tier, config, path)
- from ..files import atomic_writer
+ key = tier_table_key(tier)
 
- try:
-  with atomic_writer(path, "w", encoding="utf-8") as out:
-   out.write(new)
- except OSError as exc:
-  raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from None
+ def reads_back(data: dict) -> bool:
+  return _tier(data.get("tiers", {}).get(key), f"{path}: tiers.{key}", DEFAULT_TIERS[tier]) == config
 
-
-def _check_tier_round_trip(text: str, tier: str, config: TierConfig, path: Path) -> None:
- import tomllib
-
- try:
-  data = tomllib.loads(text)
- except tomllib.TOMLDecodeError as exc:
-  raise ConfigError(f"{path}: the change would make invalid TOML ({exc}); the file was left as it was") from None
- raw = data.get("tiers", {}).get(tier_table_key(tier))
- if _tier(raw, f"{path}: tiers.{tier_table_key(tier)}", DEFAULT_TIERS[tier]) != config:
-  raise ConfigError(f"{path}: {tier}'s settings would not read back as written; the file was left as it was")
+ edit_toml_file(path, lambda text: with_tier_text(text, tier, config), reads_back, f"{tier}'s settings", ConfigError)

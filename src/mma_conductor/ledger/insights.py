@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .dashboard import DashboardQuery
+from .dashboard import DashboardQuery, call_filter
 from .queries import CallFilter, Figures, _div, _where, exact_usd, summarize
 from .rollups import US_PER_DAY
 from .store import Ledger
@@ -128,17 +128,6 @@ def _without_tiers(price: ModelPrice | None) -> ModelPrice | None:
 
 
 # The range --------------------------------------------------------------------------------------------------------
-
-
-def _filter(query: DashboardQuery) -> CallFilter:
- return CallFilter(
-  since_us=query.since_us,
-  until_us=query.until_us,
-  provider=query.provider,
-  model=query.model,
-  tier=query.tier,
-  run_id=query.run_id,
- )
 
 
 def span_us(ledger: Ledger, filt: CallFilter, now_us: int) -> int:
@@ -407,7 +396,7 @@ def insights(
  now_us: int | None = None,
 ) -> Insights:
  """The alternatives of every tier with calls in the range and the other findings (see the module docstring)."""
- filt = _filter(query)
+ filt = call_filter(query)
  now_us = int(time.time() * 1_000_000) if now_us is None else now_us
  recorded = summarize(ledger, "tier", filt)
  tiers = {f.key: f for f in recorded.groups}

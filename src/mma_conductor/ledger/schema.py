@@ -231,8 +231,9 @@ def migrate(conn: sqlite3.Connection, version: int) -> int:
   raise SchemaError(f"schema version {version} is newer than this mma-conductor reads (up to {SCHEMA_VERSION})")
  rebuilds = []
  while version < SCHEMA_VERSION:
-  step = _MIGRATIONS[version]
-  rebuilds.append(step(conn))
+  script, rebuild = _MIGRATIONS[version]
+  _run_script(conn, script)
+  rebuilds.append(rebuild)
   version += 1
   conn.execute(f"PRAGMA user_version = {version}")
  # Rollups are filled once, in the final schema: a rebuild of every rollup when a step asks for one, else each
@@ -248,49 +249,15 @@ def _rebuild_all(conn: sqlite3.Connection) -> None:
  rebuild_tickets(conn)
 
 
-def _to_v2(conn: sqlite3.Connection) -> Rebuild:
- _run_script(conn, MIGRATION_V2)
- return _rebuild_all
-
-
-def _to_v3(conn: sqlite3.Connection) -> Rebuild:
- _run_script(conn, MIGRATION_V3)
- return None
-
-
-def _to_v4(conn: sqlite3.Connection) -> Rebuild:
- _run_script(conn, MIGRATION_V4)
- return rebuild_usage
-
-
-def _to_v5(conn: sqlite3.Connection) -> Rebuild:
- _run_script(conn, MIGRATION_V5)
- return None
-
-
-def _to_v6(conn: sqlite3.Connection) -> Rebuild:
- _run_script(conn, MIGRATION_V6)
- return None
-
-
-def _to_v7(conn: sqlite3.Connection) -> Rebuild:
- _run_script(conn, MIGRATION_V7)
- return None
-
-
-def _to_v8(conn: sqlite3.Connection) -> Rebuild:
- _run_script(conn, MIGRATION_V8)
- return rebuild_tickets
-
-
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], Rebuild]] = {
- 1: _to_v2,
- 2: _to_v3,
- 3: _to_v4,
- 4: _to_v5,
- 5: _to_v6,
- 6: _to_v7,
- 7: _to_v8,
+# Each step from version N to N + 1: the script that changes the schema, and the rollups to fill afterwards.
+_MIGRATIONS: dict[int, tuple[str, Rebuild]] = {
+ 1: (MIGRATION_V2, _rebuild_all),
+ 2: (MIGRATION_V3, None),
+ 3: (MIGRATION_V4, rebuild_usage),
+ 4: (MIGRATION_V5, None),
+ 5: (MIGRATION_V6, None),
+ 6: (MIGRATION_V7, None),
+ 7: (MIGRATION_V8, rebuild_tickets),
 }
 
 

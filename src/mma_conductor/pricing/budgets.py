@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_writer, read_toml
+from ..files import edit_toml_file, read_toml, toml_string
 from .money import UNITS_PER_USD, format_usd_auto, units_to_decimal, usd_to_units
 from .tiers import TIER_NAMES
 
@@ -281,18 +281,21 @@ _BUDGET_HEADER = re.compile(r"^\s*\[\[?\s*budgets(\s*\.\s*limits)?\s*\]\]?\s*(#.
 
 def settings_toml(settings: BudgetSettings) -> str:
  """The `[budgets]` table and its `[[budgets.limits]]` as TOML text (what `save_budget_settings` writes)."""
- lines = ["[budgets]", f"time_zone = {_quoted(settings.time_zone)}", f'week_start = "{WEEKDAYS[settings.week_start]}"']
- lines += [f"alert_command = {_quoted(settings.alert_command)}", f"alert_webhook = {_quoted(settings.alert_webhook)}"]
+ lines = [
+  "[budgets]",
+  f"time_zone = {toml_string(settings.time_zone)}",
+  f'week_start = "{WEEKDAYS[settings.week_start]}"',
+ ]
+ lines += [
+  f"alert_command = {toml_string(settings.alert_command)}",
+  f"alert_webhook = {toml_string(settings.alert_webhook)}",
+ ]
  lines.append(f"alert_timeout_s = {settings.alert_timeout_s:g}")
  for budget in settings.limits:
   lines += ["", "[[budgets.limits]]", f'period = "{budget.period}"', f"limit_usd = {_amount(budget.limit_units)}"]
   lines += [f'alert_at = "{_percent(budget.alert_pct)}%"', f'action = "{budget.action}"']
   lines += [f'tier = "{budget.tier}"'] if budget.tier else []
  return "\n".join(lines) + "\n"
-
-
-def _quoted(text: str) -> str:
- return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _amount(units: int) -> str:
@@ -319,29 +322,13 @@ def with_budget_text(text: str, settings: BudgetSettings) -> str:
 def save_budget_settings(path: Path, settings: BudgetSettings) -> None:
  """Write `settings` into the project file at `path`, keeping all else; the result is read back and checked
  before it replaces the file (atomically), so a failure leaves the file as it was."""
- path = Path(path)
- try:
-  old = path.read_text(encoding="utf-8") if path.exists() else ""
- except (OSError, UnicodeDecodeError) as exc:
-  raise BudgetError(f"{path}: cannot read: {exc}") from None
- new = with_budget_text(old, settings)
- _check_round_trip(new, settings, path)
- try:
-  with atomic_writer(path, "w", encoding="utf-8") as out:
-   out.write(new)
- except OSError as exc:
-  raise BudgetError(f"{path}: cannot write: {exc.strerror or exc}") from None
-
-
-def _check_round_trip(text: str, settings: BudgetSettings, path: Path) -> None:
- import tomllib
-
- try:
-  data = tomllib.loads(text)
- except tomllib.TOMLDecodeError as exc:
-  raise BudgetError(f"{path}: the change would make invalid TOML ({exc}); the file was left as it was") from None
- if parse_budget_settings(data.get("budgets", {}), str(path)) != settings:
-  raise BudgetError(f"{path}: the budgets would not read back as written; the file was left as it was")
+ edit_toml_file(
+  path,
+  lambda text: with_budget_text(text, settings),
+  lambda data: parse_budget_settings(data.get("budgets", {}), str(path)) == settings,
+  "the budgets",
+  BudgetError,
+ )
 
 
 # The pre-call estimate --------------------------------------------------------------------------------------
